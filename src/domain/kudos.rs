@@ -1,0 +1,370 @@
+//! `/kudos` text → a checked draft, or every problem with what to fix.
+//!
+//! Grammar (contracts.md): mentions and `#tags` may appear anywhere; the message is what remains.
+//! Mentions at the start or end of the text are taken out of the message; a mention inside a
+//! sentence ("thanks to @ana for…") stays in it, and still counts as a recipient.
+
+use super::ids::{UserGroupId, UserId};
+use super::markup::{self, Token};
+use super::tags::{TagIndex, TagTarget, UnknownTag};
+use std::fmt;
+
+pub const MAX_RECIPIENTS: usize = 20;
+pub const MAX_MESSAGE_CHARS: usize = 3000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct KudosRules {
+    /// Whether at least one competency tag is required (a workspace setting, default on).
+    pub require_competency: bool,
+}
+
+impl Default for KudosRules {
+    fn default() -> Self {
+        Self { require_competency: true }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KudosDraft {
+    pub recipients: Vec<UserId>,
+    pub competencies: Vec<String>,
+    pub multiplier_kinds: Vec<String>,
+    /// The message in wire form (Slack markup, entities escaped), tags and edge mentions removed.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    NoRecipient,
+    SelfKudos,
+    TooManyRecipients(usize),
+    UserGroups(Vec<UserGroupId>),
+    UnknownTag(UnknownTag),
+    ChannelLinkWithoutName,
+    MissingCompetency { valid: Vec<String> },
+    EmptyMessage,
+    MessageTooLong(usize),
+}
+
+/// Everything wrong with one `/kudos`, in the order a person would fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub problems: Vec<Problem>,
+    /// Every valid tag, for the help line.
+    pub valid_tags: Vec<String>,
+}
+
+pub fn parse(
+    giver: &UserId,
+    wire: &str,
+    tags: &TagIndex,
+    rules: KudosRules,
+) -> Result<KudosDraft, Rejected> {
+    let mut recipients: Vec<UserId> = Vec::new();
+    let mut groups: Vec<UserGroupId> = Vec::new();
+    let mut competencies: Vec<String> = Vec::new();
+    let mut kinds: Vec<String> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut message: Vec<Token> = Vec::new();
+
+    let mut tag = |name: &str, problems: &mut Vec<Problem>| match tags.resolve(name) {
+        Ok(TagTarget::Competency(id)) => push_unique(&mut competencies, id.clone()),
+        Ok(TagTarget::MultiplierKind(id)) => push_unique(&mut kinds, id.clone()),
+        Err(unknown) => {
+            let already = problems.iter().any(|p| matches!(p, Problem::UnknownTag(u) if u.tag == unknown.tag));
+            if !already {
+                problems.push(Problem::UnknownTag(unknown));
+            }
+        }
+    };
+
+    for token in markup::tokenize(wire) {
+        match token {
+            Token::User { ref id, .. } => {
+                push_unique(&mut recipients, id.clone());
+                message.push(token);
+            }
+            Token::UserGroup { id, .. } => push_unique(&mut groups, id),
+            Token::Channel { name: Some(name), .. } => tag(&name, &mut problems),
+            Token::Channel { name: None, .. } => {
+                if !problems.contains(&Problem::ChannelLinkWithoutName) {
+                    problems.push(Problem::ChannelLinkWithoutName);
+                }
+            }
+            Token::Text(text) => {
+                let (rest, found) = take_hashtags(&text);
+                for name in found {
+                    tag(&name, &mut problems);
+                }
+                message.push(Token::Text(rest));
+            }
+            other => message.push(other),
+        }
+    }
+
+    trim_edges(&mut message);
+    let text = markup::to_wire(&message);
+
+    let mut ordered = Vec::new();
+    if recipients.is_empty() && groups.is_empty() {
+        ordered.push(Problem::NoRecipient);
+    }
+    if recipients.contains(giver) {
+        ordered.push(Problem::SelfKudos);
+    }
+    if recipients.len() > MAX_RECIPIENTS {
+        ordered.push(Problem::TooManyRecipients(recipients.len()));
+    }
+    if !groups.is_empty() {
+        ordered.push(Problem::UserGroups(groups));
+    }
+    ordered.append(&mut problems);
+    let has_tag_problem = ordered.iter().any(|p| matches!(p, Problem::UnknownTag(_) | Problem::ChannelLinkWithoutName));
+    if rules.require_competency && competencies.is_empty() && !has_tag_problem {
+        let valid = tags
+            .valid_tags()
+            .iter()
+            .filter(|t| matches!(tags.resolve(t), Ok(TagTarget::Competency(_))))
+            .cloned()
+            .collect();
+        ordered.push(Problem::MissingCompetency { valid });
+    }
+    if markup::to_plain(&message).trim().is_empty() {
+        ordered.push(Problem::EmptyMessage);
+    } else if text.chars().count() > MAX_MESSAGE_CHARS {
+        ordered.push(Problem::MessageTooLong(text.chars().count()));
+    }
+
+    if ordered.is_empty() {
+        Ok(KudosDraft { recipients, competencies, multiplier_kinds: kinds, message: text })
+    } else {
+        Err(Rejected { problems: ordered, valid_tags: tags.valid_tags().to_vec() })
+    }
+}
+
+fn push_unique<T: PartialEq>(items: &mut Vec<T>, item: T) {
+    if !items.contains(&item) {
+        items.push(item);
+    }
+}
+
+/// Takes `#word` tags out of literal text. A tag starts after the start or a non-word
+/// character, begins with a letter, and runs over letters, digits, `_` and `-`.
+/// `#1` or `C#` are left alone: they are text, not tags.
+fn take_hashtags(text: &str) -> (String, Vec<String>) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut rest = String::with_capacity(text.len());
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_tag = chars[i] == '#'
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'))
+            && chars.get(i + 1).is_some_and(|c| c.is_alphabetic());
+        if !starts_tag {
+            rest.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        while end < chars.len() && (chars[end].is_alphanumeric() || matches!(chars[end], '_' | '-')) {
+            end += 1;
+        }
+        // A trailing '-' is punctuation ("#technical-"), not part of the tag.
+        let mut tag_end = end;
+        while tag_end > start && chars[tag_end - 1] == '-' {
+            tag_end -= 1;
+        }
+        found.push(chars[start..tag_end].iter().collect());
+        // Swallow one following space so "a #tag b" reads "a b".
+        i = if chars.get(end) == Some(&' ') && (rest.is_empty() || rest.ends_with(' ')) { end + 1 } else { end };
+    }
+    (rest, found)
+}
+
+/// Drops mentions and blank text at both ends and collapses runs of spaces left by removed tags.
+fn trim_edges(message: &mut Vec<Token>) {
+    let blank_or_mention =
+        |t: &Token| matches!(t, Token::User { .. }) || matches!(t, Token::Text(s) if s.trim().is_empty());
+    while message.first().is_some_and(blank_or_mention) {
+        message.remove(0);
+    }
+    while message.last().is_some_and(blank_or_mention) {
+        message.pop();
+    }
+    for t in message.iter_mut() {
+        if let Token::Text(s) = t {
+            while s.contains("  ") {
+                *s = s.replace("  ", " ");
+            }
+        }
+    }
+    if let Some(Token::Text(s)) = message.first_mut() {
+        *s = s.trim_start().to_owned();
+    }
+    if let Some(Token::Text(s)) = message.last_mut() {
+        *s = s.trim_end().to_owned();
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::NoRecipient => write!(
+                f,
+                "Mention at least one person with @ (Slack must turn it into a mention), e.g. `/kudos @ana #technical thanks for the review`."
+            ),
+            Problem::SelfKudos => write!(f, "You can't give kudos to yourself: take yourself out of the mentions. To keep a note of your own work, use `/growth log`."),
+            Problem::TooManyRecipients(n) => write!(f, "That's {n} people; a kudos can name at most {MAX_RECIPIENTS}. Split it into smaller ones."),
+            Problem::UserGroups(_) => write!(f, "User-group mentions aren't supported yet: mention the people themselves."),
+            Problem::UnknownTag(u) => {
+                write!(f, "I don't know the tag #{}.", u.tag)?;
+                match u.suggestions.as_slice() {
+                    [] => Ok(()),
+                    [one] => write!(f, " Did you mean #{one}?"),
+                    many => write!(f, " Did you mean {}?", many.iter().map(|s| format!("#{s}")).collect::<Vec<_>>().join(", ")),
+                }
+            }
+            Problem::ChannelLinkWithoutName => write!(f, "A tag arrived as a channel link I can't read: type the tag as plain text, e.g. #technical."),
+            Problem::MissingCompetency { valid } => write!(
+                f,
+                "Add at least one competency tag: {}.",
+                valid.iter().map(|s| format!("#{s}")).collect::<Vec<_>>().join(", ")
+            ),
+            Problem::EmptyMessage => write!(f, "Say what they did: add a message after the mentions and tags."),
+            Problem::MessageTooLong(n) => write!(f, "The message is {n} characters long; keep it under {MAX_MESSAGE_CHARS}."),
+        }
+    }
+}
+
+impl Rejected {
+    /// The ephemeral answer: every problem, the valid tags when a tag was wrong, and nothing else.
+    pub fn explain(&self) -> String {
+        let mut out = String::from("I couldn't record that kudos:\n");
+        for p in &self.problems {
+            out.push_str("• ");
+            out.push_str(&p.to_string());
+            out.push('\n');
+        }
+        if self.problems.iter().any(|p| matches!(p, Problem::UnknownTag(_))) {
+            let list: Vec<String> = self.valid_tags.iter().map(|t| format!("#{t}")).collect();
+            out.push_str(&format!("Valid tags: {}\n", list.join(" ")));
+        }
+        out.trim_end().to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::framework::Framework;
+
+    fn tags() -> TagIndex {
+        TagIndex::new(&Framework::load("matrix-3x3").unwrap())
+    }
+
+    fn giver() -> UserId {
+        UserId::parse("U0GIVER").unwrap()
+    }
+
+    fn ok(text: &str) -> KudosDraft {
+        parse(&giver(), text, &tags(), KudosRules::default()).unwrap()
+    }
+
+    fn problems(text: &str) -> Vec<Problem> {
+        parse(&giver(), text, &tags(), KudosRules::default()).unwrap_err().problems
+    }
+
+    #[test]
+    fn the_issue_example_parses() {
+        let d = ok("<@U0ANA> <@U0BEN|ben> #technical #mentoring paired with me on the flaky deploy test until it was green");
+        assert_eq!(d.recipients, [UserId::parse("U0ANA").unwrap(), UserId::parse("U0BEN").unwrap()]);
+        assert_eq!(d.competencies, ["technical"]);
+        assert_eq!(d.multiplier_kinds, ["mentoring"]);
+        assert_eq!(d.message, "paired with me on the flaky deploy test until it was green");
+    }
+
+    #[test]
+    fn tags_and_mentions_anywhere() {
+        let d = ok("fixed the deploy #Technical in an hour <@U0ANA> #unblocking");
+        assert_eq!(d.message, "fixed the deploy in an hour");
+        assert_eq!(d.competencies, ["technical"]);
+        assert_eq!(d.multiplier_kinds, ["unblocking"]);
+    }
+
+    #[test]
+    fn inline_mentions_stay_in_the_message_and_count() {
+        let d = ok("#values thanks to <@U0ANA> for covering on-call");
+        assert_eq!(d.recipients, [UserId::parse("U0ANA").unwrap()]);
+        assert_eq!(d.message, "thanks to <@U0ANA> for covering on-call");
+    }
+
+    #[test]
+    fn channel_links_are_tags() {
+        let d = ok("<@U0ANA> <#C0TECH|technical> great review");
+        assert_eq!(d.competencies, ["technical"]);
+        assert_eq!(d.message, "great review");
+    }
+
+    #[test]
+    fn repeated_recipients_and_tags_count_once() {
+        let d = ok("<@U0ANA> <@U0ANA|ana> #technical #tech thanks");
+        assert_eq!(d.recipients.len(), 1);
+        assert_eq!(d.competencies, ["technical"]);
+    }
+
+    #[test]
+    fn numbers_and_csharp_are_not_tags() {
+        let d = ok("<@U0ANA> #technical you're #1 at C# and issue#12");
+        assert_eq!(d.message, "you're #1 at C# and issue#12");
+    }
+
+    #[test]
+    fn escaped_text_stays_escaped_on_the_wire() {
+        let d = ok("<@U0ANA> #technical fixed a &lt;script&gt; &amp; more");
+        assert_eq!(d.message, "fixed a &lt;script&gt; &amp; more");
+    }
+
+    #[test]
+    fn refuses_each_bad_input_with_what_to_fix() {
+        assert_eq!(problems("#technical thanks"), [Problem::NoRecipient]);
+        assert_eq!(problems("<@U0GIVER> #technical me"), [Problem::SelfKudos]);
+        assert_eq!(problems("<@U0ANA> #technical"), [Problem::EmptyMessage]);
+        assert!(matches!(problems("<@U0ANA> thanks").as_slice(), [Problem::MissingCompetency { .. }]));
+        match problems("<@U0ANA> #tecnical thanks").as_slice() {
+            [Problem::UnknownTag(u)] => assert_eq!(u.suggestions[0], "technical"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lists_every_problem_at_once() {
+        let p = problems("#nope");
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert_eq!(p[0], Problem::NoRecipient);
+        assert!(matches!(p[1], Problem::UnknownTag(_)));
+        assert_eq!(p[2], Problem::EmptyMessage);
+    }
+
+    #[test]
+    fn competency_can_be_optional() {
+        let rules = KudosRules { require_competency: false };
+        let d = parse(&giver(), "<@U0ANA> thanks!", &tags(), rules).unwrap();
+        assert!(d.competencies.is_empty());
+    }
+
+    #[test]
+    fn caps_recipients() {
+        let many: String = (0..21).map(|i| format!("<@U0P{i:02}> ")).collect();
+        let p = problems(&format!("{many} #technical thanks all"));
+        assert_eq!(p, [Problem::TooManyRecipients(21)]);
+    }
+
+    #[test]
+    fn explanation_names_the_fix_and_valid_tags() {
+        let err = parse(&giver(), "<@U0ANA> #tecnical thanks", &tags(), KudosRules::default()).unwrap_err();
+        let text = err.explain();
+        assert!(text.contains("I don't know the tag #tecnical. Did you mean #technical?"), "{text}");
+        assert!(text.contains("Valid tags: #values #technical #leadership #mentoring"), "{text}");
+    }
+}

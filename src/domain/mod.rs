@@ -1,0 +1,7 @@
+//! Pure logic: no HTTP, no Slack JSON, no SQL.
+
+pub mod framework;
+pub mod ids;
+pub mod kudos;
+pub mod markup;
+pub mod tags;

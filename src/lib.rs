@@ -1,0 +1,12 @@
+//! Cairn: a self-hostable Slack app for continuous career growth.
+//!
+//! The crate's map, one line per module (see `engineering.md` for who may use whom):
+
+pub mod app; // builds state and router, spawns workers, graceful shutdown
+pub mod clock; // injectable time source
+pub mod config; // one typed Config from flags, env and an optional TOML file
+pub mod domain; // pure logic: frameworks, tags, kudos parsing, text markup
+pub mod http; // axum handlers: Slack endpoints, JSON API, health
+pub mod jobs; // background workers: the outbox drainer
+pub mod slack; // the Slack edge: signatures, payloads, Web API client, Block Kit, mrkdwn
+pub mod store; // the Store trait and its SQLite and PostgreSQL implementations

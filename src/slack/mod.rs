@@ -1,0 +1,7 @@
+//! The Slack edge: request signatures, inbound payloads, the Web API client, Block Kit and mrkdwn.
+
+pub mod blocks;
+pub mod client;
+pub mod mrkdwn;
+pub mod payloads;
+pub mod verify;

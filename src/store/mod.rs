@@ -1,0 +1,238 @@
+//! Storage: one `Store` trait, SQLite (the zero-set-up default) and PostgreSQL (for several
+//! replicas) behind it. SQL text is shared where the engines agree (`sql.rs`).
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use crate::domain::ids::{ChannelId, TeamId, UserId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database is unreachable: {0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Private,
+    Manager,
+    Public,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Private => "private",
+            Visibility::Manager => "manager",
+            Visibility::Public => "public",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "private" => Some(Visibility::Private),
+            "manager" => Some(Visibility::Manager),
+            "public" => Some(Visibility::Public),
+            _ => None,
+        }
+    }
+}
+
+/// A message to deliver through the outbox once the change that caused it is committed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// Unique within the change that causes it (e.g. `dm:U123`); the store makes it globally unique.
+    pub key: String,
+    /// A user id (delivered as a DM) or a channel id.
+    pub channel: String,
+    pub text: String,
+    pub blocks: serde_json::Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewKudos {
+    pub team_id: TeamId,
+    pub team_domain: Option<String>,
+    pub giver: UserId,
+    pub recipients: Vec<UserId>,
+    pub competencies: Vec<String>,
+    pub multiplier_kinds: Vec<String>,
+    /// Slack wire text.
+    pub text: String,
+    pub channel_id: Option<ChannelId>,
+    pub visibility: Visibility,
+    pub framework_id: String,
+    pub framework_version: String,
+    pub created_at: DateTime<Utc>,
+    /// Written in the same transaction as the kudos, with keys prefixed by `kudos:{id}:`.
+    pub deliveries: Vec<Delivery>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kudos {
+    pub id: i64,
+    pub team_id: String,
+    pub giver: String,
+    pub recipients: Vec<String>,
+    pub competencies: Vec<String>,
+    pub multiplier_kinds: Vec<String>,
+    pub text: String,
+    pub channel_id: Option<String>,
+    pub permalink: Option<String>,
+    pub visibility: Visibility,
+    pub framework_id: String,
+    pub framework_version: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Received,
+    Given,
+}
+
+#[derive(Debug, Clone)]
+pub struct KudosQuery {
+    pub team_id: String,
+    pub user: Option<String>,
+    /// With `user`: which side; `None` means either.
+    pub role: Option<Role>,
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive.
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+    /// Only kudos with an id below this (the cursor of the previous page).
+    pub before_id: Option<i64>,
+    /// Whether private kudos are included (never for the admin API).
+    pub include_private: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub team_id: String,
+    pub user_id: String,
+    pub name: Option<String>,
+    pub real_name: Option<String>,
+    pub tz: Option<String>,
+    pub is_bot: bool,
+    pub deleted: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackEvent {
+    pub event_id: String,
+    pub team_id: String,
+    pub event_type: String,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub team_id: String,
+    pub channel: String,
+    pub text: String,
+    pub blocks: serde_json::Value,
+    /// Including the current one.
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub sent: i64,
+    pub dead: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub dedupe_key: String,
+    pub channel: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub slack_ts: Option<String>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> Result<()>;
+    /// Records a kudos with its recipients, tags and deliveries in one transaction; returns its id.
+    async fn record_kudos(&self, kudos: NewKudos) -> Result<i64>;
+    async fn list_kudos(&self, query: &KudosQuery) -> Result<Page<Kudos>>;
+    /// Workspaces seen so far, to default `team` in the API.
+    async fn workspaces(&self) -> Result<Vec<String>>;
+    /// Records an event id; false when it was already recorded (a retry).
+    async fn record_event(&self, event: &SlackEvent) -> Result<bool>;
+    async fn upsert_person(&self, person: &Person) -> Result<()>;
+    async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>>;
+    /// Leases up to `limit` due messages to `worker` until `now + lease`.
+    async fn claim_outbox(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<OutboxMessage>>;
+    async fn outbox_sent(&self, id: i64, worker: &str, slack_ts: &str, now: DateTime<Utc>) -> Result<()>;
+    async fn outbox_retry(&self, id: i64, worker: &str, not_before: DateTime<Utc>, error: &str) -> Result<()>;
+    async fn outbox_dead(&self, id: i64, worker: &str, error: &str) -> Result<()>;
+    async fn outbox_counts(&self) -> Result<OutboxCounts>;
+    async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>>;
+    /// Lets the pools go, waiting for pending writes.
+    async fn close(&self);
+}
+
+/// Opens the store a `DATABASE_URL` names and applies its migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::connect(url).await?)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Arc::new(PostgresStore::connect(url).await?)
+    } else {
+        return Err(StoreError::Invalid(format!(
+            "DATABASE_URL must start with sqlite:// or postgres:// (got '{}')",
+            url.split(':').next().unwrap_or_default()
+        )));
+    };
+    Ok(store)
+}
+
+pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}

@@ -1,0 +1,175 @@
+//! PostgreSQL: the production store, shared by several replicas. Concurrent transactions give
+//! group commit for free, so kudos are written directly; outbox claims use
+//! `FOR UPDATE SKIP LOCKED` so two replicas never lease the same row.
+
+use super::sql::{self, Arg, Stmt};
+use super::*;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{Postgres, PgPool, Row};
+use std::str::FromStr;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/postgres/0001_init.sql"))];
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("DATABASE_URL is not a valid PostgreSQL URL: {e}")))?
+            .application_name("cairn");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        sql::migrator(MIGRATIONS).run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
+        let done = sql::bind(sqlx::query::<Postgres>(sql), args).execute(&self.pool).await.map_err(StoreError::from_sqlx)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn read(&self, stmt: &Stmt) -> Result<Vec<PgRow>> {
+        sql::bind(sqlx::query::<Postgres>(&stmt.sql), &stmt.args).fetch_all(&self.pool).await.map_err(StoreError::from_sqlx)
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    async fn record_kudos(&self, k: NewKudos) -> Result<i64> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+        let args = sql::remember_workspace(&k);
+        sql::bind(sqlx::query(sql::REMEMBER_WORKSPACE), &args).execute(&mut *tx).await?;
+        let args = sql::insert_kudos(&k);
+        let id: i64 = sql::bind(sqlx::query(sql::INSERT_KUDOS), &args).fetch_one(&mut *tx).await?.try_get(0)?;
+        for Stmt { sql, args } in sql::kudos_children(id, &k) {
+            sql::bind(sqlx::query(&sql), &args).execute(&mut *tx).await?;
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(id)
+    }
+    async fn list_kudos(&self, query: &KudosQuery) -> Result<Page<Kudos>> {
+        let rows = self.read(&sql::list_kudos(query)).await?;
+        let mut items = rows.iter().map(sql::kudos_head).collect::<std::result::Result<Vec<_>, _>>()?;
+        let next_cursor = sql::page_cursor(&mut items, query.limit);
+        let ids: Vec<i64> = items.iter().map(|k| k.id).collect();
+        if !ids.is_empty() {
+            for row in self.read(&sql::kudos_recipients(&ids)).await? {
+                let (id, user): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+                if let Some(k) = items.iter_mut().find(|k| k.id == id) {
+                    k.recipients.push(user);
+                }
+            }
+            for row in self.read(&sql::kudos_tags(&ids)).await? {
+                let (id, kind, tag): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                if let Some(k) = items.iter_mut().find(|k| k.id == id) {
+                    sql::attach_tag(k, &kind, tag);
+                }
+            }
+        }
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn workspaces(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(sql::WORKSPACES).fetch_all(&self.pool).await.map_err(StoreError::from_sqlx)?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn record_event(&self, e: &SlackEvent) -> Result<bool> {
+        let args = [
+            Arg::Text(e.event_id.clone()),
+            Arg::Text(e.team_id.clone()),
+            Arg::Text(e.event_type.clone()),
+            Arg::Int(millis(e.received_at)),
+        ];
+        Ok(self.execute(sql::RECORD_EVENT, &args).await? == 1)
+    }
+
+    async fn upsert_person(&self, p: &Person) -> Result<()> {
+        sqlx::query(sql::UPSERT_PERSON)
+            .bind(&p.team_id)
+            .bind(&p.user_id)
+            .bind(&p.name)
+            .bind(&p.real_name)
+            .bind(&p.tz)
+            .bind(p.is_bot)
+            .bind(p.deleted)
+            .bind(millis(p.updated_at))
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>> {
+        let row = sqlx::query(sql::PERSON)
+            .bind(team_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(row.as_ref().map(sql::person).transpose()?)
+    }
+
+    async fn claim_outbox(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<OutboxMessage>> {
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let rows = sqlx::query(&sql::claim_outbox("FOR UPDATE SKIP LOCKED"))
+            .bind(worker)
+            .bind(millis(until))
+            .bind(millis(now))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let mut claimed = rows.iter().map(sql::outbox_message).collect::<std::result::Result<Vec<_>, _>>()?;
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    async fn outbox_sent(&self, id: i64, worker: &str, slack_ts: &str, now: DateTime<Utc>) -> Result<()> {
+        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Text(slack_ts.into()), Arg::Int(millis(now))];
+        self.execute(sql::OUTBOX_SENT, &args).await.map(drop)
+    }
+
+    async fn outbox_retry(&self, id: i64, worker: &str, not_before: DateTime<Utc>, error: &str) -> Result<()> {
+        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Int(millis(not_before)), Arg::Text(error.into())];
+        self.execute(sql::OUTBOX_RETRY, &args).await.map(drop)
+    }
+
+    async fn outbox_dead(&self, id: i64, worker: &str, error: &str) -> Result<()> {
+        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Text(error.into())];
+        self.execute(sql::OUTBOX_DEAD, &args).await.map(drop)
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let rows = sqlx::query(sql::OUTBOX_COUNTS).fetch_all(&self.pool).await.map_err(StoreError::from_sqlx)?;
+        let mut counts = OutboxCounts::default();
+        for row in rows {
+            sql::count_status(&mut counts, &row.try_get::<String, _>(0)?, row.try_get(1)?);
+        }
+        Ok(counts)
+    }
+
+    async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query(sql::OUTBOX_ROWS).bind(team_id).fetch_all(&self.pool).await.map_err(StoreError::from_sqlx)?;
+        Ok(rows.iter().map(sql::outbox_row).collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

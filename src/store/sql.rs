@@ -1,0 +1,340 @@
+//! SQL shared by both backends. Both accept `$N` placeholders, so a statement is written once
+//! here as text plus arguments, and each backend only binds and runs it.
+
+use super::{from_millis, millis, Kudos, KudosQuery, NewKudos, OutboxCounts, OutboxMessage, OutboxRow, Person, Role, Visibility};
+use sqlx::{ColumnIndex, Decode, Row};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{Database, Encode, Type};
+use std::borrow::Cow;
+
+/// A value bound to a `$N` placeholder.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+    OptText(Option<String>),
+}
+
+/// A statement and its arguments, in placeholder order.
+#[derive(Debug, Clone)]
+pub(crate) struct Stmt {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+pub(crate) type Query<'q, DB> = sqlx::query::Query<'q, DB, <DB as Database>::Arguments<'q>>;
+
+pub(crate) fn bind<'q, DB>(mut query: Query<'q, DB>, args: &'q [Arg]) -> Query<'q, DB>
+where
+    DB: Database,
+    i64: Encode<'q, DB> + Type<DB>,
+    &'q str: Encode<'q, DB> + Type<DB>,
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+{
+    for arg in args {
+        query = match arg {
+            Arg::Int(v) => query.bind(*v),
+            Arg::Text(v) => query.bind(v.as_str()),
+            Arg::OptText(v) => query.bind(v.as_deref()),
+        };
+    }
+    query
+}
+
+/// `$from, $from+1, …` for `count` values.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Multi-row insert: `INSERT INTO table (cols) VALUES ($1, $2), ($3, $4)…`.
+fn insert_rows(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>) -> Option<Stmt> {
+    if rows.is_empty() {
+        return None;
+    }
+    let width = columns.len();
+    let values: Vec<String> = (0..rows.len()).map(|r| format!("({})", placeholders(1 + r * width, width))).collect();
+    Some(Stmt {
+        sql: format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), values.join(", ")),
+        args: rows.into_iter().flatten().collect(),
+    })
+}
+
+pub(crate) const REMEMBER_WORKSPACE: &str = "INSERT INTO workspaces (team_id, team_domain, first_seen_at) VALUES ($1, $2, $3) ON CONFLICT (team_id) DO NOTHING";
+
+pub(crate) fn remember_workspace(k: &NewKudos) -> Vec<Arg> {
+    vec![Arg::Text(k.team_id.to_string()), Arg::OptText(k.team_domain.clone()), Arg::Int(millis(k.created_at))]
+}
+
+pub(crate) const INSERT_KUDOS: &str = "INSERT INTO kudos (team_id, giver, text, channel_id, visibility, framework_id, framework_version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+
+pub(crate) fn insert_kudos(k: &NewKudos) -> Vec<Arg> {
+    vec![
+        Arg::Text(k.team_id.to_string()),
+        Arg::Text(k.giver.to_string()),
+        Arg::Text(k.text.clone()),
+        Arg::OptText(k.channel_id.as_ref().map(ToString::to_string)),
+        Arg::Text(k.visibility.as_str().to_owned()),
+        Arg::Text(k.framework_id.clone()),
+        Arg::Text(k.framework_version.clone()),
+        Arg::Int(millis(k.created_at)),
+    ]
+}
+
+/// Recipients, tags and outbox rows of a kudos just inserted with `id`.
+pub(crate) fn kudos_children(id: i64, k: &NewKudos) -> Vec<Stmt> {
+    let team = || Arg::Text(k.team_id.to_string());
+    let recipients = k
+        .recipients
+        .iter()
+        .enumerate()
+        .map(|(i, u)| vec![Arg::Int(id), team(), Arg::Text(u.to_string()), Arg::Int(i as i64)])
+        .collect();
+    let tags = k
+        .competencies
+        .iter()
+        .map(|c| ("competency", c))
+        .chain(k.multiplier_kinds.iter().map(|m| ("multiplier", m)))
+        .enumerate()
+        .map(|(i, (kind, tag))| vec![Arg::Int(id), team(), Arg::Text(kind.into()), Arg::Text(tag.clone()), Arg::Int(i as i64)])
+        .collect();
+    let now = millis(k.created_at);
+    let deliveries = k
+        .deliveries
+        .iter()
+        .map(|d| {
+            vec![
+                team(),
+                Arg::Text(format!("kudos:{id}:{}", d.key)),
+                Arg::Text(d.channel.clone()),
+                Arg::Text(d.text.clone()),
+                Arg::Text(d.blocks.to_string()),
+                Arg::Int(now),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    [
+        insert_rows("kudos_recipients", &["kudos_id", "team_id", "user_id", "position"], recipients),
+        insert_rows("kudos_tags", &["kudos_id", "team_id", "kind", "tag_id", "position"], tags),
+        insert_rows(
+            "outbox",
+            &["team_id", "dedupe_key", "channel", "text", "blocks", "not_before", "created_at"],
+            deliveries,
+        )
+        .map(|mut s| {
+            // A replayed change must not enqueue the same message twice.
+            s.sql.push_str(" ON CONFLICT (team_id, dedupe_key) DO NOTHING");
+            s
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The page of kudos heads (without recipients and tags), newest first, one extra row to tell
+/// whether another page follows.
+pub(crate) fn list_kudos(q: &KudosQuery) -> Stmt {
+    let mut sql = String::from(
+        "SELECT id, team_id, giver, text, channel_id, permalink, visibility, framework_id, framework_version, created_at FROM kudos WHERE team_id = $1",
+    );
+    let mut args = vec![Arg::Text(q.team_id.clone())];
+    let next = |args: &mut Vec<Arg>, arg: Arg| {
+        args.push(arg);
+        format!("${}", args.len())
+    };
+    if !q.include_private {
+        sql.push_str(" AND visibility <> 'private'");
+    }
+    if let Some(user) = &q.user {
+        let p = next(&mut args, Arg::Text(user.clone()));
+        let received = format!("id IN (SELECT kudos_id FROM kudos_recipients WHERE team_id = $1 AND user_id = {p})");
+        match q.role {
+            Some(Role::Received) => sql.push_str(&format!(" AND {received}")),
+            Some(Role::Given) => sql.push_str(&format!(" AND giver = {p}")),
+            None => sql.push_str(&format!(" AND (giver = {p} OR {received})")),
+        }
+    }
+    if let Some(from) = q.from {
+        let p = next(&mut args, Arg::Int(millis(from)));
+        sql.push_str(&format!(" AND created_at >= {p}"));
+    }
+    if let Some(to) = q.to {
+        let p = next(&mut args, Arg::Int(millis(to)));
+        sql.push_str(&format!(" AND created_at < {p}"));
+    }
+    if let Some(before) = q.before_id {
+        let p = next(&mut args, Arg::Int(before));
+        sql.push_str(&format!(" AND id < {p}"));
+    }
+    let p = next(&mut args, Arg::Int(q.limit + 1));
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {p}"));
+    Stmt { sql, args }
+}
+
+pub(crate) fn kudos_recipients(ids: &[i64]) -> Stmt {
+    Stmt {
+        sql: format!(
+            "SELECT kudos_id, user_id FROM kudos_recipients WHERE kudos_id IN ({}) ORDER BY kudos_id, position",
+            placeholders(1, ids.len())
+        ),
+        args: ids.iter().map(|i| Arg::Int(*i)).collect(),
+    }
+}
+
+pub(crate) fn kudos_tags(ids: &[i64]) -> Stmt {
+    Stmt {
+        sql: format!(
+            "SELECT kudos_id, kind, tag_id FROM kudos_tags WHERE kudos_id IN ({}) ORDER BY kudos_id, position",
+            placeholders(1, ids.len())
+        ),
+        args: ids.iter().map(|i| Arg::Int(*i)).collect(),
+    }
+}
+
+pub(crate) const WORKSPACES: &str = "SELECT team_id FROM workspaces ORDER BY team_id";
+
+pub(crate) const RECORD_EVENT: &str =
+    "INSERT INTO slack_events (event_id, team_id, event_type, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING";
+
+pub(crate) const UPSERT_PERSON: &str = "INSERT INTO people (team_id, user_id, name, real_name, tz, is_bot, deleted, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (team_id, user_id) DO UPDATE SET name = excluded.name, real_name = excluded.real_name, tz = excluded.tz,
+     is_bot = excluded.is_bot, deleted = excluded.deleted, updated_at = excluded.updated_at";
+
+pub(crate) const PERSON: &str =
+    "SELECT team_id, user_id, name, real_name, tz, is_bot, deleted, updated_at FROM people WHERE team_id = $1 AND user_id = $2";
+
+/// Leases due rows: `$1` worker, `$2` lease end, `$3` now, `$4` limit. `lock` is appended to the
+/// inner select (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a time).
+pub(crate) fn claim_outbox(lock: &str) -> String {
+    format!(
+        "UPDATE outbox SET locked_by = $1, locked_until = $2, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND not_before <= $3
+                      AND (locked_until IS NULL OR locked_until < $3) ORDER BY id LIMIT $4 {lock})
+         RETURNING id, team_id, channel, text, blocks, attempts"
+    )
+}
+
+pub(crate) const OUTBOX_SENT: &str = "UPDATE outbox SET status = 'sent', slack_ts = $3, sent_at = $4, last_error = NULL, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
+pub(crate) const OUTBOX_RETRY: &str = "UPDATE outbox SET not_before = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
+pub(crate) const OUTBOX_DEAD: &str = "UPDATE outbox SET status = 'dead', last_error = $3, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
+pub(crate) const OUTBOX_COUNTS: &str = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
+pub(crate) const OUTBOX_ROWS: &str =
+    "SELECT id, dedupe_key, channel, status, attempts, last_error, slack_ts FROM outbox WHERE team_id = $1 ORDER BY id";
+
+/// Migrations compiled into the binary, so `cairn` runs from any directory.
+pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
+    let migrations: Vec<Migration> = files
+        .iter()
+        .map(|(version, name, sql)| {
+            Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, Cow::Borrowed(*sql), false)
+        })
+        .collect();
+    Migrator { migrations: Cow::Owned(migrations), ignore_missing: false, locking: true, no_tx: false }
+}
+
+// Row decoding, generic over the backend's row type.
+
+pub(crate) fn kudos_head<'r, R: Row>(row: &'r R) -> Result<Kudos, sqlx::Error>
+where
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let visibility: String = row.try_get("visibility")?;
+    Ok(Kudos {
+        id: row.try_get("id")?,
+        team_id: row.try_get("team_id")?,
+        giver: row.try_get("giver")?,
+        recipients: Vec::new(),
+        competencies: Vec::new(),
+        multiplier_kinds: Vec::new(),
+        text: row.try_get("text")?,
+        channel_id: row.try_get("channel_id")?,
+        permalink: row.try_get("permalink")?,
+        visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Private),
+        framework_id: row.try_get("framework_id")?,
+        framework_version: row.try_get("framework_version")?,
+        created_at: from_millis(row.try_get("created_at")?),
+    })
+}
+
+pub(crate) fn person<'r, R: Row>(row: &'r R) -> Result<Person, sqlx::Error>
+where
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(Person {
+        team_id: row.try_get("team_id")?,
+        user_id: row.try_get("user_id")?,
+        name: row.try_get("name")?,
+        real_name: row.try_get("real_name")?,
+        tz: row.try_get("tz")?,
+        is_bot: row.try_get("is_bot")?,
+        deleted: row.try_get("deleted")?,
+        updated_at: from_millis(row.try_get("updated_at")?),
+    })
+}
+
+pub(crate) fn outbox_message<'r, R: Row>(row: &'r R) -> Result<OutboxMessage, sqlx::Error>
+where
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let blocks: String = row.try_get("blocks")?;
+    Ok(OutboxMessage {
+        id: row.try_get("id")?,
+        team_id: row.try_get("team_id")?,
+        channel: row.try_get("channel")?,
+        text: row.try_get("text")?,
+        blocks: serde_json::from_str(&blocks).unwrap_or(serde_json::Value::Null),
+        attempts: row.try_get("attempts")?,
+    })
+}
+
+pub(crate) fn outbox_row<'r, R: Row>(row: &'r R) -> Result<OutboxRow, sqlx::Error>
+where
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(OutboxRow {
+        id: row.try_get("id")?,
+        dedupe_key: row.try_get("dedupe_key")?,
+        channel: row.try_get("channel")?,
+        status: row.try_get("status")?,
+        attempts: row.try_get("attempts")?,
+        last_error: row.try_get("last_error")?,
+        slack_ts: row.try_get("slack_ts")?,
+    })
+}
+
+/// Drops the extra row fetched to detect a next page and returns the cursor for it.
+pub(crate) fn page_cursor(items: &mut Vec<Kudos>, limit: i64) -> Option<i64> {
+    if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|k| k.id)
+    } else {
+        None
+    }
+}
+
+pub(crate) fn attach_tag(k: &mut Kudos, kind: &str, tag: String) {
+    if kind == "competency" {
+        k.competencies.push(tag);
+    } else {
+        k.multiplier_kinds.push(tag);
+    }
+}
+
+pub(crate) fn count_status(counts: &mut OutboxCounts, status: &str, n: i64) {
+    match status {
+        "pending" => counts.pending = n,
+        "sent" => counts.sent = n,
+        "dead" => counts.dead = n,
+        _ => {}
+    }
+}

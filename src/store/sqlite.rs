@@ -1,0 +1,256 @@
+//! SQLite: one file, zero set-up. WAL mode with `synchronous = FULL`, so a kudos is on disk before
+//! Slack gets its answer. SQLite has one writer at a time, so kudos go through a single writer
+//! task that commits whatever has queued up in one transaction (group commit): one fsync for many
+//! kudos instead of one each, and no writer ever waits on a busy lock.
+
+use super::sql::{self, Arg, Stmt};
+use super::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Connection, Row, Sqlite, SqlitePool};
+use std::str::FromStr;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+/// Kudos committed together at most; bounds the time one batch holds the write lock.
+const MAX_BATCH: usize = 256;
+
+type Reply = oneshot::Sender<Result<i64>>;
+
+pub struct SqliteStore {
+    /// One connection: every write is serialised here.
+    writer: SqlitePool,
+    readers: SqlitePool,
+    kudos_tx: Mutex<Option<mpsc::Sender<(NewKudos, Reply)>>>,
+    writer_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("DATABASE_URL is not a valid SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        sql::migrator(MIGRATIONS).run(&writer).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+        let task = tokio::spawn(write_kudos_batches(writer.clone(), rx));
+        Ok(Self { writer, readers, kudos_tx: Mutex::new(Some(tx)), writer_task: Mutex::new(Some(task)) })
+    }
+}
+
+async fn write_kudos_batches(pool: SqlitePool, mut rx: mpsc::Receiver<(NewKudos, Reply)>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match write_batch(&pool, &batch).await {
+            Ok(ids) => {
+                for ((_, reply), id) in batch.drain(..).zip(ids) {
+                    let _ = reply.send(id);
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                tracing::error!(error = %message, kudos = batch.len(), "could not commit a batch of kudos");
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction; each kudos inside a savepoint so a bad one fails alone.
+async fn write_batch(pool: &SqlitePool, batch: &[(NewKudos, Reply)]) -> Result<Vec<Result<i64>>> {
+    let mut conn = pool.acquire().await.map_err(StoreError::from_sqlx)?;
+    let mut tx = conn.begin().await.map_err(StoreError::from_sqlx)?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (kudos, _) in batch {
+        let mut savepoint = tx.begin().await.map_err(StoreError::from_sqlx)?;
+        match insert_kudos(&mut savepoint, kudos).await {
+            Ok(id) => {
+                savepoint.commit().await.map_err(StoreError::from_sqlx)?;
+                results.push(Ok(id));
+            }
+            Err(e) => {
+                savepoint.rollback().await.map_err(StoreError::from_sqlx)?;
+                results.push(Err(e));
+            }
+        }
+    }
+    tx.commit().await.map_err(StoreError::from_sqlx)?;
+    Ok(results)
+}
+
+async fn insert_kudos(conn: &mut sqlx::SqliteConnection, k: &NewKudos) -> Result<i64> {
+    let args = sql::remember_workspace(k);
+    sql::bind(sqlx::query(sql::REMEMBER_WORKSPACE), &args).execute(&mut *conn).await?;
+    let args = sql::insert_kudos(k);
+    let id: i64 = sql::bind(sqlx::query(sql::INSERT_KUDOS), &args).fetch_one(&mut *conn).await?.try_get(0)?;
+    for Stmt { sql, args } in sql::kudos_children(id, k) {
+        sql::bind(sqlx::query(&sql), &args).execute(&mut *conn).await?;
+    }
+    Ok(id)
+}
+
+impl SqliteStore {
+    async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
+        let done = sql::bind(sqlx::query::<Sqlite>(sql), args).execute(&self.writer).await.map_err(StoreError::from_sqlx)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn read(&self, stmt: &Stmt) -> Result<Vec<SqliteRow>> {
+        sql::bind(sqlx::query::<Sqlite>(&stmt.sql), &stmt.args).fetch_all(&self.readers).await.map_err(StoreError::from_sqlx)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.readers).await.map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    async fn record_kudos(&self, kudos: NewKudos) -> Result<i64> {
+        let (reply, answer) = oneshot::channel();
+        let sender = self.kudos_tx.lock().await.clone();
+        let sender = sender.ok_or_else(|| StoreError::Unavailable("the store is shutting down".into()))?;
+        sender
+            .send((kudos, reply))
+            .await
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?
+    }
+
+    async fn list_kudos(&self, query: &KudosQuery) -> Result<Page<Kudos>> {
+        let rows = self.read(&sql::list_kudos(query)).await?;
+        let mut items = rows.iter().map(sql::kudos_head).collect::<std::result::Result<Vec<_>, _>>()?;
+        let next_cursor = sql::page_cursor(&mut items, query.limit);
+        let ids: Vec<i64> = items.iter().map(|k| k.id).collect();
+        if !ids.is_empty() {
+            for row in self.read(&sql::kudos_recipients(&ids)).await? {
+                let (id, user): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+                if let Some(k) = items.iter_mut().find(|k| k.id == id) {
+                    k.recipients.push(user);
+                }
+            }
+            for row in self.read(&sql::kudos_tags(&ids)).await? {
+                let (id, kind, tag): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                if let Some(k) = items.iter_mut().find(|k| k.id == id) {
+                    sql::attach_tag(k, &kind, tag);
+                }
+            }
+        }
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn workspaces(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(sql::WORKSPACES).fetch_all(&self.readers).await.map_err(StoreError::from_sqlx)?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn record_event(&self, e: &SlackEvent) -> Result<bool> {
+        let args = [
+            Arg::Text(e.event_id.clone()),
+            Arg::Text(e.team_id.clone()),
+            Arg::Text(e.event_type.clone()),
+            Arg::Int(millis(e.received_at)),
+        ];
+        Ok(self.execute(sql::RECORD_EVENT, &args).await? == 1)
+    }
+
+    async fn upsert_person(&self, p: &Person) -> Result<()> {
+        sqlx::query(sql::UPSERT_PERSON)
+            .bind(&p.team_id)
+            .bind(&p.user_id)
+            .bind(&p.name)
+            .bind(&p.real_name)
+            .bind(&p.tz)
+            .bind(p.is_bot)
+            .bind(p.deleted)
+            .bind(millis(p.updated_at))
+            .execute(&self.writer)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>> {
+        let row = sqlx::query(sql::PERSON)
+            .bind(team_id)
+            .bind(user_id)
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(row.as_ref().map(sql::person).transpose()?)
+    }
+
+    async fn claim_outbox(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<OutboxMessage>> {
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let rows = sqlx::query(&sql::claim_outbox(""))
+            .bind(worker)
+            .bind(millis(until))
+            .bind(millis(now))
+            .bind(limit)
+            .fetch_all(&self.writer)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let mut claimed = rows.iter().map(sql::outbox_message).collect::<std::result::Result<Vec<_>, _>>()?;
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    async fn outbox_sent(&self, id: i64, worker: &str, slack_ts: &str, now: DateTime<Utc>) -> Result<()> {
+        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Text(slack_ts.into()), Arg::Int(millis(now))];
+        self.execute(sql::OUTBOX_SENT, &args).await.map(drop)
+    }
+
+    async fn outbox_retry(&self, id: i64, worker: &str, not_before: DateTime<Utc>, error: &str) -> Result<()> {
+        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Int(millis(not_before)), Arg::Text(error.into())];
+        self.execute(sql::OUTBOX_RETRY, &args).await.map(drop)
+    }
+
+    async fn outbox_dead(&self, id: i64, worker: &str, error: &str) -> Result<()> {
+        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Text(error.into())];
+        self.execute(sql::OUTBOX_DEAD, &args).await.map(drop)
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let rows = sqlx::query(sql::OUTBOX_COUNTS).fetch_all(&self.readers).await.map_err(StoreError::from_sqlx)?;
+        let mut counts = OutboxCounts::default();
+        for row in rows {
+            sql::count_status(&mut counts, &row.try_get::<String, _>(0)?, row.try_get(1)?);
+        }
+        Ok(counts)
+    }
+
+    async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query(sql::OUTBOX_ROWS).bind(team_id).fetch_all(&self.readers).await.map_err(StoreError::from_sqlx)?;
+        Ok(rows.iter().map(sql::outbox_row).collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn close(&self) {
+        // Dropping the sender lets the writer finish what is queued, then stop.
+        self.kudos_tx.lock().await.take();
+        if let Some(task) = self.writer_task.lock().await.take() {
+            let _ = task.await;
+        }
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
+
