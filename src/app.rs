@@ -1,0 +1,111 @@
+//! Builds the state and router, spawns the workers, and shuts everything down in order:
+//! stop accepting, let in-flight requests finish, let the outbox finish its batch, close the store.
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::domain::framework::Framework;
+use crate::domain::tags::TagIndex;
+use crate::http::{self, AppState};
+use crate::jobs::outbox::OutboxWorker;
+use crate::slack::client::SlackClient;
+use crate::store::{self, Store};
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Every Slack Web API call gives up after this long; the outbox retries later.
+const SLACK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A started Cairn: its address, and the handle to stop it.
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    pub store: Arc<dyn Store>,
+    shutdown: CancellationToken,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningApp {
+    /// Asks for a graceful stop; `wait` returns when it is complete.
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
+    }
+
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("the server task panicked")?
+    }
+}
+
+/// Connects the store (running migrations), binds `config.addr` and starts serving.
+pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<RunningApp> {
+    config.check_serve()?;
+    let framework = Framework::load(&config.framework)?;
+    let store = store::connect(&config.database_url)
+        .await
+        .context("could not open the database")?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("could not listen on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let outbox_wake = Arc::new(Notify::new());
+    let state = AppState {
+        store: store.clone(),
+        tags: Arc::new(TagIndex::new(&framework)),
+        framework: Arc::new(framework),
+        clock: clock.clone(),
+        signing_secret: config
+            .signing_secret
+            .clone()
+            .context("SLACK_SIGNING_SECRET is required")?,
+        admin_token: config.admin_token.clone(),
+        require_competency_tag: config.require_competency_tag,
+        outbox_wake: outbox_wake.clone(),
+    };
+    let shutdown = CancellationToken::new();
+
+    let worker = match &config.bot_token {
+        Some(token) => {
+            let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
+            let worker = OutboxWorker::new(store.clone(), slack, token.clone(), clock);
+            Some(tokio::spawn(worker.run(outbox_wake, shutdown.clone())))
+        }
+        None => {
+            tracing::warn!("SLACK_BOT_TOKEN is not set: kudos are recorded, DMs wait in the outbox until it is");
+            None
+        }
+    };
+
+    let router = http::router(state);
+    let server_stop = shutdown.clone();
+    let server_store = store.clone();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(server_stop.cancelled_owned())
+            .await;
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        server_store.close().await;
+        served.context("the HTTP server failed")
+    });
+    tracing::info!(%addr, backend = store.backend(), "cairn is serving");
+    Ok(RunningApp {
+        addr,
+        store,
+        shutdown,
+        task,
+    })
+}
+
+/// Applies migrations and exits (`cairn migrate`).
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let store = store::connect(&config.database_url)
+        .await
+        .context("could not open the database")?;
+    tracing::info!(backend = store.backend(), "migrations applied");
+    store.close().await;
+    Ok(())
+}

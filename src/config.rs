@@ -1,0 +1,364 @@
+//! One typed `Config`, built once at start from flags, environment and an optional TOML file.
+//! Precedence: flag > env > file > default (contracts.md). Secrets never reach `Debug` output.
+
+use crate::domain::framework::DEFAULT_FRAMEWORK;
+use crate::domain::ids::UserId;
+use clap::Args;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://cairn.db";
+pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api/";
+
+/// Every setting, as a flag with its environment variable, and as a key of the TOML file (the
+/// flag's name with underscores, or the variable's name: `database_url` or `DATABASE_URL`).
+#[derive(Args, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// TOML file with the same settings (lowest precedence after defaults).
+    #[arg(long, env = "CAIRN_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Listen address [default: 127.0.0.1:3000]
+    #[arg(long, env = "CAIRN_ADDR")]
+    #[serde(alias = "CAIRN_ADDR")]
+    pub addr: Option<String>,
+    /// sqlite://PATH or postgres://… [default: sqlite://cairn.db]
+    #[arg(long, env = "DATABASE_URL")]
+    #[serde(alias = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Signing secret of the Slack app (required to serve HTTP)
+    #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true)]
+    #[serde(alias = "SLACK_SIGNING_SECRET")]
+    pub slack_signing_secret: Option<String>,
+    /// Bot token (xoxb-…) for single-workspace mode
+    #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true)]
+    #[serde(alias = "SLACK_BOT_TOKEN")]
+    pub slack_bot_token: Option<String>,
+    /// App-level token (xapp-…) for Socket Mode
+    #[arg(long, env = "SLACK_APP_TOKEN", hide_env_values = true)]
+    #[serde(alias = "SLACK_APP_TOKEN")]
+    pub slack_app_token: Option<String>,
+    /// Base URL of the Slack Web API [default: https://slack.com/api/]
+    #[arg(long, env = "SLACK_API_URL")]
+    #[serde(alias = "SLACK_API_URL")]
+    pub slack_api_url: Option<String>,
+    /// Built-in framework id or path to a framework file [default: matrix-3x3]
+    #[arg(long, env = "CAIRN_FRAMEWORK")]
+    #[serde(alias = "CAIRN_FRAMEWORK")]
+    pub framework: Option<String>,
+    /// Bearer token for the JSON API; the API answers 404 without it
+    #[arg(long, env = "CAIRN_ADMIN_TOKEN", hide_env_values = true)]
+    #[serde(alias = "CAIRN_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+    /// Comma-separated Slack user ids with admin rights in Slack
+    #[arg(long, env = "CAIRN_ADMINS")]
+    #[serde(alias = "CAIRN_ADMINS")]
+    pub admins: Option<String>,
+    /// Public base URL (OAuth redirects and links)
+    #[arg(long, env = "CAIRN_BASE_URL")]
+    #[serde(alias = "CAIRN_BASE_URL")]
+    pub base_url: Option<String>,
+    /// OAuth client id (multi-workspace installs)
+    #[arg(long, env = "SLACK_CLIENT_ID")]
+    #[serde(alias = "SLACK_CLIENT_ID")]
+    pub slack_client_id: Option<String>,
+    /// OAuth client secret
+    #[arg(long, env = "SLACK_CLIENT_SECRET", hide_env_values = true)]
+    #[serde(alias = "SLACK_CLIENT_SECRET")]
+    pub slack_client_secret: Option<String>,
+    /// 32-byte key (base64) encrypting stored tokens
+    #[arg(long, env = "CAIRN_ENCRYPTION_KEY", hide_env_values = true)]
+    #[serde(alias = "CAIRN_ENCRYPTION_KEY")]
+    pub encryption_key: Option<String>,
+    /// Whether a kudos needs at least one competency tag [default: true]
+    #[arg(long, env = "CAIRN_REQUIRE_COMPETENCY_TAG")]
+    #[serde(alias = "CAIRN_REQUIRE_COMPETENCY_TAG")]
+    pub require_competency_tag: Option<bool>,
+    /// Log format: text or json [default: text]
+    #[arg(long, env = "CAIRN_LOG_FORMAT")]
+    #[serde(alias = "CAIRN_LOG_FORMAT")]
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error("the config file {path} is not valid: {error}")]
+    Parse { path: String, error: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub signing_secret: Option<SecretString>,
+    pub bot_token: Option<SecretString>,
+    pub app_token: Option<SecretString>,
+    pub slack_api_url: String,
+    pub framework: String,
+    pub admin_token: Option<SecretString>,
+    pub admins: Vec<UserId>,
+    pub base_url: Option<String>,
+    pub require_competency_tag: bool,
+    pub log_json: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |s: &Option<SecretString>| if s.is_some() { "set" } else { "unset" };
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field(
+                "database",
+                &self
+                    .database_url
+                    .split(['@', '?'])
+                    .next_back()
+                    .unwrap_or_default(),
+            )
+            .field("signing_secret", &set(&self.signing_secret))
+            .field("bot_token", &set(&self.bot_token))
+            .field("slack_api_url", &self.slack_api_url)
+            .field("framework", &self.framework)
+            .field("admin_token", &set(&self.admin_token))
+            .field("require_competency_tag", &self.require_competency_tag)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// Flags and environment (already merged by clap) over the file named by `--config`.
+    pub fn resolve(self) -> Result<Config, ConfigError> {
+        let file = match &self.config {
+            Some(path) => Settings::from_file(path)?,
+            None => Settings::default(),
+        };
+        self.or(file).into_config()
+    }
+
+    pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: shown.clone(),
+            error,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: shown,
+            error: e.to_string(),
+        })
+    }
+
+    /// Each setting from `self` if set there, else from `lower`.
+    pub fn or(self, lower: Settings) -> Settings {
+        Settings {
+            config: self.config.or(lower.config),
+            addr: self.addr.or(lower.addr),
+            database_url: self.database_url.or(lower.database_url),
+            slack_signing_secret: self.slack_signing_secret.or(lower.slack_signing_secret),
+            slack_bot_token: self.slack_bot_token.or(lower.slack_bot_token),
+            slack_app_token: self.slack_app_token.or(lower.slack_app_token),
+            slack_api_url: self.slack_api_url.or(lower.slack_api_url),
+            framework: self.framework.or(lower.framework),
+            admin_token: self.admin_token.or(lower.admin_token),
+            admins: self.admins.or(lower.admins),
+            base_url: self.base_url.or(lower.base_url),
+            slack_client_id: self.slack_client_id.or(lower.slack_client_id),
+            slack_client_secret: self.slack_client_secret.or(lower.slack_client_secret),
+            encryption_key: self.encryption_key.or(lower.encryption_key),
+            require_competency_tag: self.require_competency_tag.or(lower.require_competency_tag),
+            log_format: self.log_format.or(lower.log_format),
+        }
+    }
+
+    fn into_config(self) -> Result<Config, ConfigError> {
+        let secret = |v: Option<String>| v.filter(|s| !s.trim().is_empty()).map(SecretString::from);
+        let addr_text = self.addr.unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr = addr_text.parse().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "CAIRN_ADDR '{addr_text}' is not a socket address like 127.0.0.1:3000"
+            ))
+        })?;
+        let admins = self
+            .admins
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                UserId::parse(s).map_err(|e| ConfigError::Invalid(format!("CAIRN_ADMINS: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let log_json = match self.log_format.as_deref().unwrap_or("text") {
+            "text" => false,
+            "json" => true,
+            other => {
+                return Err(ConfigError::Invalid(format!(
+                    "CAIRN_LOG_FORMAT '{other}' must be text or json"
+                )))
+            }
+        };
+        let slack_api_url = self
+            .slack_api_url
+            .unwrap_or_else(|| DEFAULT_SLACK_API_URL.to_owned());
+        if !(slack_api_url.starts_with("http://") || slack_api_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!(
+                "SLACK_API_URL '{slack_api_url}' must be an http(s) URL"
+            )));
+        }
+        Ok(Config {
+            addr,
+            database_url: self
+                .database_url
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            signing_secret: secret(self.slack_signing_secret),
+            bot_token: secret(self.slack_bot_token),
+            app_token: secret(self.slack_app_token),
+            slack_api_url,
+            framework: self
+                .framework
+                .unwrap_or_else(|| DEFAULT_FRAMEWORK.to_owned()),
+            admin_token: secret(self.admin_token),
+            admins,
+            base_url: self.base_url,
+            require_competency_tag: self.require_competency_tag.unwrap_or(true),
+            log_json,
+        })
+    }
+}
+
+impl Config {
+    /// What `serve` needs beyond a valid config.
+    pub fn check_serve(&self) -> Result<(), ConfigError> {
+        if self.signing_secret.is_none() {
+            return Err(ConfigError::Invalid(
+                "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page (Signing Secret) \
+                 and set it in the environment, with --slack-signing-secret, or in the config file"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::io::Write;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    #[test]
+    fn flag_beats_file_and_file_beats_default() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "addr = \"0.0.0.0:9000\"\nDATABASE_URL = \"sqlite://from-file.db\"\nframework = \"from-file\"").unwrap();
+        let cli = Cli::parse_from([
+            "cairn",
+            "--config",
+            file.path().to_str().unwrap(),
+            "--framework",
+            "from-flag",
+        ]);
+        // Environment variables are the layer between: clap has merged them into `settings` already.
+        let config = cli.settings.resolve().unwrap();
+        assert_eq!(config.framework, "from-flag");
+        assert_eq!(config.database_url, "sqlite://from-file.db");
+        assert_eq!(config.addr.to_string(), "0.0.0.0:9000");
+        assert!(config.require_competency_tag);
+        assert_eq!(config.slack_api_url, DEFAULT_SLACK_API_URL);
+    }
+
+    #[test]
+    fn env_layer_sits_between_flag_and_file() {
+        let env = Settings {
+            database_url: Some("sqlite://env.db".into()),
+            ..Default::default()
+        };
+        let file = Settings {
+            database_url: Some("sqlite://file.db".into()),
+            addr: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
+        let config = env.or(file).into_config().unwrap();
+        assert_eq!(config.database_url, "sqlite://env.db");
+        assert_eq!(config.addr.to_string(), "127.0.0.1:1");
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let config = Settings::default().into_config().unwrap();
+        assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.framework, "matrix-3x3");
+        assert!(config.admin_token.is_none());
+    }
+
+    #[test]
+    fn serve_names_the_missing_secret() {
+        let err = Settings::default()
+            .into_config()
+            .unwrap()
+            .check_serve()
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("SLACK_SIGNING_SECRET is not set"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_say_what_to_fix() {
+        let bad = Settings {
+            addr: Some("nope".into()),
+            ..Default::default()
+        };
+        assert!(bad
+            .into_config()
+            .unwrap_err()
+            .to_string()
+            .contains("CAIRN_ADDR 'nope'"));
+        let bad = Settings {
+            admins: Some("U1,bob".into()),
+            ..Default::default()
+        };
+        assert!(bad
+            .into_config()
+            .unwrap_err()
+            .to_string()
+            .contains("CAIRN_ADMINS"));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "adr = \"x\"").unwrap();
+        let Err(err) = Settings::from_file(file.path()) else {
+            panic!("a misspelt key must be refused")
+        };
+        let err = err.to_string();
+        assert!(err.contains("unknown field `adr`"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = Settings {
+            slack_signing_secret: Some("s3cr3t".into()),
+            database_url: Some("postgres://u:pw@h/db".into()),
+            ..Default::default()
+        };
+        let shown = format!("{:?}", s.into_config().unwrap());
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("pw"),
+            "{shown}"
+        );
+    }
+}

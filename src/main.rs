@@ -1,1 +1,121 @@
-fn main() {}
+//! The `cairn` binary: parse the CLI, set up logging, call into the library.
+
+use cairn::clock::SystemClock;
+use cairn::config::{Config, Settings};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "cairn",
+    version,
+    about = "Kudos, evidence and growth summaries for Slack"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run migrations, then serve HTTP (Slack endpoints, API, health) and run the outbox worker
+    Serve(Settings),
+    /// Apply migrations and exit
+    Migrate(Settings),
+}
+
+/// Exit codes (contracts.md): 1 for input the user must fix, 2 for the environment failing.
+const USER_ERROR: u8 = 1;
+const ENVIRONMENT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match &cli.command {
+        Command::Serve(s) | Command::Migrate(s) => s.clone(),
+    };
+    let config = match settings.resolve() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cairn: {e}");
+            return ExitCode::from(USER_ERROR);
+        }
+    };
+    init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cairn: cannot start the async runtime: {e}");
+            return ExitCode::from(ENVIRONMENT_ERROR);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(_) => serve(config).await,
+            Command::Migrate(_) => cairn::app::migrate(&config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cairn: {e:#}");
+            let user_fault = e.chain().any(|c| {
+                c.is::<cairn::config::ConfigError>()
+                    || c.is::<cairn::domain::framework::FrameworkError>()
+            }) || matches!(
+                e.downcast_ref::<cairn::store::StoreError>(),
+                Some(cairn::store::StoreError::Invalid(_))
+            );
+            ExitCode::from(if user_fault {
+                USER_ERROR
+            } else {
+                ENVIRONMENT_ERROR
+            })
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = cairn::app::start(config, Arc::new(SystemClock)).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    app.shutdown();
+    app.wait().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
+
+fn init_tracing(config: &Config) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.log_json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

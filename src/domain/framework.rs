@@ -66,11 +66,17 @@ struct FrameworkFile {
 #[derive(Debug, thiserror::Error)]
 pub enum FrameworkError {
     #[error("{source_name}: cannot read the file: {error}")]
-    Read { source_name: String, error: std::io::Error },
+    Read {
+        source_name: String,
+        error: std::io::Error,
+    },
     #[error("{source_name}: not a valid framework file: {error}")]
     Parse { source_name: String, error: String },
     #[error("{source_name}: {}", .problems.join(&format!("\n{}: ", .source_name)))]
-    Invalid { source_name: String, problems: Vec<String> },
+    Invalid {
+        source_name: String,
+        problems: Vec<String>,
+    },
     #[error("unknown framework '{0}': use a built-in id ({list}) or a path to a YAML file", list = builtin_ids().join(", "))]
     Unknown(String),
 }
@@ -89,16 +95,19 @@ impl Framework {
         if !path.exists() && !spec.contains(['/', '.']) {
             return Err(FrameworkError::Unknown(spec.to_owned()));
         }
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| FrameworkError::Read { source_name: spec.to_owned(), error })?;
+        let text = std::fs::read_to_string(path).map_err(|error| FrameworkError::Read {
+            source_name: spec.to_owned(),
+            error,
+        })?;
         Self::from_yaml(spec, &text)
     }
 
     pub fn from_yaml(source_name: &str, yaml: &str) -> Result<Self, FrameworkError> {
-        let file: FrameworkFile = serde_yaml_ng::from_str(yaml).map_err(|e| FrameworkError::Parse {
-            source_name: source_name.to_owned(),
-            error: e.to_string(),
-        })?;
+        let file: FrameworkFile =
+            serde_yaml_ng::from_str(yaml).map_err(|e| FrameworkError::Parse {
+                source_name: source_name.to_owned(),
+                error: e.to_string(),
+            })?;
         let framework = Framework {
             competencies: file.competencies,
             multiplier_kinds: file.multiplier_kinds,
@@ -108,7 +117,10 @@ impl Framework {
         if problems.is_empty() {
             Ok(framework)
         } else {
-            Err(FrameworkError::Invalid { source_name: source_name.to_owned(), problems })
+            Err(FrameworkError::Invalid {
+                source_name: source_name.to_owned(),
+                problems,
+            })
         }
     }
 
@@ -130,9 +142,9 @@ impl Framework {
                 return;
             }
             match owners.get(&key) {
-                Some(existing) if *existing != owner => problems.push(format!(
-                    "{path}: '#{tag}' is already a tag of {existing}"
-                )),
+                Some(existing) if *existing != owner => {
+                    problems.push(format!("{path}: '#{tag}' is already a tag of {existing}"))
+                }
                 Some(_) => {}
                 None => {
                     owners.insert(key, owner);
@@ -144,12 +156,27 @@ impl Framework {
                 problems.push(format!("competencies[{i}].name: must not be empty"));
             }
             let owner = format!("competency '{}'", c.id);
-            claim(format!("competencies[{i}].id"), &c.id, owner.clone(), &mut problems);
+            claim(
+                format!("competencies[{i}].id"),
+                &c.id,
+                owner.clone(),
+                &mut problems,
+            );
             for (j, t) in c.tags.iter().enumerate() {
-                claim(format!("competencies[{i}].tags[{j}]"), t, owner.clone(), &mut problems);
+                claim(
+                    format!("competencies[{i}].tags[{j}]"),
+                    t,
+                    owner.clone(),
+                    &mut problems,
+                );
             }
             for (j, t) in c.aliases.iter().enumerate() {
-                claim(format!("competencies[{i}].aliases[{j}]"), t, owner.clone(), &mut problems);
+                claim(
+                    format!("competencies[{i}].aliases[{j}]"),
+                    t,
+                    owner.clone(),
+                    &mut problems,
+                );
             }
         }
         for (i, m) in self.multiplier_kinds.iter().enumerate() {
@@ -157,9 +184,19 @@ impl Framework {
                 problems.push(format!("multiplier_kinds[{i}].name: must not be empty"));
             }
             let owner = format!("multiplier kind '{}'", m.id);
-            claim(format!("multiplier_kinds[{i}].id"), &m.id, owner.clone(), &mut problems);
+            claim(
+                format!("multiplier_kinds[{i}].id"),
+                &m.id,
+                owner.clone(),
+                &mut problems,
+            );
             for (j, t) in m.tags.iter().enumerate() {
-                claim(format!("multiplier_kinds[{i}].tags[{j}]"), t, owner.clone(), &mut problems);
+                claim(
+                    format!("multiplier_kinds[{i}].tags[{j}]"),
+                    t,
+                    owner.clone(),
+                    &mut problems,
+                );
             }
         }
         problems
@@ -198,7 +235,17 @@ mod tests {
         let ids: Vec<_> = f.competencies.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["values", "technical", "leadership"]);
         let kinds: Vec<_> = f.multiplier_kinds.iter().map(|m| m.id.as_str()).collect();
-        assert_eq!(kinds, ["mentoring", "unblocking", "review", "docs", "tooling", "hiring"]);
+        assert_eq!(
+            kinds,
+            [
+                "mentoring",
+                "unblocking",
+                "review",
+                "docs",
+                "tooling",
+                "hiring"
+            ]
+        );
         assert!(f.competencies.iter().all(|c| !c.aliases.is_empty()));
         assert!(f.competencies.iter().all(|c| c.prompts.len() >= 2));
     }
@@ -219,18 +266,35 @@ competencies:
 multiplier_kinds:
   - {id: delivery, name: Oops}
 "#;
-        let err = Framework::from_yaml("acme.yaml", yaml).unwrap_err().to_string();
-        assert!(err.contains("acme.yaml: competencies[1].name: must not be empty"), "{err}");
+        let err = Framework::from_yaml("acme.yaml", yaml)
+            .unwrap_err()
+            .to_string();
         assert!(
-            err.contains("competencies[1].tags[1]: '#Ship' is already a tag of competency 'delivery'"),
+            err.contains("acme.yaml: competencies[1].name: must not be empty"),
             "{err}"
         );
-        assert!(err.contains("multiplier_kinds[0].id: '#delivery' is already a tag of competency 'delivery'"), "{err}");
+        assert!(
+            err.contains(
+                "competencies[1].tags[1]: '#Ship' is already a tag of competency 'delivery'"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains(
+                "multiplier_kinds[0].id: '#delivery' is already a tag of competency 'delivery'"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_broken_file_says_where() {
-        let err = Framework::from_yaml("x.yaml", "framework: [").unwrap_err().to_string();
-        assert!(err.starts_with("x.yaml: not a valid framework file"), "{err}");
+        let err = Framework::from_yaml("x.yaml", "framework: [")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("x.yaml: not a valid framework file"),
+            "{err}"
+        );
     }
 }

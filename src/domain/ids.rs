@@ -23,11 +23,16 @@ macro_rules! slack_id {
                 let ok = value.len() >= 2
                     && value.len() <= 32
                     && value.starts_with(prefixes)
-                    && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
                 if ok {
                     Ok(Self(value.to_owned()))
                 } else {
-                    Err(InvalidId { kind: $kind, value: value.chars().take(40).collect() })
+                    Err(InvalidId {
+                        kind: $kind,
+                        value: value.chars().take(40).collect(),
+                    })
                 }
             }
 

@@ -20,7 +20,9 @@ pub struct KudosRules {
 
 impl Default for KudosRules {
     fn default() -> Self {
-        Self { require_competency: true }
+        Self {
+            require_competency: true,
+        }
     }
 }
 
@@ -71,7 +73,9 @@ pub fn parse(
         Ok(TagTarget::Competency(id)) => push_unique(&mut competencies, id.clone()),
         Ok(TagTarget::MultiplierKind(id)) => push_unique(&mut kinds, id.clone()),
         Err(unknown) => {
-            let already = problems.iter().any(|p| matches!(p, Problem::UnknownTag(u) if u.tag == unknown.tag));
+            let already = problems
+                .iter()
+                .any(|p| matches!(p, Problem::UnknownTag(u) if u.tag == unknown.tag));
             if !already {
                 problems.push(Problem::UnknownTag(unknown));
             }
@@ -85,7 +89,9 @@ pub fn parse(
                 message.push(token);
             }
             Token::UserGroup { id, .. } => push_unique(&mut groups, id),
-            Token::Channel { name: Some(name), .. } => tag(&name, &mut problems),
+            Token::Channel {
+                name: Some(name), ..
+            } => tag(&name, &mut problems),
             Token::Channel { name: None, .. } => {
                 if !problems.contains(&Problem::ChannelLinkWithoutName) {
                     problems.push(Problem::ChannelLinkWithoutName);
@@ -119,7 +125,9 @@ pub fn parse(
         ordered.push(Problem::UserGroups(groups));
     }
     ordered.append(&mut problems);
-    let has_tag_problem = ordered.iter().any(|p| matches!(p, Problem::UnknownTag(_) | Problem::ChannelLinkWithoutName));
+    let has_tag_problem = ordered
+        .iter()
+        .any(|p| matches!(p, Problem::UnknownTag(_) | Problem::ChannelLinkWithoutName));
     if rules.require_competency && competencies.is_empty() && !has_tag_problem {
         let valid = tags
             .valid_tags()
@@ -136,9 +144,17 @@ pub fn parse(
     }
 
     if ordered.is_empty() {
-        Ok(KudosDraft { recipients, competencies, multiplier_kinds: kinds, message: text })
+        Ok(KudosDraft {
+            recipients,
+            competencies,
+            multiplier_kinds: kinds,
+            message: text,
+        })
     } else {
-        Err(Rejected { problems: ordered, valid_tags: tags.valid_tags().to_vec() })
+        Err(Rejected {
+            problems: ordered,
+            valid_tags: tags.valid_tags().to_vec(),
+        })
     }
 }
 
@@ -167,7 +183,8 @@ fn take_hashtags(text: &str) -> (String, Vec<String>) {
         }
         let start = i + 1;
         let mut end = start;
-        while end < chars.len() && (chars[end].is_alphanumeric() || matches!(chars[end], '_' | '-')) {
+        while end < chars.len() && (chars[end].is_alphanumeric() || matches!(chars[end], '_' | '-'))
+        {
             end += 1;
         }
         // A trailing '-' is punctuation ("#technical-"), not part of the tag.
@@ -177,15 +194,20 @@ fn take_hashtags(text: &str) -> (String, Vec<String>) {
         }
         found.push(chars[start..tag_end].iter().collect());
         // Swallow one following space so "a #tag b" reads "a b".
-        i = if chars.get(end) == Some(&' ') && (rest.is_empty() || rest.ends_with(' ')) { end + 1 } else { end };
+        i = if chars.get(end) == Some(&' ') && (rest.is_empty() || rest.ends_with(' ')) {
+            end + 1
+        } else {
+            end
+        };
     }
     (rest, found)
 }
 
 /// Drops mentions and blank text at both ends and collapses runs of spaces left by removed tags.
 fn trim_edges(message: &mut Vec<Token>) {
-    let blank_or_mention =
-        |t: &Token| matches!(t, Token::User { .. }) || matches!(t, Token::Text(s) if s.trim().is_empty());
+    let blank_or_mention = |t: &Token| {
+        matches!(t, Token::User { .. }) || matches!(t, Token::Text(s) if s.trim().is_empty())
+    };
     while message.first().is_some_and(blank_or_mention) {
         message.remove(0);
     }
@@ -246,7 +268,11 @@ impl Rejected {
             out.push_str(&p.to_string());
             out.push('\n');
         }
-        if self.problems.iter().any(|p| matches!(p, Problem::UnknownTag(_))) {
+        if self
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::UnknownTag(_)))
+        {
             let list: Vec<String> = self.valid_tags.iter().map(|t| format!("#{t}")).collect();
             out.push_str(&format!("Valid tags: {}\n", list.join(" ")));
         }
@@ -272,16 +298,27 @@ mod tests {
     }
 
     fn problems(text: &str) -> Vec<Problem> {
-        parse(&giver(), text, &tags(), KudosRules::default()).unwrap_err().problems
+        parse(&giver(), text, &tags(), KudosRules::default())
+            .unwrap_err()
+            .problems
     }
 
     #[test]
     fn the_issue_example_parses() {
         let d = ok("<@U0ANA> <@U0BEN|ben> #technical #mentoring paired with me on the flaky deploy test until it was green");
-        assert_eq!(d.recipients, [UserId::parse("U0ANA").unwrap(), UserId::parse("U0BEN").unwrap()]);
+        assert_eq!(
+            d.recipients,
+            [
+                UserId::parse("U0ANA").unwrap(),
+                UserId::parse("U0BEN").unwrap()
+            ]
+        );
         assert_eq!(d.competencies, ["technical"]);
         assert_eq!(d.multiplier_kinds, ["mentoring"]);
-        assert_eq!(d.message, "paired with me on the flaky deploy test until it was green");
+        assert_eq!(
+            d.message,
+            "paired with me on the flaky deploy test until it was green"
+        );
     }
 
     #[test]
@@ -330,7 +367,10 @@ mod tests {
         assert_eq!(problems("#technical thanks"), [Problem::NoRecipient]);
         assert_eq!(problems("<@U0GIVER> #technical me"), [Problem::SelfKudos]);
         assert_eq!(problems("<@U0ANA> #technical"), [Problem::EmptyMessage]);
-        assert!(matches!(problems("<@U0ANA> thanks").as_slice(), [Problem::MissingCompetency { .. }]));
+        assert!(matches!(
+            problems("<@U0ANA> thanks").as_slice(),
+            [Problem::MissingCompetency { .. }]
+        ));
         match problems("<@U0ANA> #tecnical thanks").as_slice() {
             [Problem::UnknownTag(u)] => assert_eq!(u.suggestions[0], "technical"),
             other => panic!("{other:?}"),
@@ -348,7 +388,9 @@ mod tests {
 
     #[test]
     fn competency_can_be_optional() {
-        let rules = KudosRules { require_competency: false };
+        let rules = KudosRules {
+            require_competency: false,
+        };
         let d = parse(&giver(), "<@U0ANA> thanks!", &tags(), rules).unwrap();
         assert!(d.competencies.is_empty());
     }
@@ -362,9 +404,21 @@ mod tests {
 
     #[test]
     fn explanation_names_the_fix_and_valid_tags() {
-        let err = parse(&giver(), "<@U0ANA> #tecnical thanks", &tags(), KudosRules::default()).unwrap_err();
+        let err = parse(
+            &giver(),
+            "<@U0ANA> #tecnical thanks",
+            &tags(),
+            KudosRules::default(),
+        )
+        .unwrap_err();
         let text = err.explain();
-        assert!(text.contains("I don't know the tag #tecnical. Did you mean #technical?"), "{text}");
-        assert!(text.contains("Valid tags: #values #technical #leadership #mentoring"), "{text}");
+        assert!(
+            text.contains("I don't know the tag #tecnical. Did you mean #technical?"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Valid tags: #values #technical #leadership #mentoring"),
+            "{text}"
+        );
     }
 }

@@ -11,12 +11,24 @@ use super::ids::{ChannelId, UserGroupId, UserId};
 pub enum Token {
     /// Literal text, entities decoded.
     Text(String),
-    User { id: UserId, label: Option<String> },
-    Channel { id: ChannelId, name: Option<String> },
+    User {
+        id: UserId,
+        label: Option<String>,
+    },
+    Channel {
+        id: ChannelId,
+        name: Option<String>,
+    },
     /// `<!here>`, `<!channel>`, `<!everyone>`: the word, lower-case.
     Broadcast(String),
-    UserGroup { id: UserGroupId, label: Option<String> },
-    Link { url: String, label: Option<String> },
+    UserGroup {
+        id: UserGroupId,
+        label: Option<String>,
+    },
+    Link {
+        url: String,
+        label: Option<String>,
+    },
 }
 
 /// Splits wire text into tokens. Never fails: anything unrecognised is kept as literal text.
@@ -61,11 +73,15 @@ fn control_sequence(inner: &str) -> Option<Token> {
         return UserId::parse(id).ok().map(|id| Token::User { id, label });
     }
     if let Some(id) = target.strip_prefix('#') {
-        return ChannelId::parse(id).ok().map(|id| Token::Channel { id, name: label });
+        return ChannelId::parse(id)
+            .ok()
+            .map(|id| Token::Channel { id, name: label });
     }
     if let Some(special) = target.strip_prefix('!') {
         if let Some(id) = special.strip_prefix("subteam^") {
-            return UserGroupId::parse(id).ok().map(|id| Token::UserGroup { id, label });
+            return UserGroupId::parse(id)
+                .ok()
+                .map(|id| Token::UserGroup { id, label });
         }
         let word = special.to_ascii_lowercase();
         if matches!(word.as_str(), "here" | "channel" | "everyone") {
@@ -75,14 +91,19 @@ fn control_sequence(inner: &str) -> Option<Token> {
         return Some(Token::Text(label.unwrap_or_else(|| special.to_owned())));
     }
     let looks_like_link = target.contains("://") || target.starts_with("mailto:");
-    looks_like_link.then(|| Token::Link { url: decode_entities(target), label })
+    looks_like_link.then(|| Token::Link {
+        url: decode_entities(target),
+        label,
+    })
 }
 
 fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_owned();
     }
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// Escapes literal text for Slack: `&`, `<` and `>` only, as Slack documents.
@@ -115,9 +136,10 @@ pub fn to_wire(tokens: &[Token]) -> String {
                 out.push_str(&format!("<!subteam^{id}|{}>", escape_text(l)))
             }
             Token::UserGroup { id, label: None } => out.push_str(&format!("<!subteam^{id}>")),
-            Token::Link { url, label: Some(l) } => {
-                out.push_str(&format!("<{}|{}>", escape_text(url), escape_text(l)))
-            }
+            Token::Link {
+                url,
+                label: Some(l),
+            } => out.push_str(&format!("<{}|{}>", escape_text(url), escape_text(l))),
             Token::Link { url, label: None } => out.push_str(&format!("<{}>", escape_text(url))),
         }
     }
@@ -149,21 +171,47 @@ mod tests {
     use super::*;
 
     fn user(id: &str) -> Token {
-        Token::User { id: UserId::parse(id).unwrap(), label: None }
+        Token::User {
+            id: UserId::parse(id).unwrap(),
+            label: None,
+        }
     }
 
     #[test]
     fn recognises_every_reference_kind() {
-        let t = tokenize("hi <@U1|ana> in <#C2|dev> <!here> <!subteam^S3|@core> <https://x.io|x> &amp; &lt;3");
+        let t = tokenize(
+            "hi <@U1|ana> in <#C2|dev> <!here> <!subteam^S3|@core> <https://x.io|x> &amp; &lt;3",
+        );
         assert_eq!(t[0], Token::Text("hi ".into()));
-        assert_eq!(t[1], Token::User { id: UserId::parse("U1").unwrap(), label: Some("ana".into()) });
-        assert_eq!(t[3], Token::Channel { id: ChannelId::parse("C2").unwrap(), name: Some("dev".into()) });
+        assert_eq!(
+            t[1],
+            Token::User {
+                id: UserId::parse("U1").unwrap(),
+                label: Some("ana".into())
+            }
+        );
+        assert_eq!(
+            t[3],
+            Token::Channel {
+                id: ChannelId::parse("C2").unwrap(),
+                name: Some("dev".into())
+            }
+        );
         assert_eq!(t[5], Token::Broadcast("here".into()));
         assert_eq!(
             t[7],
-            Token::UserGroup { id: UserGroupId::parse("S3").unwrap(), label: Some("@core".into()) }
+            Token::UserGroup {
+                id: UserGroupId::parse("S3").unwrap(),
+                label: Some("@core".into())
+            }
         );
-        assert_eq!(t[9], Token::Link { url: "https://x.io".into(), label: Some("x".into()) });
+        assert_eq!(
+            t[9],
+            Token::Link {
+                url: "https://x.io".into(),
+                label: Some("x".into())
+            }
+        );
         assert_eq!(t[10], Token::Text(" & <3".into()));
     }
 
@@ -171,7 +219,10 @@ mod tests {
     fn malformed_sequences_stay_text() {
         assert_eq!(tokenize("a < b"), vec![Token::Text("a < b".into())]);
         assert_eq!(tokenize("<@bob>"), vec![Token::Text("<@bob>".into())]);
-        assert_eq!(tokenize("<<@U1>"), vec![Token::Text("<".into()), user("U1")]);
+        assert_eq!(
+            tokenize("<<@U1>"),
+            vec![Token::Text("<".into()), user("U1")]
+        );
         assert_eq!(tokenize("<@U1"), vec![Token::Text("<@U1".into())]);
     }
 
@@ -191,6 +242,9 @@ mod tests {
 
     #[test]
     fn plain_form_reads_naturally() {
-        assert_eq!(to_plain(&tokenize("a &amp; b <@U1|ana> <!here>")), "a & b <@U1> @here");
+        assert_eq!(
+            to_plain(&tokenize("a &amp; b <@U1|ana> <!here>")),
+            "a & b <@U1> @here"
+        );
     }
 }

@@ -39,7 +39,11 @@ pub struct TagIndex {
 
 impl TagIndex {
     pub fn new(framework: &Framework) -> Self {
-        let mut index = TagIndex { targets: HashMap::new(), spellings: Vec::new(), valid: Vec::new() };
+        let mut index = TagIndex {
+            targets: HashMap::new(),
+            spellings: Vec::new(),
+            valid: Vec::new(),
+        };
         for c in &framework.competencies {
             let target = TagTarget::Competency(c.id.clone());
             index.valid.push(c.display_tag().to_owned());
@@ -49,7 +53,11 @@ impl TagIndex {
         for m in &framework.multiplier_kinds {
             let target = TagTarget::MultiplierKind(m.id.clone());
             index.valid.push(m.display_tag().to_owned());
-            index.add(std::iter::once(&m.id).chain(&m.tags), m.display_tag(), &target);
+            index.add(
+                std::iter::once(&m.id).chain(&m.tags),
+                m.display_tag(),
+                &target,
+            );
         }
         index
     }
@@ -91,7 +99,8 @@ impl TagIndex {
             .filter_map(|(spelling, display)| {
                 let d = edit_distance(key, spelling);
                 let prefix = key.len() >= 3 && spelling.starts_with(key);
-                (d <= budget || prefix).then_some((if prefix { d.min(1) } else { d }, display.as_str()))
+                (d <= budget || prefix)
+                    .then_some((if prefix { d.min(1) } else { d }, display.as_str()))
             })
             .collect();
         scored.sort();
@@ -137,21 +146,34 @@ mod tests {
         assert_eq!(idx.resolve("#Technical"), Ok(&technical));
         assert_eq!(idx.resolve("Technical-Skills"), Ok(&technical));
         assert_eq!(idx.resolve("technical_skills"), Ok(&technical));
-        assert_eq!(idx.resolve("mentoring"), Ok(&TagTarget::MultiplierKind("mentoring".into())));
+        assert_eq!(
+            idx.resolve("mentoring"),
+            Ok(&TagTarget::MultiplierKind("mentoring".into()))
+        );
     }
 
     #[test]
     fn typos_get_the_nearest_tags() {
         let err = index().resolve("tecnical").unwrap_err();
         assert_eq!(err.tag, "tecnical");
-        assert_eq!(err.suggestions.first().map(String::as_str), Some("technical"));
+        assert_eq!(
+            err.suggestions.first().map(String::as_str),
+            Some("technical")
+        );
         let err = index().resolve("mentorng").unwrap_err();
-        assert_eq!(err.suggestions.first().map(String::as_str), Some("mentoring"));
+        assert_eq!(
+            err.suggestions.first().map(String::as_str),
+            Some("mentoring")
+        );
     }
 
     #[test]
     fn nonsense_gets_no_suggestion() {
-        assert!(index().resolve("zzzzzzzz").unwrap_err().suggestions.is_empty());
+        assert!(index()
+            .resolve("zzzzzzzz")
+            .unwrap_err()
+            .suggestions
+            .is_empty());
     }
 
     #[test]

@@ -27,11 +27,19 @@ pub enum Text {
 }
 
 fn section(text: String) -> Block {
-    Block::Section { text: Text::Mrkdwn { text: mrkdwn::truncate(&text, SECTION_MAX) } }
+    Block::Section {
+        text: Text::Mrkdwn {
+            text: mrkdwn::truncate(&text, SECTION_MAX),
+        },
+    }
 }
 
 fn context(text: String) -> Block {
-    Block::Context { elements: vec![Text::Mrkdwn { text: mrkdwn::truncate(&text, SECTION_MAX) }] }
+    Block::Context {
+        elements: vec![Text::Mrkdwn {
+            text: mrkdwn::truncate(&text, SECTION_MAX),
+        }],
+    }
 }
 
 /// What a kudos looks like wherever it is shown. Ids are Slack ids; labels are already chosen
@@ -68,36 +76,59 @@ impl KudosView<'_> {
     }
 
     fn fallback(&self, lead: String) -> String {
-        mrkdwn::truncate(&format!("{lead}: {}", mrkdwn::safe(self.message)), SECTION_MAX)
+        mrkdwn::truncate(
+            &format!("{lead}: {}", mrkdwn::safe(self.message)),
+            SECTION_MAX,
+        )
     }
 
     /// The message the channel sees.
     pub fn announcement(&self) -> Message {
         let lead = format!("Kudos from <@{}> to {}", self.giver, self.people());
         let mut blocks = vec![
-            section(format!(":tada: *Kudos* from <@{}> to {}", self.giver, self.people())),
+            section(format!(
+                ":tada: *Kudos* from <@{}> to {}",
+                self.giver,
+                self.people()
+            )),
             section(mrkdwn::safe(self.message)),
         ];
         if !self.labels.is_empty() {
             blocks.push(context(self.tag_line()));
         }
-        Message { text: self.fallback(lead), blocks }
+        Message {
+            text: self.fallback(lead),
+            blocks,
+        }
     }
 
     /// The DM each recipient gets.
     pub fn direct_message(&self) -> Message {
-        let place = self.channel.map(|c| format!(" in <#{c}>")).unwrap_or_default();
+        let place = self
+            .channel
+            .map(|c| format!(" in <#{c}>"))
+            .unwrap_or_default();
         let lead = format!("<@{}> gave you kudos{place}", self.giver);
-        let mut blocks = vec![section(format!(":tada: {lead}")), section(mrkdwn::safe(self.message))];
+        let mut blocks = vec![
+            section(format!(":tada: {lead}")),
+            section(mrkdwn::safe(self.message)),
+        ];
         let mut footer = self.tag_line();
         if self.recipients.len() > 1 {
             let with = format!("Shared with {}", self.people());
-            footer = if footer.is_empty() { with } else { format!("{footer}  ·  {with}") };
+            footer = if footer.is_empty() {
+                with
+            } else {
+                format!("{footer}  ·  {with}")
+            };
         }
         if !footer.is_empty() {
             blocks.push(context(footer));
         }
-        Message { text: self.fallback(lead), blocks }
+        Message {
+            text: self.fallback(lead),
+            blocks,
+        }
     }
 }
 
@@ -105,21 +136,38 @@ impl KudosView<'_> {
 mod tests {
     use super::*;
 
-    fn view<'a>(recipients: &'a [String], labels: &'a [(Option<String>, String)], message: &'a str) -> KudosView<'a> {
-        KudosView { giver: "U0ALICE", recipients, message, labels, channel: Some("C0KUDOS") }
+    fn view<'a>(
+        recipients: &'a [String],
+        labels: &'a [(Option<String>, String)],
+        message: &'a str,
+    ) -> KudosView<'a> {
+        KudosView {
+            giver: "U0ALICE",
+            recipients,
+            message,
+            labels,
+            channel: Some("C0KUDOS"),
+        }
     }
 
     #[test]
     fn announcement_snapshot() {
         let r = ["U0ANA".to_string(), "U0BEN".to_string()];
-        let l = [(Some(":wrench:".to_string()), "Technical skills".to_string()), (None, "Mentoring".to_string())];
+        let l = [
+            (Some(":wrench:".to_string()), "Technical skills".to_string()),
+            (None, "Mentoring".to_string()),
+        ];
         let msg = view(&r, &l, "paired on the &lt;flaky&gt; test <!channel>").announcement();
         insta::assert_json_snapshot!(msg);
     }
 
     #[test]
     fn dm_snapshot() {
-        let r = ["U0ANA".to_string(), "U0BEN".to_string(), "U0CAT".to_string()];
+        let r = [
+            "U0ANA".to_string(),
+            "U0BEN".to_string(),
+            "U0CAT".to_string(),
+        ];
         let l = [(Some(":seedling:".to_string()), "Values".to_string())];
         insta::assert_json_snapshot!(view(&r, &l, "thanks for covering on-call").direct_message());
     }
@@ -129,7 +177,12 @@ mod tests {
         let r = ["U0ANA".to_string()];
         let long = "x".repeat(5000);
         let msg = view(&r, &[], &long).announcement();
-        let Block::Section { text: Text::Mrkdwn { text } } = &msg.blocks[1] else { panic!() };
+        let Block::Section {
+            text: Text::Mrkdwn { text },
+        } = &msg.blocks[1]
+        else {
+            panic!()
+        };
         assert!(text.chars().count() <= SECTION_MAX);
         assert!(msg.text.chars().count() <= SECTION_MAX);
     }

@@ -30,11 +30,17 @@ impl SlackError {
         match self {
             SlackError::Api { error } => !matches!(
                 error.as_str(),
-                "ratelimited" | "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
+                "ratelimited"
+                    | "internal_error"
+                    | "fatal_error"
+                    | "service_unavailable"
+                    | "request_timeout"
             ),
             // 4xx other than 429 means the request itself is wrong.
             SlackError::Http { status } => (400..500).contains(status),
-            SlackError::RateLimited { .. } | SlackError::Transport(_) | SlackError::Timeout => false,
+            SlackError::RateLimited { .. } | SlackError::Transport(_) | SlackError::Timeout => {
+                false
+            }
         }
     }
 }
@@ -60,12 +66,21 @@ impl SlackClient {
             .user_agent(concat!("cairn/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client builds with static settings");
-        let base_url = if base_url.ends_with('/') { base_url.to_owned() } else { format!("{base_url}/") };
+        let base_url = if base_url.ends_with('/') {
+            base_url.to_owned()
+        } else {
+            format!("{base_url}/")
+        };
         Self { http, base_url }
     }
 
     /// Calls a Web API method with a JSON body and returns the whole answer when `ok` is true.
-    pub async fn call(&self, token: &SecretString, method: &str, body: &Value) -> Result<Value, SlackError> {
+    pub async fn call(
+        &self,
+        token: &SecretString,
+        method: &str,
+        body: &Value,
+    ) -> Result<Value, SlackError> {
         let response = self
             .http
             .post(format!("{}{method}", self.base_url))
@@ -86,25 +101,37 @@ impl SlackClient {
             return Err(SlackError::RateLimited { retry_after });
         }
         if !status.is_success() {
-            return Err(SlackError::Http { status: status.as_u16() });
+            return Err(SlackError::Http {
+                status: status.as_u16(),
+            });
         }
         let value: Value = response.json().await.map_err(classify)?;
-        let envelope: Envelope =
-            serde_json::from_value(value.clone()).map_err(|e| SlackError::Transport(format!("unreadable answer: {e}")))?;
+        let envelope: Envelope = serde_json::from_value(value.clone())
+            .map_err(|e| SlackError::Transport(format!("unreadable answer: {e}")))?;
         if envelope.ok {
             Ok(value)
         } else {
-            Err(SlackError::Api { error: envelope.error.unwrap_or_else(|| "unknown_error".to_owned()) })
+            Err(SlackError::Api {
+                error: envelope.error.unwrap_or_else(|| "unknown_error".to_owned()),
+            })
         }
     }
 
     /// Opens (or finds) the DM with a user and returns its channel id.
-    pub async fn conversations_open(&self, token: &SecretString, user: &str) -> Result<String, SlackError> {
-        let answer = self.call(token, "conversations.open", &json!({ "users": user })).await?;
+    pub async fn conversations_open(
+        &self,
+        token: &SecretString,
+        user: &str,
+    ) -> Result<String, SlackError> {
+        let answer = self
+            .call(token, "conversations.open", &json!({ "users": user }))
+            .await?;
         answer["channel"]["id"]
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| SlackError::Transport("conversations.open answered without a channel id".to_owned()))
+            .ok_or_else(|| {
+                SlackError::Transport("conversations.open answered without a channel id".to_owned())
+            })
     }
 
     /// Posts a message and returns its `ts`.
@@ -115,7 +142,8 @@ impl SlackClient {
         text: &str,
         blocks: &Value,
     ) -> Result<String, SlackError> {
-        let body = json!({ "channel": channel, "text": text, "blocks": blocks, "unfurl_links": false });
+        let body =
+            json!({ "channel": channel, "text": text, "blocks": blocks, "unfurl_links": false });
         let answer = self.call(token, "chat.postMessage", &body).await?;
         Ok(answer["ts"].as_str().unwrap_or_default().to_owned())
     }
@@ -136,11 +164,26 @@ mod tests {
 
     #[test]
     fn permanent_errors_are_told_from_transient_ones() {
-        for e in ["channel_not_found", "not_in_channel", "invalid_auth", "account_inactive", "user_not_found", "is_archived", "cannot_dm_bot", "token_revoked"] {
+        for e in [
+            "channel_not_found",
+            "not_in_channel",
+            "invalid_auth",
+            "account_inactive",
+            "user_not_found",
+            "is_archived",
+            "cannot_dm_bot",
+            "token_revoked",
+        ] {
             assert!(SlackError::Api { error: e.into() }.is_permanent(), "{e}");
         }
-        assert!(!SlackError::Api { error: "internal_error".into() }.is_permanent());
-        assert!(!SlackError::RateLimited { retry_after: Duration::from_secs(1) }.is_permanent());
+        assert!(!SlackError::Api {
+            error: "internal_error".into()
+        }
+        .is_permanent());
+        assert!(!SlackError::RateLimited {
+            retry_after: Duration::from_secs(1)
+        }
+        .is_permanent());
         assert!(!SlackError::Http { status: 503 }.is_permanent());
         assert!(SlackError::Http { status: 404 }.is_permanent());
         assert!(!SlackError::Timeout.is_permanent());

@@ -85,11 +85,15 @@ mod tests {
     fn is_safe(out: &str) -> bool {
         let mut rest = out;
         while let Some(open) = rest.find('<') {
-            let Some(close) = rest[open..].find('>') else { return false };
+            let Some(close) = rest[open..].find('>') else {
+                return false;
+            };
             let inner = &rest[open + 1..open + close];
             let live_ref = (inner.starts_with('@') || inner.starts_with('#'))
                 && inner.len() > 2
-                && inner[1..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                && inner[1..]
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
             if !live_ref {
                 return false;
             }
@@ -99,19 +103,30 @@ mod tests {
             return false;
         }
         let lower = out.to_lowercase();
-        !BROADCAST_WORDS.iter().any(|w| lower.contains(&format!("@{w}")))
+        !BROADCAST_WORDS
+            .iter()
+            .any(|w| lower.contains(&format!("@{w}")))
     }
 
     #[test]
     fn broadcasts_never_ping() {
-        assert_eq!(safe("hey <!channel> and <!here|here>"), "hey @\u{200B}channel and @\u{200B}here");
-        assert_eq!(safe("<!everyone> @everyone @Here"), "@\u{200B}everyone @\u{200B}everyone @\u{200B}Here");
+        assert_eq!(
+            safe("hey <!channel> and <!here|here>"),
+            "hey @\u{200B}channel and @\u{200B}here"
+        );
+        assert_eq!(
+            safe("<!everyone> @everyone @Here"),
+            "@\u{200B}everyone @\u{200B}everyone @\u{200B}Here"
+        );
         assert_eq!(safe("<!subteam^S0123|@devs> rock"), "@\u{200B}devs rock");
     }
 
     #[test]
     fn markup_is_escaped_and_mentions_stay_live() {
-        assert_eq!(safe("<@U1|ana> &lt;script&gt;alert(1)&lt;/script&gt; &amp;"), "<@U1> &lt;script&gt;alert(1)&lt;/script&gt; &amp;");
+        assert_eq!(
+            safe("<@U1|ana> &lt;script&gt;alert(1)&lt;/script&gt; &amp;"),
+            "<@U1> &lt;script&gt;alert(1)&lt;/script&gt; &amp;"
+        );
         assert_eq!(safe("see <#C1|dev>"), "see <#C1>");
         // Raw brackets (Slack never sends them unescaped, but a caller might).
         assert_eq!(safe("<script>"), "&lt;script&gt;");
@@ -119,8 +134,14 @@ mod tests {
 
     #[test]
     fn links_show_their_address() {
-        assert_eq!(safe("<https://x.io/a?b=1&amp;c=2>"), "https://x.io/a?b=1&amp;c=2");
-        assert_eq!(safe("<https://evil.io|bank.com>"), "bank.com (https://evil.io)");
+        assert_eq!(
+            safe("<https://x.io/a?b=1&amp;c=2>"),
+            "https://x.io/a?b=1&amp;c=2"
+        );
+        assert_eq!(
+            safe("<https://evil.io|bank.com>"),
+            "bank.com (https://evil.io)"
+        );
     }
 
     #[test]

@@ -46,12 +46,20 @@ pub fn verify(
 ) -> Result<(), VerifyError> {
     let timestamp = timestamp.ok_or(VerifyError::MissingTimestamp)?;
     let signature = signature.ok_or(VerifyError::MissingSignature)?;
-    let ts: i64 = timestamp.trim().parse().map_err(|_| VerifyError::BadTimestamp)?;
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| VerifyError::BadTimestamp)?;
     if (now_unix - ts).abs() > MAX_SKEW_SECS {
         return Err(VerifyError::Stale);
     }
-    let digest = signature.strip_prefix("v0=").ok_or(VerifyError::UnknownVersion)?;
-    let well_formed = digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let digest = signature
+        .strip_prefix("v0=")
+        .ok_or(VerifyError::UnknownVersion)?;
+    let well_formed = digest.len() == 64
+        && digest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if !well_formed {
         return Err(VerifyError::Malformed);
     }
@@ -89,47 +97,97 @@ mod tests {
     fn the_window_is_300_seconds_either_side() {
         assert_eq!(check(Some(TS), Some(SIG), BODY, NOW + 300), Ok(()));
         assert_eq!(check(Some(TS), Some(SIG), BODY, NOW - 300), Ok(()));
-        assert_eq!(check(Some(TS), Some(SIG), BODY, NOW + 301), Err(VerifyError::Stale));
+        assert_eq!(
+            check(Some(TS), Some(SIG), BODY, NOW + 301),
+            Err(VerifyError::Stale)
+        );
         // A timestamp 301 s in the future (the sender's clock, or a forged header).
-        assert_eq!(check(Some(TS), Some(SIG), BODY, NOW - 301), Err(VerifyError::Stale));
+        assert_eq!(
+            check(Some(TS), Some(SIG), BODY, NOW - 301),
+            Err(VerifyError::Stale)
+        );
     }
 
     #[test]
     fn the_real_clock_rejects_the_old_example() {
         let now = chrono::Utc::now().timestamp();
-        assert_eq!(check(Some(TS), Some(SIG), BODY, now), Err(VerifyError::Stale));
+        assert_eq!(
+            check(Some(TS), Some(SIG), BODY, now),
+            Err(VerifyError::Stale)
+        );
     }
 
     #[test]
     fn a_moved_timestamp_breaks_the_signature() {
-        assert_eq!(check(Some("1531420628"), Some(SIG), BODY, NOW + 10), Err(VerifyError::Mismatch));
+        assert_eq!(
+            check(Some("1531420628"), Some(SIG), BODY, NOW + 10),
+            Err(VerifyError::Mismatch)
+        );
     }
 
     #[test]
     fn a_changed_body_breaks_the_signature() {
         let mut body = BODY.to_owned().into_bytes();
         body[10] ^= 1;
-        assert_eq!(verify(SECRET, Some(TS), Some(SIG), &body, NOW), Err(VerifyError::Mismatch));
-        assert_eq!(check(Some(TS), Some(SIG), &format!("{BODY}------"), NOW), Err(VerifyError::Mismatch));
+        assert_eq!(
+            verify(SECRET, Some(TS), Some(SIG), &body, NOW),
+            Err(VerifyError::Mismatch)
+        );
+        assert_eq!(
+            check(Some(TS), Some(SIG), &format!("{BODY}------"), NOW),
+            Err(VerifyError::Mismatch)
+        );
     }
 
     #[test]
     fn missing_or_malformed_headers_are_refused() {
-        assert_eq!(check(None, Some(SIG), BODY, NOW), Err(VerifyError::MissingTimestamp));
-        assert_eq!(check(Some(TS), None, BODY, NOW), Err(VerifyError::MissingSignature));
-        assert_eq!(check(Some("Hello there!"), Some(SIG), BODY, NOW), Err(VerifyError::BadTimestamp));
+        assert_eq!(
+            check(None, Some(SIG), BODY, NOW),
+            Err(VerifyError::MissingTimestamp)
+        );
+        assert_eq!(
+            check(Some(TS), None, BODY, NOW),
+            Err(VerifyError::MissingSignature)
+        );
+        assert_eq!(
+            check(Some("Hello there!"), Some(SIG), BODY, NOW),
+            Err(VerifyError::BadTimestamp)
+        );
         let v1 = SIG.replacen("v0=", "v1=", 1);
-        assert_eq!(check(Some(TS), Some(&v1), BODY, NOW), Err(VerifyError::UnknownVersion));
-        assert_eq!(check(Some(TS), Some(&SIG[3..]), BODY, NOW), Err(VerifyError::UnknownVersion));
+        assert_eq!(
+            check(Some(TS), Some(&v1), BODY, NOW),
+            Err(VerifyError::UnknownVersion)
+        );
+        assert_eq!(
+            check(Some(TS), Some(&SIG[3..]), BODY, NOW),
+            Err(VerifyError::UnknownVersion)
+        );
         let not_hex = format!("v0={}", "z".repeat(64));
-        assert_eq!(check(Some(TS), Some(&not_hex), BODY, NOW), Err(VerifyError::Malformed));
-        assert_eq!(check(Some(TS), Some("v0=abc"), BODY, NOW), Err(VerifyError::Malformed));
-        assert_eq!(check(Some(TS), Some(&SIG.to_uppercase().replacen("V0=", "v0=", 1)), BODY, NOW), Err(VerifyError::Malformed));
+        assert_eq!(
+            check(Some(TS), Some(&not_hex), BODY, NOW),
+            Err(VerifyError::Malformed)
+        );
+        assert_eq!(
+            check(Some(TS), Some("v0=abc"), BODY, NOW),
+            Err(VerifyError::Malformed)
+        );
+        assert_eq!(
+            check(
+                Some(TS),
+                Some(&SIG.to_uppercase().replacen("V0=", "v0=", 1)),
+                BODY,
+                NOW
+            ),
+            Err(VerifyError::Malformed)
+        );
     }
 
     #[test]
     fn the_wrong_secret_is_refused() {
-        assert_eq!(verify(b"other", Some(TS), Some(SIG), BODY.as_bytes(), NOW), Err(VerifyError::Mismatch));
+        assert_eq!(
+            verify(b"other", Some(TS), Some(SIG), BODY.as_bytes(), NOW),
+            Err(VerifyError::Mismatch)
+        );
     }
 
     proptest! {

@@ -29,9 +29,10 @@ pub enum StoreError {
 impl StoreError {
     pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
         match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                StoreError::Unavailable(e.to_string())
-            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
             other => StoreError::Database(other),
         }
     }
@@ -204,9 +205,27 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_person(&self, person: &Person) -> Result<()>;
     async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>>;
     /// Leases up to `limit` due messages to `worker` until `now + lease`.
-    async fn claim_outbox(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<OutboxMessage>>;
-    async fn outbox_sent(&self, id: i64, worker: &str, slack_ts: &str, now: DateTime<Utc>) -> Result<()>;
-    async fn outbox_retry(&self, id: i64, worker: &str, not_before: DateTime<Utc>, error: &str) -> Result<()>;
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>>;
+    async fn outbox_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        slack_ts: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn outbox_retry(
+        &self,
+        id: i64,
+        worker: &str,
+        not_before: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()>;
     async fn outbox_dead(&self, id: i64, worker: &str, error: &str) -> Result<()>;
     async fn outbox_counts(&self) -> Result<OutboxCounts>;
     async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>>;

@@ -5,10 +5,14 @@
 use super::sql::{self, Arg, Stmt};
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{Postgres, PgPool, Row};
+use sqlx::{PgPool, Postgres, Row};
 use std::str::FromStr;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/postgres/0001_init.sql"),
+)];
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -17,7 +21,9 @@ pub struct PostgresStore {
 impl PostgresStore {
     pub async fn connect(url: &str) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Invalid(format!("DATABASE_URL is not a valid PostgreSQL URL: {e}")))?
+            .map_err(|e| {
+                StoreError::Invalid(format!("DATABASE_URL is not a valid PostgreSQL URL: {e}"))
+            })?
             .application_name("cairn");
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -30,12 +36,18 @@ impl PostgresStore {
     }
 
     async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
-        let done = sql::bind(sqlx::query::<Postgres>(sql), args).execute(&self.pool).await.map_err(StoreError::from_sqlx)?;
+        let done = sql::bind(sqlx::query::<Postgres>(sql), args)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         Ok(done.rows_affected())
     }
 
     async fn read(&self, stmt: &Stmt) -> Result<Vec<PgRow>> {
-        sql::bind(sqlx::query::<Postgres>(&stmt.sql), &stmt.args).fetch_all(&self.pool).await.map_err(StoreError::from_sqlx)
+        sql::bind(sqlx::query::<Postgres>(&stmt.sql), &stmt.args)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)
     }
 }
 
@@ -46,25 +58,38 @@ impl Store for PostgresStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(StoreError::from_sqlx)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         Ok(())
     }
 
     async fn record_kudos(&self, k: NewKudos) -> Result<i64> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
         let args = sql::remember_workspace(&k);
-        sql::bind(sqlx::query(sql::REMEMBER_WORKSPACE), &args).execute(&mut *tx).await?;
+        sql::bind(sqlx::query(sql::REMEMBER_WORKSPACE), &args)
+            .execute(&mut *tx)
+            .await?;
         let args = sql::insert_kudos(&k);
-        let id: i64 = sql::bind(sqlx::query(sql::INSERT_KUDOS), &args).fetch_one(&mut *tx).await?.try_get(0)?;
+        let id: i64 = sql::bind(sqlx::query(sql::INSERT_KUDOS), &args)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
         for Stmt { sql, args } in sql::kudos_children(id, &k) {
-            sql::bind(sqlx::query(&sql), &args).execute(&mut *tx).await?;
+            sql::bind(sqlx::query(&sql), &args)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(id)
     }
     async fn list_kudos(&self, query: &KudosQuery) -> Result<Page<Kudos>> {
         let rows = self.read(&sql::list_kudos(query)).await?;
-        let mut items = rows.iter().map(sql::kudos_head).collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut items = rows
+            .iter()
+            .map(sql::kudos_head)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         let next_cursor = sql::page_cursor(&mut items, query.limit);
         let ids: Vec<i64> = items.iter().map(|k| k.id).collect();
         if !ids.is_empty() {
@@ -75,7 +100,8 @@ impl Store for PostgresStore {
                 }
             }
             for row in self.read(&sql::kudos_tags(&ids)).await? {
-                let (id, kind, tag): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                let (id, kind, tag): (i64, String, String) =
+                    (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
                 if let Some(k) = items.iter_mut().find(|k| k.id == id) {
                     sql::attach_tag(k, &kind, tag);
                 }
@@ -85,8 +111,14 @@ impl Store for PostgresStore {
     }
 
     async fn workspaces(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query(sql::WORKSPACES).fetch_all(&self.pool).await.map_err(StoreError::from_sqlx)?;
-        Ok(rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?)
+        let rows = sqlx::query(sql::WORKSPACES)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn record_event(&self, e: &SlackEvent) -> Result<bool> {
@@ -125,7 +157,13 @@ impl Store for PostgresStore {
         Ok(row.as_ref().map(sql::person).transpose()?)
     }
 
-    async fn claim_outbox(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<OutboxMessage>> {
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>> {
         let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
         let rows = sqlx::query(&sql::claim_outbox("FOR UPDATE SKIP LOCKED"))
             .bind(worker)
@@ -135,28 +173,60 @@ impl Store for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::from_sqlx)?;
-        let mut claimed = rows.iter().map(sql::outbox_message).collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut claimed = rows
+            .iter()
+            .map(sql::outbox_message)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         claimed.sort_by_key(|m| m.id);
         Ok(claimed)
     }
 
-    async fn outbox_sent(&self, id: i64, worker: &str, slack_ts: &str, now: DateTime<Utc>) -> Result<()> {
-        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Text(slack_ts.into()), Arg::Int(millis(now))];
+    async fn outbox_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        slack_ts: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let args = [
+            Arg::Int(id),
+            Arg::Text(worker.into()),
+            Arg::Text(slack_ts.into()),
+            Arg::Int(millis(now)),
+        ];
         self.execute(sql::OUTBOX_SENT, &args).await.map(drop)
     }
 
-    async fn outbox_retry(&self, id: i64, worker: &str, not_before: DateTime<Utc>, error: &str) -> Result<()> {
-        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Int(millis(not_before)), Arg::Text(error.into())];
+    async fn outbox_retry(
+        &self,
+        id: i64,
+        worker: &str,
+        not_before: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()> {
+        let args = [
+            Arg::Int(id),
+            Arg::Text(worker.into()),
+            Arg::Int(millis(not_before)),
+            Arg::Text(error.into()),
+        ];
         self.execute(sql::OUTBOX_RETRY, &args).await.map(drop)
     }
 
     async fn outbox_dead(&self, id: i64, worker: &str, error: &str) -> Result<()> {
-        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Text(error.into())];
+        let args = [
+            Arg::Int(id),
+            Arg::Text(worker.into()),
+            Arg::Text(error.into()),
+        ];
         self.execute(sql::OUTBOX_DEAD, &args).await.map(drop)
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts> {
-        let rows = sqlx::query(sql::OUTBOX_COUNTS).fetch_all(&self.pool).await.map_err(StoreError::from_sqlx)?;
+        let rows = sqlx::query(sql::OUTBOX_COUNTS)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         let mut counts = OutboxCounts::default();
         for row in rows {
             sql::count_status(&mut counts, &row.try_get::<String, _>(0)?, row.try_get(1)?);
@@ -165,8 +235,15 @@ impl Store for PostgresStore {
     }
 
     async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>> {
-        let rows = sqlx::query(sql::OUTBOX_ROWS).bind(team_id).fetch_all(&self.pool).await.map_err(StoreError::from_sqlx)?;
-        Ok(rows.iter().map(sql::outbox_row).collect::<std::result::Result<_, _>>()?)
+        let rows = sqlx::query(sql::OUTBOX_ROWS)
+            .bind(team_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(rows
+            .iter()
+            .map(sql::outbox_row)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn close(&self) {

@@ -1,9 +1,12 @@
 //! SQL shared by both backends. Both accept `$N` placeholders, so a statement is written once
 //! here as text plus arguments, and each backend only binds and runs it.
 
-use super::{from_millis, millis, Kudos, KudosQuery, NewKudos, OutboxCounts, OutboxMessage, OutboxRow, Person, Role, Visibility};
-use sqlx::{ColumnIndex, Decode, Row};
+use super::{
+    from_millis, millis, Kudos, KudosQuery, NewKudos, OutboxCounts, OutboxMessage, OutboxRow,
+    Person, Role, Visibility,
+};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{ColumnIndex, Decode, Row};
 use sqlx::{Database, Encode, Type};
 use std::borrow::Cow;
 
@@ -43,7 +46,10 @@ where
 
 /// `$from, $from+1, …` for `count` values.
 fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (from..from + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Multi-row insert: `INSERT INTO table (cols) VALUES ($1, $2), ($3, $4)…`.
@@ -52,9 +58,15 @@ fn insert_rows(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>) -> Option<Stm
         return None;
     }
     let width = columns.len();
-    let values: Vec<String> = (0..rows.len()).map(|r| format!("({})", placeholders(1 + r * width, width))).collect();
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| format!("({})", placeholders(1 + r * width, width)))
+        .collect();
     Some(Stmt {
-        sql: format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), values.join(", ")),
+        sql: format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            values.join(", ")
+        ),
         args: rows.into_iter().flatten().collect(),
     })
 }
@@ -62,7 +74,11 @@ fn insert_rows(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>) -> Option<Stm
 pub(crate) const REMEMBER_WORKSPACE: &str = "INSERT INTO workspaces (team_id, team_domain, first_seen_at) VALUES ($1, $2, $3) ON CONFLICT (team_id) DO NOTHING";
 
 pub(crate) fn remember_workspace(k: &NewKudos) -> Vec<Arg> {
-    vec![Arg::Text(k.team_id.to_string()), Arg::OptText(k.team_domain.clone()), Arg::Int(millis(k.created_at))]
+    vec![
+        Arg::Text(k.team_id.to_string()),
+        Arg::OptText(k.team_domain.clone()),
+        Arg::Int(millis(k.created_at)),
+    ]
 }
 
 pub(crate) const INSERT_KUDOS: &str = "INSERT INTO kudos (team_id, giver, text, channel_id, visibility, framework_id, framework_version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
@@ -87,7 +103,14 @@ pub(crate) fn kudos_children(id: i64, k: &NewKudos) -> Vec<Stmt> {
         .recipients
         .iter()
         .enumerate()
-        .map(|(i, u)| vec![Arg::Int(id), team(), Arg::Text(u.to_string()), Arg::Int(i as i64)])
+        .map(|(i, u)| {
+            vec![
+                Arg::Int(id),
+                team(),
+                Arg::Text(u.to_string()),
+                Arg::Int(i as i64),
+            ]
+        })
         .collect();
     let tags = k
         .competencies
@@ -95,7 +118,15 @@ pub(crate) fn kudos_children(id: i64, k: &NewKudos) -> Vec<Stmt> {
         .map(|c| ("competency", c))
         .chain(k.multiplier_kinds.iter().map(|m| ("multiplier", m)))
         .enumerate()
-        .map(|(i, (kind, tag))| vec![Arg::Int(id), team(), Arg::Text(kind.into()), Arg::Text(tag.clone()), Arg::Int(i as i64)])
+        .map(|(i, (kind, tag))| {
+            vec![
+                Arg::Int(id),
+                team(),
+                Arg::Text(kind.into()),
+                Arg::Text(tag.clone()),
+                Arg::Int(i as i64),
+            ]
+        })
         .collect();
     let now = millis(k.created_at);
     let deliveries = k
@@ -114,16 +145,33 @@ pub(crate) fn kudos_children(id: i64, k: &NewKudos) -> Vec<Stmt> {
         })
         .collect();
     [
-        insert_rows("kudos_recipients", &["kudos_id", "team_id", "user_id", "position"], recipients),
-        insert_rows("kudos_tags", &["kudos_id", "team_id", "kind", "tag_id", "position"], tags),
+        insert_rows(
+            "kudos_recipients",
+            &["kudos_id", "team_id", "user_id", "position"],
+            recipients,
+        ),
+        insert_rows(
+            "kudos_tags",
+            &["kudos_id", "team_id", "kind", "tag_id", "position"],
+            tags,
+        ),
         insert_rows(
             "outbox",
-            &["team_id", "dedupe_key", "channel", "text", "blocks", "not_before", "created_at"],
+            &[
+                "team_id",
+                "dedupe_key",
+                "channel",
+                "text",
+                "blocks",
+                "not_before",
+                "created_at",
+            ],
             deliveries,
         )
         .map(|mut s| {
             // A replayed change must not enqueue the same message twice.
-            s.sql.push_str(" ON CONFLICT (team_id, dedupe_key) DO NOTHING");
+            s.sql
+                .push_str(" ON CONFLICT (team_id, dedupe_key) DO NOTHING");
             s
         }),
     ]
@@ -148,7 +196,9 @@ pub(crate) fn list_kudos(q: &KudosQuery) -> Stmt {
     }
     if let Some(user) = &q.user {
         let p = next(&mut args, Arg::Text(user.clone()));
-        let received = format!("id IN (SELECT kudos_id FROM kudos_recipients WHERE team_id = $1 AND user_id = {p})");
+        let received = format!(
+            "id IN (SELECT kudos_id FROM kudos_recipients WHERE team_id = $1 AND user_id = {p})"
+        );
         match q.role {
             Some(Role::Received) => sql.push_str(&format!(" AND {received}")),
             Some(Role::Given) => sql.push_str(&format!(" AND giver = {p}")),
@@ -227,10 +277,21 @@ pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator 
     let migrations: Vec<Migration> = files
         .iter()
         .map(|(version, name, sql)| {
-            Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, Cow::Borrowed(*sql), false)
+            Migration::new(
+                *version,
+                Cow::Borrowed(*name),
+                MigrationType::Simple,
+                Cow::Borrowed(*sql),
+                false,
+            )
         })
         .collect();
-    Migrator { migrations: Cow::Owned(migrations), ignore_missing: false, locking: true, no_tx: false }
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    }
 }
 
 // Row decoding, generic over the backend's row type.

@@ -5,12 +5,18 @@
 
 use super::sql::{self, Arg, Stmt};
 use super::*;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Connection, Row, Sqlite, SqlitePool};
 use std::str::FromStr;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+)];
 /// Kudos committed together at most; bounds the time one batch holds the write lock.
 const MAX_BATCH: usize = 256;
 
@@ -27,11 +33,14 @@ pub struct SqliteStore {
 impl SqliteStore {
     pub async fn connect(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Invalid(format!("DATABASE_URL is not a valid SQLite URL: {e}")))?
+            .map_err(|e| {
+                StoreError::Invalid(format!("DATABASE_URL is not a valid SQLite URL: {e}"))
+            })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(5))
+            // Short enough that a locked database still lets us answer Slack within its 3 s.
+            .busy_timeout(std::time::Duration::from_secs(2))
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -46,7 +55,12 @@ impl SqliteStore {
             .map_err(StoreError::from_sqlx)?;
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         let task = tokio::spawn(write_kudos_batches(writer.clone(), rx));
-        Ok(Self { writer, readers, kudos_tx: Mutex::new(Some(tx)), writer_task: Mutex::new(Some(task)) })
+        Ok(Self {
+            writer,
+            readers,
+            kudos_tx: Mutex::new(Some(tx)),
+            writer_task: Mutex::new(Some(task)),
+        })
     }
 }
 
@@ -94,23 +108,36 @@ async fn write_batch(pool: &SqlitePool, batch: &[(NewKudos, Reply)]) -> Result<V
 
 async fn insert_kudos(conn: &mut sqlx::SqliteConnection, k: &NewKudos) -> Result<i64> {
     let args = sql::remember_workspace(k);
-    sql::bind(sqlx::query(sql::REMEMBER_WORKSPACE), &args).execute(&mut *conn).await?;
+    sql::bind(sqlx::query(sql::REMEMBER_WORKSPACE), &args)
+        .execute(&mut *conn)
+        .await?;
     let args = sql::insert_kudos(k);
-    let id: i64 = sql::bind(sqlx::query(sql::INSERT_KUDOS), &args).fetch_one(&mut *conn).await?.try_get(0)?;
+    let id: i64 = sql::bind(sqlx::query(sql::INSERT_KUDOS), &args)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
     for Stmt { sql, args } in sql::kudos_children(id, k) {
-        sql::bind(sqlx::query(&sql), &args).execute(&mut *conn).await?;
+        sql::bind(sqlx::query(&sql), &args)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(id)
 }
 
 impl SqliteStore {
     async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
-        let done = sql::bind(sqlx::query::<Sqlite>(sql), args).execute(&self.writer).await.map_err(StoreError::from_sqlx)?;
+        let done = sql::bind(sqlx::query::<Sqlite>(sql), args)
+            .execute(&self.writer)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         Ok(done.rows_affected())
     }
 
     async fn read(&self, stmt: &Stmt) -> Result<Vec<SqliteRow>> {
-        sql::bind(sqlx::query::<Sqlite>(&stmt.sql), &stmt.args).fetch_all(&self.readers).await.map_err(StoreError::from_sqlx)
+        sql::bind(sqlx::query::<Sqlite>(&stmt.sql), &stmt.args)
+            .fetch_all(&self.readers)
+            .await
+            .map_err(StoreError::from_sqlx)
     }
 }
 
@@ -121,24 +148,33 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.readers).await.map_err(StoreError::from_sqlx)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.readers)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         Ok(())
     }
 
     async fn record_kudos(&self, kudos: NewKudos) -> Result<i64> {
         let (reply, answer) = oneshot::channel();
         let sender = self.kudos_tx.lock().await.clone();
-        let sender = sender.ok_or_else(|| StoreError::Unavailable("the store is shutting down".into()))?;
+        let sender =
+            sender.ok_or_else(|| StoreError::Unavailable("the store is shutting down".into()))?;
         sender
             .send((kudos, reply))
             .await
             .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?
     }
 
     async fn list_kudos(&self, query: &KudosQuery) -> Result<Page<Kudos>> {
         let rows = self.read(&sql::list_kudos(query)).await?;
-        let mut items = rows.iter().map(sql::kudos_head).collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut items = rows
+            .iter()
+            .map(sql::kudos_head)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         let next_cursor = sql::page_cursor(&mut items, query.limit);
         let ids: Vec<i64> = items.iter().map(|k| k.id).collect();
         if !ids.is_empty() {
@@ -149,7 +185,8 @@ impl Store for SqliteStore {
                 }
             }
             for row in self.read(&sql::kudos_tags(&ids)).await? {
-                let (id, kind, tag): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                let (id, kind, tag): (i64, String, String) =
+                    (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
                 if let Some(k) = items.iter_mut().find(|k| k.id == id) {
                     sql::attach_tag(k, &kind, tag);
                 }
@@ -159,8 +196,14 @@ impl Store for SqliteStore {
     }
 
     async fn workspaces(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query(sql::WORKSPACES).fetch_all(&self.readers).await.map_err(StoreError::from_sqlx)?;
-        Ok(rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?)
+        let rows = sqlx::query(sql::WORKSPACES)
+            .fetch_all(&self.readers)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn record_event(&self, e: &SlackEvent) -> Result<bool> {
@@ -199,7 +242,13 @@ impl Store for SqliteStore {
         Ok(row.as_ref().map(sql::person).transpose()?)
     }
 
-    async fn claim_outbox(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<OutboxMessage>> {
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>> {
         let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
         let rows = sqlx::query(&sql::claim_outbox(""))
             .bind(worker)
@@ -209,28 +258,60 @@ impl Store for SqliteStore {
             .fetch_all(&self.writer)
             .await
             .map_err(StoreError::from_sqlx)?;
-        let mut claimed = rows.iter().map(sql::outbox_message).collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut claimed = rows
+            .iter()
+            .map(sql::outbox_message)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         claimed.sort_by_key(|m| m.id);
         Ok(claimed)
     }
 
-    async fn outbox_sent(&self, id: i64, worker: &str, slack_ts: &str, now: DateTime<Utc>) -> Result<()> {
-        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Text(slack_ts.into()), Arg::Int(millis(now))];
+    async fn outbox_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        slack_ts: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let args = [
+            Arg::Int(id),
+            Arg::Text(worker.into()),
+            Arg::Text(slack_ts.into()),
+            Arg::Int(millis(now)),
+        ];
         self.execute(sql::OUTBOX_SENT, &args).await.map(drop)
     }
 
-    async fn outbox_retry(&self, id: i64, worker: &str, not_before: DateTime<Utc>, error: &str) -> Result<()> {
-        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Int(millis(not_before)), Arg::Text(error.into())];
+    async fn outbox_retry(
+        &self,
+        id: i64,
+        worker: &str,
+        not_before: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()> {
+        let args = [
+            Arg::Int(id),
+            Arg::Text(worker.into()),
+            Arg::Int(millis(not_before)),
+            Arg::Text(error.into()),
+        ];
         self.execute(sql::OUTBOX_RETRY, &args).await.map(drop)
     }
 
     async fn outbox_dead(&self, id: i64, worker: &str, error: &str) -> Result<()> {
-        let args = [Arg::Int(id), Arg::Text(worker.into()), Arg::Text(error.into())];
+        let args = [
+            Arg::Int(id),
+            Arg::Text(worker.into()),
+            Arg::Text(error.into()),
+        ];
         self.execute(sql::OUTBOX_DEAD, &args).await.map(drop)
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts> {
-        let rows = sqlx::query(sql::OUTBOX_COUNTS).fetch_all(&self.readers).await.map_err(StoreError::from_sqlx)?;
+        let rows = sqlx::query(sql::OUTBOX_COUNTS)
+            .fetch_all(&self.readers)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         let mut counts = OutboxCounts::default();
         for row in rows {
             sql::count_status(&mut counts, &row.try_get::<String, _>(0)?, row.try_get(1)?);
@@ -239,8 +320,15 @@ impl Store for SqliteStore {
     }
 
     async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>> {
-        let rows = sqlx::query(sql::OUTBOX_ROWS).bind(team_id).fetch_all(&self.readers).await.map_err(StoreError::from_sqlx)?;
-        Ok(rows.iter().map(sql::outbox_row).collect::<std::result::Result<_, _>>()?)
+        let rows = sqlx::query(sql::OUTBOX_ROWS)
+            .bind(team_id)
+            .fetch_all(&self.readers)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(rows
+            .iter()
+            .map(sql::outbox_row)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn close(&self) {
@@ -253,4 +341,3 @@ impl Store for SqliteStore {
         self.writer.close().await;
     }
 }
-

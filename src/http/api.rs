@@ -1,0 +1,227 @@
+//! The JSON API (v1), behind `Authorization: Bearer $CAIRN_ADMIN_TOKEN`. The token acts as an
+//! admin viewer: private items are never returned.
+
+use super::{ApiError, AppState};
+use crate::domain::markup;
+use crate::store::{Kudos, KudosQuery, Role};
+use axum::extract::{Query, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 200;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/kudos", get(list_kudos))
+        .route_layer(middleware::from_fn_with_state(state, require_token))
+}
+
+async fn require_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let Some(expected) = &state.admin_token else {
+        return Err(ApiError::disabled());
+    };
+    let given = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if bool::from(given.as_bytes().ct_eq(expected.expose_secret().as_bytes())) {
+        Ok(next.run(request).await)
+    } else {
+        Err(ApiError::unauthorized())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KudosParams {
+    team: Option<String>,
+    user: Option<String>,
+    role: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KudosJson {
+    id: i64,
+    team_id: String,
+    giver: String,
+    recipients: Vec<String>,
+    competencies: Vec<String>,
+    multiplier_kinds: Vec<String>,
+    text: String,
+    channel_id: Option<String>,
+    permalink: Option<String>,
+    visibility: crate::store::Visibility,
+    created_at: String,
+}
+
+impl From<Kudos> for KudosJson {
+    fn from(k: Kudos) -> Self {
+        Self {
+            id: k.id,
+            team_id: k.team_id,
+            giver: k.giver,
+            recipients: k.recipients,
+            competencies: k.competencies,
+            multiplier_kinds: k.multiplier_kinds,
+            text: markup::to_plain(&markup::tokenize(&k.text)),
+            channel_id: k.channel_id,
+            permalink: k.permalink,
+            visibility: k.visibility,
+            created_at: k.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageJson<T> {
+    items: Vec<T>,
+    next_cursor: Option<String>,
+}
+
+async fn list_kudos(
+    State(state): State<AppState>,
+    Query(params): Query<KudosParams>,
+) -> Result<Json<PageJson<KudosJson>>, ApiError> {
+    let Some(team_id) = team(&state, params.team).await? else {
+        return Ok(Json(PageJson {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
+    };
+    let role = match params.role.as_deref() {
+        None | Some("") => None,
+        Some("received") => Some(Role::Received),
+        Some("given") => Some(Role::Given),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "role '{other}' must be received or given"
+            )))
+        }
+    };
+    if role.is_some() && params.user.is_none() {
+        return Err(ApiError::bad_request("role needs user=U…"));
+    }
+    let limit = match params.limit.as_deref() {
+        None | Some("") => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "limit '{l}' must be a number from 1 to {MAX_LIMIT}"
+                ))
+            })?,
+    };
+    let before_id = match params.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            ApiError::bad_request("cursor must be a next_cursor from an earlier page")
+        })?),
+    };
+    let query = KudosQuery {
+        team_id,
+        user: params.user.filter(|u| !u.is_empty()),
+        role,
+        from: params
+            .from
+            .as_deref()
+            .map(|s| parse_instant("from", s, false))
+            .transpose()?,
+        to: params
+            .to
+            .as_deref()
+            .map(|s| parse_instant("to", s, true))
+            .transpose()?,
+        limit,
+        before_id,
+        include_private: false,
+    };
+    let page = state.store.list_kudos(&query).await?;
+    Ok(Json(PageJson {
+        items: page.items.into_iter().map(KudosJson::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.to_string()),
+    }))
+}
+
+/// The named team, or the only workspace there is; `None` when there is none yet.
+async fn team(state: &AppState, team: Option<String>) -> Result<Option<String>, ApiError> {
+    if let Some(team) = team.filter(|t| !t.is_empty()) {
+        return Ok(Some(team));
+    }
+    let mut teams = state.store.workspaces().await?;
+    match teams.len() {
+        0 => Ok(None),
+        1 => Ok(teams.pop()),
+        _ => Err(ApiError::bad_request(format!(
+            "Cairn serves several workspaces ({}): pass team=",
+            teams.join(", ")
+        ))),
+    }
+}
+
+/// A date (`YYYY-MM-DD`, the whole day: `to` is inclusive) or an RFC 3339 instant.
+fn parse_instant(name: &str, value: &str, end_of_range: bool) -> Result<DateTime<Utc>, ApiError> {
+    if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        let day = if end_of_range {
+            date.succ_opt().unwrap_or(date)
+        } else {
+            date
+        };
+        return Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            ApiError::bad_request(format!(
+                "{name} '{value}' must be a date (YYYY-MM-DD) or an RFC 3339 time"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_cover_whole_days() {
+        assert_eq!(
+            parse_instant("from", "2026-08-01", false)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-08-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_instant("to", "2026-08-01", true)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-08-02T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_instant("to", "2026-08-01T10:00:00Z", true)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-08-01T10:00:00+00:00"
+        );
+        assert!(parse_instant("from", "yesterday", false)
+            .unwrap_err()
+            .message
+            .contains("from 'yesterday'"));
+    }
+}

@@ -1,0 +1,79 @@
+//! `POST /slack/events`: the URL check, and event callbacks recorded by `event_id` so a retried
+//! delivery changes nothing. Event types Cairn does not use yet are acknowledged and ignored.
+
+use super::verified::SlackRequest;
+use super::AppState;
+use crate::slack::payloads::EventEnvelope;
+use crate::store::SlackEvent;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Response {
+    let envelope: EventEnvelope = match serde_json::from_slice(&request.body) {
+        Ok(e) => e,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("not an Events API payload: {e}"),
+            )
+                .into_response()
+        }
+    };
+    match envelope.kind.as_str() {
+        "url_verification" => {
+            Json(json!({ "challenge": envelope.challenge.unwrap_or_default() })).into_response()
+        }
+        "event_callback" => callback(&state, &request, envelope).await,
+        "app_rate_limited" => {
+            tracing::warn!(
+                team = envelope.team_id.as_deref().unwrap_or("?"),
+                "Slack is rate-limiting event deliveries to Cairn"
+            );
+            StatusCode::OK.into_response()
+        }
+        other => {
+            tracing::debug!(kind = other, "ignored an unknown envelope type");
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvelope) -> Response {
+    let (Some(event_id), Some(team_id)) = (envelope.event_id, envelope.team_id) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "event_callback without event_id or team_id",
+        )
+            .into_response();
+    };
+    let event_type = envelope.event.map(|e| e.kind).unwrap_or_default();
+    let record = SlackEvent {
+        event_id,
+        team_id,
+        event_type,
+        received_at: state.clock.now(),
+    };
+    match state.store.record_event(&record).await {
+        Ok(true) => {
+            tracing::debug!(event_id = %record.event_id, event_type = %record.event_type, "event recorded");
+            StatusCode::OK.into_response()
+        }
+        Ok(false) => {
+            let retry = request
+                .headers
+                .get("x-slack-retry-num")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::debug!(event_id = %record.event_id, retry, "duplicate event ignored");
+            StatusCode::OK.into_response()
+        }
+        // Slack retries on errors, which is what we want while the database is away.
+        Err(e) => {
+            tracing::error!(error = %e, "could not record an event");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}

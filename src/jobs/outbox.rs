@@ -1,0 +1,204 @@
+//! Drains the outbox: the only way anything is sent to Slack.
+//!
+//! A row is leased (the lease is committed before Slack is called), delivered, then marked sent.
+//! A worker that dies mid-delivery leaves a lease that expires, so the row is delivered again:
+//! at least once, never lost. Rate limits wait `Retry-After`; transient failures back off
+//! exponentially with jitter; permanent failures park the row as dead with the reason.
+
+use crate::clock::SharedClock;
+use crate::slack::client::{SlackClient, SlackError};
+use crate::store::{OutboxMessage, Store, StoreError};
+use rand::Rng;
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+const LEASE: Duration = Duration::from_secs(60);
+const BATCH: i64 = 32;
+const BACKOFF_BASE: Duration = Duration::from_secs(2);
+const BACKOFF_CAP: Duration = Duration::from_secs(15 * 60);
+/// Transient failures retried this many times before the row is parked.
+const MAX_ATTEMPTS: i64 = 12;
+/// How often the worker looks for due rows when nothing wakes it.
+const POLL: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
+pub struct OutboxWorker {
+    store: Arc<dyn Store>,
+    slack: SlackClient,
+    token: SecretString,
+    clock: SharedClock,
+    worker_id: String,
+    /// DM channel per (team, user), so each recipient costs one `conversations.open` per process.
+    dm_channels: Arc<Mutex<HashMap<(String, String), String>>>,
+}
+
+/// What one delivery attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    Sent,
+    Retry(String),
+    Dead(String),
+}
+
+impl OutboxWorker {
+    pub fn new(
+        store: Arc<dyn Store>,
+        slack: SlackClient,
+        token: SecretString,
+        clock: SharedClock,
+    ) -> Self {
+        let worker_id = format!(
+            "{}-{:08x}",
+            std::process::id(),
+            rand::thread_rng().gen::<u32>()
+        );
+        Self {
+            store,
+            slack,
+            token,
+            clock,
+            worker_id,
+            dm_channels: Arc::default(),
+        }
+    }
+
+    /// Claims one batch of due rows and delivers them; returns how many were attempted.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let batch = self
+            .store
+            .claim_outbox(&self.worker_id, now, LEASE, BATCH)
+            .await?;
+        let count = batch.len();
+        let mut tasks = JoinSet::new();
+        for message in batch {
+            let worker = self.clone();
+            tasks.spawn(async move { worker.deliver_and_record(message).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(Err(e)) = done {
+                tracing::error!(error = %e, "could not record an outbox delivery");
+            }
+        }
+        Ok(count)
+    }
+
+    /// Runs until cancelled, waking on `wake` or every second. The batch in hand is finished
+    /// before stopping, so no lease is left behind by a clean shutdown.
+    pub async fn run(self, wake: Arc<Notify>, cancel: CancellationToken) {
+        loop {
+            let attempted = match self.run_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox: could not claim messages");
+                    0
+                }
+            };
+            if cancel.is_cancelled() {
+                break;
+            }
+            if attempted as i64 == BATCH {
+                continue;
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    async fn deliver_and_record(&self, message: OutboxMessage) -> Result<(), StoreError> {
+        let (id, attempts) = (message.id, message.attempts);
+        match self.deliver(&message).await {
+            Ok(ts) => {
+                self.store
+                    .outbox_sent(id, &self.worker_id, &ts, self.clock.now())
+                    .await
+            }
+            Err(e) if e.is_permanent() => {
+                tracing::warn!(outbox_id = id, error = %e, "outbox: giving up on a message");
+                self.store
+                    .outbox_dead(id, &self.worker_id, &e.to_string())
+                    .await
+            }
+            Err(e) if attempts >= MAX_ATTEMPTS => {
+                let reason = format!("gave up after {attempts} attempts: {e}");
+                self.store.outbox_dead(id, &self.worker_id, &reason).await
+            }
+            Err(e) => {
+                let wait = match &e {
+                    SlackError::RateLimited { retry_after } => *retry_after,
+                    _ => backoff(attempts),
+                };
+                tracing::info!(outbox_id = id, error = %e, retry_in_ms = wait.as_millis() as u64, "outbox: will retry");
+                let not_before =
+                    self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                self.store
+                    .outbox_retry(id, &self.worker_id, not_before, &e.to_string())
+                    .await
+            }
+        }
+    }
+
+    async fn deliver(&self, message: &OutboxMessage) -> Result<String, SlackError> {
+        let channel = if is_user(&message.channel) {
+            self.dm_channel(&message.team_id, &message.channel).await?
+        } else {
+            message.channel.clone()
+        };
+        self.slack
+            .chat_post_message(&self.token, &channel, &message.text, &message.blocks)
+            .await
+    }
+
+    async fn dm_channel(&self, team: &str, user: &str) -> Result<String, SlackError> {
+        let key = (team.to_owned(), user.to_owned());
+        if let Some(channel) = self.dm_channels.lock().await.get(&key) {
+            return Ok(channel.clone());
+        }
+        let channel = self.slack.conversations_open(&self.token, user).await?;
+        self.dm_channels.lock().await.insert(key, channel.clone());
+        Ok(channel)
+    }
+}
+
+fn is_user(channel: &str) -> bool {
+    channel.starts_with('U') || channel.starts_with('W')
+}
+
+/// 2 s, 4 s, 8 s… capped at 15 minutes, each with up to 25 % jitter so retries spread out.
+pub fn backoff(attempts: i64) -> Duration {
+    let exp = attempts.clamp(1, 20) as u32 - 1;
+    let base = BACKOFF_BASE
+        .saturating_mul(2u32.saturating_pow(exp))
+        .min(BACKOFF_CAP);
+    let jitter = rand::thread_rng().gen_range(0.0..0.25);
+    base.mul_f64(1.0 + jitter).min(BACKOFF_CAP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_then_caps() {
+        let first = backoff(1);
+        assert!(
+            first >= Duration::from_secs(2) && first <= Duration::from_millis(2500),
+            "{first:?}"
+        );
+        let third = backoff(3);
+        assert!(
+            third >= Duration::from_secs(8) && third <= Duration::from_secs(10),
+            "{third:?}"
+        );
+        assert_eq!(backoff(40), BACKOFF_CAP.min(backoff(40)));
+        assert!(backoff(40) <= BACKOFF_CAP);
+    }
+}

@@ -1,0 +1,448 @@
+//! Test harness: the real app on 127.0.0.1:0 with a fresh database (SQLite file or a new
+//! PostgreSQL database), a fake Slack Web API that records calls, and signed requests built from
+//! realistic Slack payloads.
+#![allow(dead_code)]
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use cairn::app::RunningApp;
+use cairn::clock::ManualClock;
+use cairn::config::Settings;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+/// The timestamp the shared fixtures are signed with; the app's clock is pinned to it.
+pub const FIXTURE_TS: i64 = 1767623401;
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+pub const BOT_TOKEN: &str = "xoxb-test-token";
+
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+// ---------------------------------------------------------------- databases
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database for one test, dropped with it (SQLite: a temp dir; PostgreSQL: a new database).
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    /// (admin URL, database name) of a PostgreSQL database to drop afterwards.
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; a thread with its own runtime may block.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+/// `CAIRN_TEST_POSTGRES_URL` names a server where tests may create databases. Without it the
+/// PostgreSQL variants skip, unless `CAIRN_REQUIRE_POSTGRES=1` (set by `.ci/run`) makes that a failure.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("CAIRN_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CAIRN_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "CAIRN_REQUIRE_POSTGRES=1 but CAIRN_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("skipping the PostgreSQL variant: CAIRN_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+pub async fn test_db(backend: Backend) -> Option<TestDb> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("cairn.db").display());
+            Some(TestDb {
+                url,
+                _dir: Some(dir),
+                pg: None,
+            })
+        }
+        Backend::Postgres => {
+            let admin = postgres_admin_url()?;
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("CAIRN_TEST_POSTGRES_URL must be reachable");
+            let name = format!("cairn_test_{}", rand_suffix());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let (base, query) = match admin.split_once('?') {
+                Some((b, q)) => (b.to_owned(), format!("?{q}")),
+                None => (admin.clone(), String::new()),
+            };
+            let base = base
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(base);
+            Some(TestDb {
+                url: format!("{base}/{name}{query}"),
+                _dir: None,
+                pg: Some((admin.clone(), name)),
+            })
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{}_{nanos:x}_{:x}", std::process::id(), rand_u32())
+}
+
+fn rand_u32() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u8(0);
+    h.finish() as u32
+}
+
+// ---------------------------------------------------------------- fake Slack
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub auth: Option<String>,
+    pub body: Value,
+}
+
+/// A scripted answer for the next call of a method.
+#[derive(Debug, Clone)]
+pub enum Scripted {
+    /// HTTP 429 with this Retry-After (seconds).
+    RateLimited(u64),
+    /// HTTP 200 with `ok: false` and this error.
+    Error(&'static str),
+    /// This HTTP status.
+    Status(u16),
+    /// Answer after this long (to trip the client's timeout).
+    Slow(Duration),
+}
+
+#[derive(Default)]
+struct FakeState {
+    calls: Mutex<Vec<Call>>,
+    script: Mutex<Vec<(String, VecDeque<Scripted>)>>,
+}
+
+#[derive(Clone)]
+pub struct FakeSlack {
+    pub url: String,
+    state: Arc<FakeState>,
+}
+
+impl FakeSlack {
+    pub async fn start() -> Self {
+        let state = Arc::new(FakeState::default());
+        let app = Router::new()
+            .route("/api/{method}", post(fake_method))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self {
+            url: format!("http://{addr}/api/"),
+            state,
+        }
+    }
+
+    /// The next answers for `method`, in order; afterwards it answers normally again.
+    pub fn script(&self, method: &str, answers: Vec<Scripted>) {
+        self.state
+            .script
+            .lock()
+            .unwrap()
+            .push((method.to_owned(), answers.into()));
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.state.calls.lock().unwrap().clone()
+    }
+
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method)
+            .collect()
+    }
+
+    /// Waits (bounded) until `method` has been called `n` times; returns those calls.
+    pub async fn wait_for(&self, method: &str, n: usize) -> Vec<Call> {
+        for _ in 0..200 {
+            let calls = self.calls_to(method);
+            if calls.len() >= n {
+                return calls;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!(
+            "fake Slack: expected {n} calls to {method}, got {:?}",
+            self.calls_to(method)
+        );
+    }
+}
+
+async fn fake_method(
+    State(state): State<Arc<FakeState>>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let body: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    state.calls.lock().unwrap().push(Call {
+        method: method.clone(),
+        auth,
+        body: body.clone(),
+    });
+    let scripted = {
+        let mut script = state.script.lock().unwrap();
+        script
+            .iter_mut()
+            .find(|(m, q)| *m == method && !q.is_empty())
+            .and_then(|(_, q)| q.pop_front())
+    };
+    match scripted {
+        Some(Scripted::RateLimited(secs)) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", secs.to_string())],
+                Json(json!({"ok": false, "error": "ratelimited"})),
+            )
+                .into_response()
+        }
+        Some(Scripted::Error(e)) => return Json(json!({"ok": false, "error": e})).into_response(),
+        Some(Scripted::Status(s)) => return StatusCode::from_u16(s).unwrap().into_response(),
+        Some(Scripted::Slow(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
+    match method.as_str() {
+        "conversations.open" => {
+            let user = body["users"].as_str().unwrap_or("U0");
+            Json(json!({"ok": true, "channel": {"id": format!("D{}", &user[1..])}})).into_response()
+        }
+        "chat.postMessage" => {
+            let n = state.calls.lock().unwrap().len();
+            Json(
+                json!({"ok": true, "channel": body["channel"], "ts": format!("1767623405.{n:06}")}),
+            )
+            .into_response()
+        }
+        _ => Json(json!({"ok": true})).into_response(),
+    }
+}
+
+// ---------------------------------------------------------------- the app
+
+pub struct TestApp {
+    pub app: Option<RunningApp>,
+    pub addr: SocketAddr,
+    pub clock: ManualClock,
+    pub slack: FakeSlack,
+    pub db: TestDb,
+    pub http: reqwest::Client,
+}
+
+#[derive(Clone)]
+pub struct Options {
+    pub bot_token: bool,
+    pub admin_token: bool,
+    pub extra: fn(&mut Settings),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            bot_token: true,
+            admin_token: true,
+            extra: |_| {},
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> Option<Self> {
+        let db = test_db(backend).await?;
+        let slack = FakeSlack::start().await;
+        let clock = ManualClock::at_unix(FIXTURE_TS);
+        let mut app = TestApp {
+            app: None,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            clock,
+            slack,
+            db,
+            http: reqwest::Client::new(),
+        };
+        app.start(options).await;
+        Some(app)
+    }
+
+    /// (Re)starts the app on the same database and fake Slack.
+    pub async fn start(&mut self, options: Options) {
+        let mut settings = Settings {
+            addr: Some("127.0.0.1:0".into()),
+            database_url: Some(self.db.url.clone()),
+            slack_signing_secret: Some(SECRET.into()),
+            slack_bot_token: options.bot_token.then(|| BOT_TOKEN.into()),
+            slack_api_url: Some(self.slack.url.clone()),
+            admin_token: options.admin_token.then(|| ADMIN_TOKEN.into()),
+            ..Default::default()
+        };
+        (options.extra)(&mut settings);
+        let config = settings.resolve().unwrap();
+        let app = cairn::app::start(config, Arc::new(self.clock.clone()))
+            .await
+            .unwrap();
+        self.addr = app.addr;
+        self.app = Some(app);
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.shutdown();
+            app.wait().await.unwrap();
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// POSTs `body` signed as Slack would, at the pinned clock.
+    pub async fn post_signed(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        let ts = self.clock_ts().to_string();
+        let signature = cairn::slack::verify::sign(SECRET.as_bytes(), &ts, body.as_bytes());
+        self.http
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .header("x-slack-request-timestamp", ts)
+            .header("x-slack-signature", signature)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn clock_ts(&self) -> i64 {
+        use cairn::clock::Clock;
+        self.clock.now().timestamp()
+    }
+
+    /// Sends `/kudos TEXT` from the fixture's user (alice, U07ALICE01) and returns the JSON answer.
+    pub async fn kudos(&self, text: &str) -> Value {
+        self.command("/kudos", text, "U07ALICE01").await
+    }
+
+    pub async fn command(&self, command: &str, text: &str, user: &str) -> Value {
+        let body = slash_body(command, text, user);
+        let response = self
+            .post_signed(
+                "/slack/commands",
+                "application/x-www-form-urlencoded",
+                &body,
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn api(&self, path_and_query: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(self.url(path_and_query))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub fn store(&self) -> Arc<dyn cairn::store::Store> {
+        self.app.as_ref().expect("the app is running").store.clone()
+    }
+}
+
+/// The fixture slash command with another command, text and user.
+pub fn slash_body(command: &str, text: &str, user: &str) -> String {
+    let mut form: Vec<(String, String)> =
+        serde_urlencoded::from_str(&fixture("slash_command.txt")).unwrap();
+    for (k, v) in form.iter_mut() {
+        match k.as_str() {
+            "text" => *v = text.to_owned(),
+            "command" => *v = command.to_owned(),
+            "user_id" => *v = user.to_owned(),
+            _ => {}
+        }
+    }
+    serde_urlencoded::to_string(form).unwrap()
+}
+
+/// Runs `$body` once per backend: `$name::sqlite` and `$name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {$(
+        mod $name {
+            use super::*;
+            async fn run($backend: Backend) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { run(Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { run(Backend::Postgres).await }
+        }
+    )*};
+}
