@@ -1,1 +1,967 @@
-fn main() {}
+//! Load driver for Cairn's `/kudos` path (results and targets in `benches/README.md`).
+//!
+//! ```sh
+//! cargo build --release
+//! cargo bench --bench kudos_load -- [--backend sqlite|postgres] [--seconds N] [--rate R] [--connections C]
+//! ```
+//!
+//! Runs the release binary `target/release/cairn serve` as a child process against a fresh
+//! database (SQLite file in a temp dir, or a new PostgreSQL database `cairn_bench_<pid>` on
+//! `CAIRN_BENCH_POSTGRES_URL`) and an in-process fake Slack Web API, then drives correctly
+//! signed `/kudos` slash commands at it:
+//!
+//! - phase A, saturation: C keep-alive connections sending back to back for N seconds;
+//! - phase B, steady rate: open loop at R requests/s for N seconds, latency measured from each
+//!   request's *scheduled* send time (no coordinated omission).
+//!
+//! A request counts as a durable kudos only when Cairn answers 200 with
+//! `"response_type":"in_channel"` (it answers so only after the kudos and its outbox rows are
+//! committed). The child's VmRSS is sampled every 100 ms. Between the phases, and at the end, the
+//! driver waits (bounded) for the outbox to deliver every DM to the fake Slack, so phase B is
+//! not measured against phase A's DM backlog.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+const BOT_TOKEN: &str = "xoxb-bench";
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const FIXTURE: &str = include_str!("../tests/fixtures/slash_command.txt");
+/// Two receivers (two outbox rows per kudos); the request number is appended after `#`
+/// (`#123` is text, not a tag).
+const TEXT: &str =
+    "<@U07ANA0001|ana> <@U07BEN0002|ben> #technical #mentoring paired on the flaky deploy test #";
+/// Error bodies printed per phase.
+const SHOW_ERRORS: usize = 5;
+/// Open-loop requests allowed in flight at once (bounds sockets if the server stalls; a request
+/// waiting for a slot still has its latency counted from its scheduled time).
+const MAX_IN_FLIGHT: usize = 2048;
+/// How long to wait for the outbox to deliver the DMs of the kudos recorded so far.
+const DRAIN_LIMIT: Duration = Duration::from_secs(120);
+
+// ---------------------------------------------------------------- arguments
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Args {
+    backend: Backend,
+    seconds: u64,
+    rate: u64,
+    connections: usize,
+}
+
+const USAGE: &str = "usage: cargo bench --bench kudos_load -- [--backend sqlite|postgres] [--seconds N] [--rate R] [--connections C]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        backend: Backend::Sqlite,
+        seconds: 10,
+        rate: 1000,
+        connections: 32,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        let number = |v: String| -> Result<u64, String> {
+            match v.parse::<u64>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(format!("{flag} wants a positive whole number, not {v:?}")),
+            }
+        };
+        match flag.as_str() {
+            // `cargo bench` passes `--bench` to harness-less benches.
+            "--bench" => {}
+            "--backend" => {
+                args.backend = match value()?.as_str() {
+                    "sqlite" => Backend::Sqlite,
+                    "postgres" | "postgresql" => Backend::Postgres,
+                    other => return Err(format!("unknown backend {other:?}\n{USAGE}")),
+                }
+            }
+            "--seconds" => args.seconds = number(value()?)?,
+            "--rate" => args.rate = number(value()?)?,
+            "--connections" => args.connections = number(value()?)? as usize,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kudos_load: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T, E = String> = std::result::Result<T, E>;
+
+async fn run(args: Args) -> Result<()> {
+    let binary = release_binary();
+    if !binary.is_file() {
+        return Err(format!(
+            "{} is missing: run `cargo build --release` first (this benchmark builds nothing itself)",
+            binary.display()
+        ));
+    }
+    let db = Db::create(args.backend).await?;
+    let result = run_with_db(&args, &binary, &db).await;
+    db.destroy().await;
+    result
+}
+
+fn release_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("release").join("cairn")
+}
+
+// ---------------------------------------------------------------- database
+
+/// A fresh database for one run: always a temp dir (the server's log goes there), plus the
+/// SQLite file or a new PostgreSQL database.
+struct Db {
+    dir: PathBuf,
+    url: String,
+    /// (admin URL, database name) to drop afterwards.
+    pg: Option<(String, String)>,
+}
+
+impl Db {
+    async fn create(backend: Backend) -> Result<Self> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("cairn-bench-{}-{nanos:08x}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        match backend {
+            Backend::Sqlite => Ok(Self {
+                url: format!("sqlite://{}", dir.join("cairn.db").display()),
+                dir,
+                pg: None,
+            }),
+            Backend::Postgres => {
+                let admin = std::env::var("CAIRN_BENCH_POSTGRES_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty())
+                    .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
+                let name = format!("cairn_bench_{}", std::process::id());
+                let created = async {
+                    let mut conn = pg_connect(&admin).await?;
+                    for sql in [
+                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                        format!("CREATE DATABASE {name}"),
+                    ] {
+                        sqlx::query(&sql)
+                            .execute(&mut conn)
+                            .await
+                            .map_err(|e| format!("{sql}: {e}"))?;
+                    }
+                    Ok::<_, String>(())
+                }
+                .await;
+                if let Err(e) = created {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    return Err(e);
+                }
+                let (base, query) = match admin.split_once('?') {
+                    Some((b, q)) => (b.to_owned(), format!("?{q}")),
+                    None => (admin.clone(), String::new()),
+                };
+                // Swap the database name in the path (keep the query string).
+                let after_scheme = base.find("://").map_or(0, |i| i + 3);
+                let base = match base[after_scheme..].find('/') {
+                    Some(slash) => base[..after_scheme + slash].to_owned(),
+                    None => base,
+                };
+                Ok(Self {
+                    url: format!("{base}/{name}{query}"),
+                    dir,
+                    pg: Some((admin, name)),
+                })
+            }
+        }
+    }
+
+    async fn destroy(self) {
+        if let Some((admin, name)) = &self.pg {
+            match pg_connect(admin).await {
+                Ok(mut conn) => {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    if let Err(e) = sqlx::query(&sql).execute(&mut conn).await {
+                        eprintln!("kudos_load: {sql}: {e}");
+                    }
+                }
+                Err(e) => eprintln!("kudos_load: could not drop {name}: {e}"),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn pg_connect(url: &str) -> Result<sqlx::PgConnection> {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|e| format!("cannot reach PostgreSQL at CAIRN_BENCH_POSTGRES_URL ({url}): {e}"))
+}
+
+// ---------------------------------------------------------------- fake Slack
+
+#[derive(Default)]
+struct FakeSlack {
+    opens: AtomicU64,
+    posts: AtomicU64,
+    other: AtomicU64,
+}
+
+#[derive(Deserialize)]
+struct OpenBody {
+    #[serde(default)]
+    users: Option<String>,
+}
+
+fn json_response(body: String) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn fake_open(State(fake): State<Arc<FakeSlack>>, body: Bytes) -> Response {
+    fake.opens.fetch_add(1, Ordering::Relaxed);
+    let user = serde_json::from_slice::<OpenBody>(&body)
+        .ok()
+        .and_then(|b| b.users)
+        .unwrap_or_else(|| "U0BENCH".to_owned());
+    let id = user.split(',').next().unwrap_or("U0BENCH");
+    let id = id.get(1..).unwrap_or(id);
+    json_response(format!(r#"{{"ok":true,"channel":{{"id":"D{id}"}}}}"#))
+}
+
+async fn fake_post(State(fake): State<Arc<FakeSlack>>) -> Response {
+    let n = fake.posts.fetch_add(1, Ordering::Relaxed) + 1;
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    json_response(format!(r#"{{"ok":true,"ts":"{secs}.{n:06}"}}"#))
+}
+
+async fn fake_other(State(fake): State<Arc<FakeSlack>>) -> Response {
+    fake.other.fetch_add(1, Ordering::Relaxed);
+    json_response(r#"{"ok":true}"#.to_owned())
+}
+
+async fn start_fake_slack() -> Result<(String, Arc<FakeSlack>)> {
+    let fake = Arc::new(FakeSlack::default());
+    let app = Router::new()
+        .route("/api/conversations.open", post(fake_open))
+        .route("/api/chat.postMessage", post(fake_post))
+        .fallback(fake_other)
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("fake Slack: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            eprintln!("kudos_load: fake Slack stopped: {e}");
+        }
+    });
+    Ok((format!("http://{addr}/api/"), fake))
+}
+
+// ---------------------------------------------------------------- the server
+
+struct Server {
+    child: Child,
+    pid: u32,
+    base: String,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(binary: &Path, db: &Db, slack_url: &str) -> Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let log = db.dir.join("cairn.log");
+        let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let err = out.try_clone().map_err(|e| e.to_string())?;
+        let child = Command::new(binary)
+            .arg("serve")
+            .env_remove("CAIRN_CONFIG")
+            .env_remove("CAIRN_ADMIN_TOKEN")
+            .env("CAIRN_ADDR", format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", &db.url)
+            .env("SLACK_SIGNING_SECRET", SECRET)
+            .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+            .env("SLACK_API_URL", slack_url)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        Ok(Self {
+            pid: child.id(),
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        })
+    }
+
+    async fn wait_healthy(&mut self, http: &reqwest::Client) -> Result<()> {
+        let url = format!("{}/healthz", self.base);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "cairn exited during start-up ({status}):\n{}",
+                    self.log_head(20)
+                ));
+            }
+            if let Ok(r) = http.get(&url).send().await {
+                if r.status() == 200 {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "cairn did not answer GET /healthz within 60 s:\n{}",
+                    self.log_head(20)
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log_head(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let total = text.lines().count();
+        let mut head: String = text
+            .lines()
+            .take(lines)
+            .map(|l| format!("  | {l}\n"))
+            .collect();
+        if total > lines {
+            let _ = writeln!(head, "  | … ({} more lines)", total - lines);
+        }
+        head
+    }
+
+    /// SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 15 s.
+    fn stop(mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid.to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                _ => {
+                    eprintln!("kudos_load: cairn ignored SIGTERM for 15 s; killing it");
+                    let _ = self.child.kill();
+                    return self.child.wait().ok();
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- /proc
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+/// utime + stime (clock ticks) of a process.
+fn cpu_ticks(stat_path: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(stat_path).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace();
+    // Fields 14 and 15 of stat(5); `rest` starts at field 3.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Summed CPU ticks of every process called `postgres` (the PostgreSQL server, if local).
+fn postgres_ticks() -> u64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| {
+            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
+        })
+        .filter_map(|e| cpu_ticks(&format!("{}/stat", e.path().display())))
+        .sum()
+}
+
+/// (busy, total) ticks of the whole machine.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(cpu) = stat.lines().next() else {
+        return (0, 0);
+    };
+    let v: Vec<u64> = cpu
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let total: u64 = v.iter().take(8).sum();
+    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+fn clock_ticks_per_sec() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// CPU use over one phase, in % of one core (200% = both cores of a 2-core machine).
+struct CpuMeter {
+    server_pid: u32,
+    postgres: bool,
+    start: Instant,
+    server: u64,
+    generator: u64,
+    db: u64,
+    machine: (u64, u64),
+}
+
+impl CpuMeter {
+    fn start(server_pid: u32, postgres: bool) -> Self {
+        Self {
+            server_pid,
+            postgres,
+            start: Instant::now(),
+            server: cpu_ticks(&format!("/proc/{server_pid}/stat")).unwrap_or(0),
+            generator: cpu_ticks("/proc/self/stat").unwrap_or(0),
+            db: if postgres { postgres_ticks() } else { 0 },
+            machine: machine_ticks(),
+        }
+    }
+
+    fn report(&self, hz: f64) -> String {
+        let secs = self.start.elapsed().as_secs_f64();
+        let pct = |ticks: u64| ticks as f64 / hz / secs * 100.0;
+        let server = cpu_ticks(&format!("/proc/{}/stat", self.server_pid)).unwrap_or(0);
+        let generator = cpu_ticks("/proc/self/stat").unwrap_or(0);
+        let (busy, total) = machine_ticks();
+        let machine = (busy - self.machine.0) as f64 / (total - self.machine.1).max(1) as f64;
+        let mut line = format!(
+            "cpu: cairn={:.0}% generator+fake-slack={:.0}%",
+            pct(server.saturating_sub(self.server)),
+            pct(generator.saturating_sub(self.generator)),
+        );
+        if self.postgres {
+            let _ = write!(
+                line,
+                " postgres={:.0}%",
+                pct(postgres_ticks().saturating_sub(self.db))
+            );
+        }
+        let _ = write!(line, " machine busy={:.0}%", machine * 100.0);
+        line
+    }
+}
+
+/// Samples the child's VmRSS every 100 ms on its own thread.
+struct RssSampler {
+    peak_kb: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> Self {
+        let peak_kb = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (peak_kb, stop) = (peak_kb.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(kb) = rss_kb(pid) {
+                        peak_kb.fetch_max(kb, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+        };
+        Self {
+            peak_kb,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The peak since the last call (resets it).
+    fn take_peak(&self, pid: u32) -> u64 {
+        let now = rss_kb(pid).unwrap_or(0);
+        self.peak_kb.swap(0, Ordering::Relaxed).max(now)
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+// ---------------------------------------------------------------- requests
+
+/// Builds signed `/kudos` bodies: the fixture's form with the text replaced, split around the
+/// request number so each body is one allocation.
+struct Requests {
+    url: String,
+    prefix: String,
+    suffix: String,
+    counter: AtomicU64,
+}
+
+impl Requests {
+    fn new(base: &str) -> Result<Self> {
+        const MARK: &str = "KUDOSLOADTEXTMARK";
+        let mut form: Vec<(String, String)> =
+            serde_urlencoded::from_str(FIXTURE.trim()).map_err(|e| format!("fixture: {e}"))?;
+        for (k, v) in form.iter_mut() {
+            match k.as_str() {
+                "team_id" => *v = "T07KUD0S01".into(),
+                "user_id" => *v = "U07ALICE01".into(),
+                "command" => *v = "/kudos".into(),
+                "text" => *v = format!("{TEXT}{MARK}"),
+                _ => {}
+            }
+        }
+        if !form.iter().any(|(k, _)| k == "text") {
+            form.push(("text".into(), format!("{TEXT}{MARK}")));
+        }
+        let encoded = serde_urlencoded::to_string(&form).map_err(|e| e.to_string())?;
+        let (prefix, suffix) = encoded
+            .split_once(MARK)
+            .ok_or("the text marker did not survive encoding")?;
+        Ok(Self {
+            url: format!("{base}/slack/commands"),
+            prefix: prefix.to_owned(),
+            suffix: suffix.to_owned(),
+            counter: AtomicU64::new(0),
+        })
+    }
+
+    fn build(&self, http: &reqwest::Client) -> reqwest::RequestBuilder {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let mut body = String::with_capacity(self.prefix.len() + self.suffix.len() + 20);
+        body.push_str(&self.prefix);
+        let _ = write!(body, "{n}");
+        body.push_str(&self.suffix);
+        let ts = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .to_string();
+        let signature = cairn::slack::verify::sign(SECRET.as_bytes(), &ts, body.as_bytes());
+        http.post(&self.url)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", ts)
+            .header("x-slack-signature", signature)
+            .body(body)
+    }
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(default)]
+    response_type: Option<String>,
+}
+
+/// Sends one kudos; Ok(()) only for a durable one (200 with `"response_type":"in_channel"`).
+async fn send_kudos(requests: &Requests, http: &reqwest::Client) -> Result<(), String> {
+    let response = requests
+        .build(http)
+        .send()
+        .await
+        .map_err(|e| format!("transport: {e}"))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| format!("reading the body: {e}"))?;
+    if status == 200 {
+        if let Ok(answer) = serde_json::from_slice::<Answer>(&body) {
+            if answer.response_type.as_deref() == Some("in_channel") {
+                return Ok(());
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&body);
+    let cut: String = text.chars().take(400).collect();
+    Err(format!("HTTP {status}: {cut}"))
+}
+
+/// Latencies (µs), error count and the first few error bodies of one phase.
+#[derive(Default)]
+struct Tally {
+    latencies_us: Vec<u32>,
+    errors: u64,
+    first_errors: Vec<String>,
+}
+
+impl Tally {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            latencies_us: Vec::with_capacity(n),
+            ..Default::default()
+        }
+    }
+
+    fn record(&mut self, started: Instant, result: Result<(), String>) {
+        let us = started.elapsed().as_micros().min(u32::MAX as u128) as u32;
+        match result {
+            Ok(()) => self.latencies_us.push(us),
+            Err(e) => {
+                self.errors += 1;
+                if self.first_errors.len() < SHOW_ERRORS {
+                    self.first_errors.push(e);
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.latencies_us.extend(other.latencies_us);
+        self.errors += other.errors;
+        for e in other.first_errors {
+            if self.first_errors.len() < SHOW_ERRORS {
+                self.first_errors.push(e);
+            }
+        }
+    }
+
+    fn ok(&self) -> u64 {
+        self.latencies_us.len() as u64
+    }
+
+    /// Nearest-rank percentile in ms (latencies must be sorted).
+    fn pct_ms(&self, p: f64) -> f64 {
+        let v = &self.latencies_us;
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+        v[rank.clamp(1, v.len()) - 1] as f64 / 1000.0
+    }
+
+    fn show_errors(&self, phase: &str) {
+        for e in &self.first_errors {
+            println!("  {phase} error: {e}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------- phases
+
+/// Phase A: `connections` tasks, each sending back to back until the deadline.
+async fn saturation(
+    requests: &Arc<Requests>,
+    http: &reqwest::Client,
+    connections: usize,
+    duration: Duration,
+) -> (Tally, Duration) {
+    let start = Instant::now();
+    let deadline = start + duration;
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let (requests, http) = (requests.clone(), http.clone());
+            tokio::spawn(async move {
+                let mut tally = Tally::with_capacity(8192);
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    let result = send_kudos(&requests, &http).await;
+                    tally.record(sent, result);
+                }
+                tally
+            })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for t in tasks {
+        if let Ok(t) = t.await {
+            tally.merge(t);
+        }
+    }
+    (tally, start.elapsed())
+}
+
+/// Phase B: open loop. A dedicated thread sleeps until each request's scheduled time and spawns
+/// it onto the runtime; latency runs from the scheduled time, so a stalled server shows up as
+/// latency rather than as fewer requests.
+async fn steady(
+    requests: &Arc<Requests>,
+    http: &reqwest::Client,
+    rate: u64,
+    duration: Duration,
+) -> (Tally, Duration) {
+    let total = rate * duration.as_secs();
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let tally = Arc::new(Mutex::new(Tally::with_capacity(total as usize)));
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    let handle = tokio::runtime::Handle::current();
+    let start = Instant::now() + Duration::from_millis(20);
+    let dispatcher = {
+        let (requests, http, tally) = (requests.clone(), http.clone(), tally.clone());
+        std::thread::spawn(move || {
+            let mut tasks = Vec::with_capacity(total as usize);
+            for i in 0..total {
+                let scheduled = start + interval.mul_f64(i as f64);
+                let now = Instant::now();
+                if scheduled > now {
+                    std::thread::sleep(scheduled - now);
+                }
+                let (requests, http, tally, slots) =
+                    (requests.clone(), http.clone(), tally.clone(), slots.clone());
+                tasks.push(handle.spawn(async move {
+                    let _slot = slots.acquire_owned().await;
+                    let result = send_kudos(&requests, &http).await;
+                    tally.lock().unwrap().record(scheduled, result);
+                }));
+            }
+            tasks
+        })
+    };
+    let tasks = tokio::task::spawn_blocking(move || dispatcher.join().unwrap())
+        .await
+        .unwrap();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let elapsed = start.elapsed();
+    let tally = std::mem::take(&mut *tally.lock().unwrap());
+    (tally, elapsed)
+}
+
+/// Waits (bounded) until the fake Slack has received `expected` DMs; returns how long it took,
+/// or None if the limit passed first.
+async fn drain(fake: &FakeSlack, expected: u64) -> Option<Duration> {
+    let start = Instant::now();
+    while fake.posts.load(Ordering::Relaxed) < expected {
+        if start.elapsed() > DRAIN_LIMIT {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Some(start.elapsed())
+}
+
+fn describe_drain(d: Option<Duration>) -> String {
+    match d {
+        Some(d) => format!("drained in {:.1}s", d.as_secs_f64()),
+        None => format!("NOT drained within {}s", DRAIN_LIMIT.as_secs()),
+    }
+}
+
+async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
+    let name = args.backend.name();
+    let hz = clock_ticks_per_sec();
+    let (slack_url, fake) = start_fake_slack().await?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(MAX_IN_FLIGHT)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut server = Server::start(binary, db, &slack_url)?;
+    let result = async {
+        server.wait_healthy(&http).await?;
+        let pid = server.pid;
+        println!(
+            "{name}: cairn pid {pid} on {} (database {}), {} s per phase, {} connections, {}/s steady",
+            server.base,
+            if args.backend == Backend::Sqlite { db.url.clone() } else { db.pg.as_ref().unwrap().1.clone() },
+            args.seconds,
+            args.connections,
+            args.rate
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let idle_kb = rss_kb(pid).ok_or("cannot read the server's VmRSS")?;
+        let sampler = RssSampler::start(pid);
+        let requests = Arc::new(Requests::new(&server.base)?);
+
+        // Sanity check and warm-up: open the connections phase A will use.
+        send_kudos(&requests, &http)
+            .await
+            .map_err(|e| format!("the first kudos was not accepted: {e}"))?;
+        let warm: Vec<_> = (0..args.connections * 2)
+            .map(|_| {
+                let (requests, http) = (requests.clone(), http.clone());
+                tokio::spawn(async move { send_kudos(&requests, &http).await })
+            })
+            .collect();
+        let mut warm_ok = 1u64;
+        for w in warm {
+            if let Ok(Ok(())) = w.await {
+                warm_ok += 1;
+            }
+        }
+
+        // Phase A.
+        let cpu = CpuMeter::start(pid, args.backend == Backend::Postgres);
+        let duration = Duration::from_secs(args.seconds);
+        let (mut a, a_elapsed) =
+            saturation(&requests, &http, args.connections, duration).await;
+        let a_cpu = cpu.report(hz);
+        let a_peak = sampler.take_peak(pid);
+        a.latencies_us.sort_unstable();
+        let a_rate = a.ok() as f64 / a_elapsed.as_secs_f64();
+        let dms_at_a = fake.posts.load(Ordering::Relaxed);
+        let expected_a = 2 * (warm_ok + a.ok());
+        let a_drain = drain(&fake, expected_a).await;
+        let _ = sampler.take_peak(pid); // the drain is not part of either phase
+
+        // Phase B.
+        let cpu = CpuMeter::start(pid, args.backend == Backend::Postgres);
+        let (mut b, b_elapsed) = steady(&requests, &http, args.rate, duration).await;
+        let b_cpu = cpu.report(hz);
+        let b_peak = sampler.take_peak(pid);
+        b.latencies_us.sort_unstable();
+        let b_rate = (b.ok() + b.errors) as f64 / b_elapsed.as_secs_f64();
+        let b_max = b.latencies_us.last().copied().unwrap_or(0) as f64 / 1000.0;
+        let dms_at_b = fake.posts.load(Ordering::Relaxed);
+        let expected = expected_a + 2 * b.ok();
+        let b_drain = drain(&fake, expected).await;
+        drop(sampler);
+
+        println!(
+            "{name} saturation: {a_rate:.0} kudos/s p50={:.1}ms p99={:.1}ms errors={}",
+            a.pct_ms(50.0),
+            a.pct_ms(99.0),
+            a.errors
+        );
+        println!(
+            "  {} kudos in {:.2}s; {a_cpu}; peak rss={:.1}MB",
+            a.ok(),
+            a_elapsed.as_secs_f64(),
+            mb(a_peak)
+        );
+        a.show_errors("saturation");
+        println!(
+            "{name} steady@{}/s: achieved={b_rate:.0}/s p50={:.1}ms p99={:.1}ms max={b_max:.1}ms errors={}",
+            args.rate,
+            b.pct_ms(50.0),
+            b.pct_ms(99.0),
+            b.errors
+        );
+        println!(
+            "  {} kudos in {:.2}s; p90={:.1}ms p99.9={:.1}ms; {b_cpu}; peak rss={:.1}MB",
+            b.ok(),
+            b_elapsed.as_secs_f64(),
+            b.pct_ms(90.0),
+            b.pct_ms(99.9),
+            mb(b_peak)
+        );
+        b.show_errors("steady");
+        println!(
+            "{name} rss: idle={:.1}MB peak={:.1}MB",
+            mb(idle_kb),
+            mb(a_peak.max(b_peak))
+        );
+        println!(
+            "{name} dms: received={} expected={expected} (after saturation {dms_at_a}/{expected_a}, {}; after steady {dms_at_b}, {}) conversations.open={}",
+            fake.posts.load(Ordering::Relaxed),
+            describe_drain(a_drain),
+            describe_drain(b_drain),
+            fake.opens.load(Ordering::Relaxed),
+        );
+        Ok(())
+    }
+    .await;
+    let log_head = server.log_head(10);
+    let status = server.stop();
+    match status {
+        Some(s) if s.success() => {}
+        Some(s) => println!("{name}: cairn exited with {s} after SIGTERM"),
+        None => println!("{name}: could not reap cairn"),
+    }
+    if !log_head.is_empty() {
+        println!("{name}: cairn's log (RUST_LOG=warn):\n{log_head}");
+    }
+    result
+}

@@ -98,12 +98,6 @@ async fn list_kudos(
     State(state): State<AppState>,
     Query(params): Query<KudosParams>,
 ) -> Result<Json<PageJson<KudosJson>>, ApiError> {
-    let Some(team_id) = team(&state, params.team).await? else {
-        return Ok(Json(PageJson {
-            items: Vec::new(),
-            next_cursor: None,
-        }));
-    };
     let role = match params.role.as_deref() {
         None | Some("") => None,
         Some("received") => Some(Role::Received),
@@ -135,20 +129,28 @@ async fn list_kudos(
             ApiError::bad_request("cursor must be a next_cursor from an earlier page")
         })?),
     };
+    let from = params
+        .from
+        .as_deref()
+        .map(|s| parse_instant("from", s, false))
+        .transpose()?;
+    let to = params
+        .to
+        .as_deref()
+        .map(|s| parse_instant("to", s, true))
+        .transpose()?;
+    let Some(team_id) = team(&state, params.team).await? else {
+        return Ok(Json(PageJson {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
+    };
     let query = KudosQuery {
         team_id,
         user: params.user.filter(|u| !u.is_empty()),
         role,
-        from: params
-            .from
-            .as_deref()
-            .map(|s| parse_instant("from", s, false))
-            .transpose()?,
-        to: params
-            .to
-            .as_deref()
-            .map(|s| parse_instant("to", s, true))
-            .transpose()?,
+        from,
+        to,
         limit,
         before_id,
         include_private: false,

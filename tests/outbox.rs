@@ -1,0 +1,143 @@
+//! DMs survive Slack being slow, failing or rate-limiting, and the app restarting.
+
+mod common;
+use cairn::clock::Clock;
+use common::*;
+use std::time::Duration;
+
+async fn rows(app: &TestApp) -> Vec<cairn::store::OutboxRow> {
+    app.store().outbox_rows("T07KUD0S01").await.unwrap()
+}
+
+/// Waits (bounded) until the outbox rows satisfy `done`.
+async fn wait_rows(
+    app: &TestApp,
+    done: impl Fn(&[cairn::store::OutboxRow]) -> bool,
+) -> Vec<cairn::store::OutboxRow> {
+    for _ in 0..250 {
+        let r = rows(app).await;
+        if done(&r) {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "outbox never reached the expected state: {:?}",
+        rows(app).await
+    );
+}
+
+both_backends! {
+    async fn rate_limits_wait_retry_after_then_deliver_once(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        app.slack.script("chat.postMessage", vec![Scripted::RateLimited(30)]);
+        app.kudos("<@U07ANA0001> #technical thanks").await;
+        let waiting = wait_rows(&app, |r| r.len() == 1 && r[0].last_error.is_some()).await;
+        assert_eq!(waiting[0].status, "pending");
+        assert!(waiting[0].last_error.as_deref().unwrap().contains("rate limited"), "{waiting:?}");
+        // Not before Retry-After: 29 s later nothing more is sent.
+        app.clock.advance(chrono::Duration::seconds(29));
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        assert_eq!(app.slack.calls_to("chat.postMessage").len(), 1);
+        app.clock.advance(chrono::Duration::seconds(2));
+        let sent = wait_rows(&app, |r| r[0].status == "sent").await;
+        assert_eq!(sent[0].attempts, 2);
+        assert_eq!(app.slack.calls_to("chat.postMessage").len(), 2);
+    }
+
+    async fn server_errors_back_off_and_permanent_errors_park(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        app.slack.script("chat.postMessage", vec![Scripted::Status(503)]);
+        app.slack.script("conversations.open", vec![Scripted::Error("user_not_found")]);
+        // Bob's DM: conversations.open fails for good. Ana's: one 503, then fine.
+        app.kudos("<@U07BOB0002> #technical thanks").await;
+        let dead = wait_rows(&app, |r| r.len() == 1 && r[0].status == "dead").await;
+        assert!(dead[0].last_error.as_deref().unwrap().contains("user_not_found"), "{dead:?}");
+        app.kudos("<@U07ANA0001> #technical thanks").await;
+        let retrying = wait_rows(&app, |r| r.len() == 2 && r[1].last_error.is_some()).await;
+        assert_eq!(retrying[1].status, "pending");
+        assert!(retrying[1].last_error.as_deref().unwrap().contains("503"));
+        // Back-off after one failure is 2 to 2.5 s.
+        app.clock.advance(chrono::Duration::seconds(3));
+        let sent = wait_rows(&app, |r| r[1].status == "sent").await;
+        assert_eq!(sent[0].status, "dead");
+        assert_eq!(app.slack.calls_to("chat.postMessage").len(), 2);
+    }
+
+    async fn a_restart_loses_no_dm(backend: Backend) {
+        let Some(mut app) = TestApp::spawn_with(backend, Options { bot_token: false, ..Options::default() }).await else { return };
+        // No token: the kudos is recorded, its DMs wait.
+        app.kudos("<@U07ANA0001> <@U07BEN0002> #values thanks for the cover").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(app.slack.calls().is_empty());
+        app.stop().await;
+        // Back with a token: both DMs go out, once each.
+        app.start(Options::default()).await;
+        let posts = app.slack.wait_for("chat.postMessage", 2).await;
+        assert_eq!(posts.len(), 2);
+        wait_rows(&app, |r| r.iter().all(|row| row.status == "sent")).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(app.slack.calls_to("chat.postMessage").len(), 2);
+        let (_, page) = app.api("/api/v1/kudos").await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    }
+
+    async fn a_crashed_workers_lease_expires_and_the_row_is_delivered(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, Options { bot_token: false, ..Options::default() }).await else { return };
+        app.kudos("<@U07ANA0001> #values thanks").await;
+        let store = app.store();
+        // A worker that claims and then dies holds the lease for 60 s.
+        let now = app.clock.now();
+        let claimed = store.claim_outbox("dead-worker", now, Duration::from_secs(60), 10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert!(store.claim_outbox("other", now, Duration::from_secs(60), 10).await.unwrap().is_empty());
+        let later = now + chrono::Duration::seconds(61);
+        let reclaimed = store.claim_outbox("other", later, Duration::from_secs(60), 10).await.unwrap();
+        assert_eq!(reclaimed.len(), 1);
+        assert_eq!(reclaimed[0].attempts, 2);
+        // The dead worker's late report is ignored: the row is the new owner's.
+        store.outbox_sent(claimed[0].id, "dead-worker", "1.1", later).await.unwrap();
+        assert_eq!(rows(&app).await[0].status, "pending");
+        store.outbox_sent(claimed[0].id, "other", "1.2", later).await.unwrap();
+        assert_eq!(rows(&app).await[0].slack_ts.as_deref(), Some("1.2"));
+    }
+}
+
+#[tokio::test]
+async fn a_slow_slack_times_out_and_is_retried() {
+    // The client's timeout is 10 s in production; here the fake answers after 11 s once.
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.slack.script(
+        "conversations.open",
+        vec![Scripted::Slow(Duration::from_secs(11))],
+    );
+    app.kudos("<@U07ANA0001> #technical thanks").await;
+    let timed_out = wait_rows_long(&app, |r| r.len() == 1 && r[0].last_error.is_some()).await;
+    assert!(
+        timed_out[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("did not answer in time"),
+        "{timed_out:?}"
+    );
+    app.clock.advance(chrono::Duration::seconds(3));
+    wait_rows(&app, |r| r[0].status == "sent").await;
+}
+
+async fn wait_rows_long(
+    app: &TestApp,
+    done: impl Fn(&[cairn::store::OutboxRow]) -> bool,
+) -> Vec<cairn::store::OutboxRow> {
+    for _ in 0..150 {
+        let r = rows(app).await;
+        if done(&r) {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "outbox never reached the expected state: {:?}",
+        rows(app).await
+    );
+}

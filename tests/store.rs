@@ -1,0 +1,156 @@
+//! The Store contract, run against SQLite and PostgreSQL alike.
+
+mod common;
+use cairn::domain::ids::{ChannelId, TeamId, UserId};
+use cairn::store::{self, Delivery, KudosQuery, NewKudos, Person, Role, Visibility};
+use chrono::{TimeZone, Utc};
+use common::*;
+use std::collections::HashSet;
+use std::time::Duration;
+
+fn kudos(team: &str, giver: &str, to: &[&str], text: &str) -> NewKudos {
+    NewKudos {
+        team_id: TeamId::parse(team).unwrap(),
+        team_domain: Some("acme".into()),
+        giver: UserId::parse(giver).unwrap(),
+        recipients: to.iter().map(|u| UserId::parse(u).unwrap()).collect(),
+        competencies: vec!["technical".into()],
+        multiplier_kinds: vec!["mentoring".into(), "review".into()],
+        text: text.into(),
+        channel_id: Some(ChannelId::parse("C1").unwrap()),
+        visibility: Visibility::Public,
+        framework_id: "matrix-3x3".into(),
+        framework_version: "1.0.0".into(),
+        created_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
+        deliveries: to
+            .iter()
+            .map(|u| Delivery {
+                key: format!("dm:{u}"),
+                channel: u.to_string(),
+                text: "hi".into(),
+                blocks: serde_json::json!([]),
+            })
+            .collect(),
+    }
+}
+
+fn query(team: &str) -> KudosQuery {
+    KudosQuery {
+        team_id: team.into(),
+        user: None,
+        role: None,
+        from: None,
+        to: None,
+        limit: 50,
+        before_id: None,
+        include_private: false,
+    }
+}
+
+both_backends! {
+    async fn kudos_round_trip_with_children_and_privacy(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let id = s.record_kudos(kudos("T1", "U1", &["U2", "U3"], "thanks")).await.unwrap();
+        let mut private = kudos("T1", "U2", &["U1"], "secret");
+        private.visibility = Visibility::Private;
+        s.record_kudos(private).await.unwrap();
+        s.record_kudos(kudos("T2", "U1", &["U2"], "other team")).await.unwrap();
+
+        let page = s.list_kudos(&query("T1")).await.unwrap();
+        assert_eq!(page.items.len(), 1, "private kudos are left out");
+        let k = &page.items[0];
+        assert_eq!((k.id, k.giver.as_str(), k.text.as_str()), (id, "U1", "thanks"));
+        assert_eq!(k.recipients, ["U2", "U3"]);
+        assert_eq!(k.competencies, ["technical"]);
+        assert_eq!(k.multiplier_kinds, ["mentoring", "review"]);
+        assert_eq!(k.created_at, Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap());
+        assert_eq!(k.framework_id, "matrix-3x3");
+
+        let all = s.list_kudos(&KudosQuery { include_private: true, ..query("T1") }).await.unwrap();
+        assert_eq!(all.items.len(), 2);
+        let received = s.list_kudos(&KudosQuery { user: Some("U3".into()), role: Some(Role::Received), ..query("T1") }).await.unwrap();
+        assert_eq!(received.items.len(), 1);
+        let mut teams = s.workspaces().await.unwrap();
+        teams.sort();
+        assert_eq!(teams, ["T1", "T2"]);
+        // One outbox row per delivery, keyed by the kudos.
+        let rows = s.outbox_rows("T1").await.unwrap();
+        let keys: Vec<_> = rows.iter().map(|r| r.dedupe_key.as_str()).collect();
+        assert_eq!(keys[..2], [format!("kudos:{id}:dm:U2"), format!("kudos:{id}:dm:U3")]);
+        s.close().await;
+    }
+
+    async fn people_are_upserted(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let mut p = Person {
+            team_id: "T1".into(), user_id: "U1".into(), name: Some("ana".into()), real_name: None,
+            tz: Some("Europe/Lisbon".into()), is_bot: false, deleted: false,
+            updated_at: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        };
+        s.upsert_person(&p).await.unwrap();
+        p.deleted = true;
+        p.real_name = Some("Ana Lima".into());
+        s.upsert_person(&p).await.unwrap();
+        assert_eq!(s.person("T1", "U1").await.unwrap(), Some(p));
+        assert_eq!(s.person("T1", "U9").await.unwrap(), None);
+        s.close().await;
+    }
+
+    async fn concurrent_claimers_never_share_a_row(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let people: Vec<String> = (0..40).map(|i| format!("U{i:03}")).collect();
+        let refs: Vec<&str> = people.iter().map(String::as_str).collect();
+        for chunk in refs.chunks(10) {
+            s.record_kudos(kudos("T1", "U999", chunk, "thanks")).await.unwrap();
+        }
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let claims = (0..4).map(|w| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let batch = s.claim_outbox(&format!("w{w}"), now, Duration::from_secs(60), 3).await.unwrap();
+                    if batch.is_empty() { break mine; }
+                    mine.extend(batch.into_iter().map(|m| m.id));
+                }
+            })
+        });
+        let mut seen = HashSet::new();
+        let mut total = 0;
+        for claim in claims {
+            for id in claim.await.unwrap() {
+                total += 1;
+                assert!(seen.insert(id), "row {id} claimed twice");
+            }
+        }
+        assert_eq!(total, 40);
+        let counts = s.outbox_counts().await.unwrap();
+        assert_eq!(counts.pending, 40);
+        s.close().await;
+    }
+
+    async fn migrations_are_idempotent(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let first = store::connect(&db.url).await.unwrap();
+        first.record_kudos(kudos("T1", "U1", &["U2"], "kept")).await.unwrap();
+        first.close().await;
+        let second = store::connect(&db.url).await.unwrap();
+        assert_eq!(second.list_kudos(&query("T1")).await.unwrap().items.len(), 1);
+        second.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_database_scheme_is_explained() {
+    let Err(err) = store::connect("mysql://x").await else {
+        panic!("mysql is not supported")
+    };
+    assert!(
+        err.to_string()
+            .contains("DATABASE_URL must start with sqlite:// or postgres://"),
+        "{err}"
+    );
+}
