@@ -73,9 +73,12 @@ struct Args {
     seconds: u64,
     rate: u64,
     connections: usize,
+    /// Diagnostic: start Cairn without a bot token, so the outbox sends nothing and the kudos
+    /// path runs alone (DMs wait in the outbox; no drain between the phases).
+    no_dms: bool,
 }
 
-const USAGE: &str = "usage: cargo bench --bench kudos_load -- [--backend sqlite|postgres] [--seconds N] [--rate R] [--connections C]";
+const USAGE: &str = "usage: cargo bench --bench kudos_load -- [--backend sqlite|postgres] [--seconds N] [--rate R] [--connections C] [--no-dms]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -83,6 +86,7 @@ fn parse_args() -> Result<Args, String> {
         seconds: 10,
         rate: 1000,
         connections: 32,
+        no_dms: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -115,6 +119,7 @@ fn parse_args() -> Result<Args, String> {
             "--seconds" => args.seconds = number(value()?)?,
             "--rate" => args.rate = number(value()?)?,
             "--connections" => args.connections = number(value()?)? as usize,
+            "--no-dms" => args.no_dms = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -331,7 +336,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(binary: &Path, db: &Db, slack_url: &str) -> Result<Self> {
+    fn start(binary: &Path, db: &Db, slack_url: &str, bot_token: bool) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free port: {e}"))?
@@ -339,15 +344,20 @@ impl Server {
         let log = db.dir.join("cairn.log");
         let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .arg("serve")
             .env_remove("CAIRN_CONFIG")
             .env_remove("CAIRN_ADMIN_TOKEN")
+            .env_remove("SLACK_BOT_TOKEN")
             .env("CAIRN_ADDR", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", &db.url)
             .env("SLACK_SIGNING_SECRET", SECRET)
-            .env("SLACK_BOT_TOKEN", BOT_TOKEN)
-            .env("SLACK_API_URL", slack_url)
+            .env("SLACK_API_URL", slack_url);
+        if bot_token {
+            command.env("SLACK_BOT_TOKEN", BOT_TOKEN);
+        }
+        let child = command
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(out)
@@ -819,8 +829,11 @@ async fn steady(
 
 /// Waits (bounded) until the fake Slack has received `expected` DMs; returns how long it took,
 /// or None if the limit passed first.
-async fn drain(fake: &FakeSlack, expected: u64) -> Option<Duration> {
+async fn drain(fake: &FakeSlack, expected: u64, no_dms: bool) -> Option<Duration> {
     let start = Instant::now();
+    if no_dms {
+        return Some(Duration::ZERO);
+    }
     while fake.posts.load(Ordering::Relaxed) < expected {
         if start.elapsed() > DRAIN_LIMIT {
             return None;
@@ -848,7 +861,7 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| e.to_string())?;
-    let mut server = Server::start(binary, db, &slack_url)?;
+    let mut server = Server::start(binary, db, &slack_url, !args.no_dms)?;
     let result = async {
         server.wait_healthy(&http).await?;
         let pid = server.pid;
@@ -893,7 +906,7 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
         let a_rate = a.ok() as f64 / a_elapsed.as_secs_f64();
         let dms_at_a = fake.posts.load(Ordering::Relaxed);
         let expected_a = 2 * (warm_ok + a.ok());
-        let a_drain = drain(&fake, expected_a).await;
+        let a_drain = drain(&fake, expected_a, args.no_dms).await;
         let _ = sampler.take_peak(pid); // the drain is not part of either phase
 
         // Phase B.
@@ -906,7 +919,7 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
         let b_max = b.latencies_us.last().copied().unwrap_or(0) as f64 / 1000.0;
         let dms_at_b = fake.posts.load(Ordering::Relaxed);
         let expected = expected_a + 2 * b.ok();
-        let b_drain = drain(&fake, expected).await;
+        let b_drain = drain(&fake, expected, args.no_dms).await;
         drop(sampler);
 
         println!(
@@ -943,6 +956,10 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
             mb(idle_kb),
             mb(a_peak.max(b_peak))
         );
+        if args.no_dms {
+            println!("{name} dms: none sent (--no-dms: no bot token, the outbox holds {expected})");
+            return Ok(());
+        }
         println!(
             "{name} dms: received={} expected={expected} (after saturation {dms_at_a}/{expected_a}, {}; after steady {dms_at_b}, {}) conversations.open={}",
             fake.posts.load(Ordering::Relaxed),
