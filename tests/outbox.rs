@@ -2,6 +2,7 @@
 
 mod common;
 use cairn::clock::Clock;
+use cairn::store::Outcome;
 use common::*;
 use std::time::Duration;
 
@@ -96,9 +97,10 @@ both_backends! {
         assert_eq!(reclaimed.len(), 1);
         assert_eq!(reclaimed[0].attempts, 2);
         // The dead worker's late report is ignored: the row is the new owner's.
-        store.outbox_sent(claimed[0].id, "dead-worker", "1.1", later).await.unwrap();
+        let sent = |ts: &str| vec![(claimed[0].id, Outcome::Sent { ts: ts.into() })];
+        store.outbox_finish("dead-worker", later, &sent("1.1")).await.unwrap();
         assert_eq!(rows(&app).await[0].status, "pending");
-        store.outbox_sent(claimed[0].id, "other", "1.2", later).await.unwrap();
+        store.outbox_finish("other", later, &sent("1.2")).await.unwrap();
         assert_eq!(rows(&app).await[0].slack_ts.as_deref(), Some("1.2"));
     }
 }

@@ -2,7 +2,7 @@
 
 mod common;
 use cairn::domain::ids::{ChannelId, TeamId, UserId};
-use cairn::store::{self, Delivery, KudosQuery, NewKudos, Person, Role, Visibility};
+use cairn::store::{self, Delivery, KudosQuery, NewKudos, Outcome, Person, Role, Visibility};
 use chrono::{TimeZone, Utc};
 use common::*;
 use std::collections::HashSet;
@@ -132,6 +132,59 @@ both_backends! {
         s.close().await;
     }
 
+    async fn outcomes_are_applied_together(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        s.record_kudos(kudos("T1", "U9", &["U1", "U2", "U3", "U4"], "thanks")).await.unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let claimed = s.claim_outbox("w", now, Duration::from_secs(60), 10).await.unwrap();
+        let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
+        let later = now + chrono::Duration::minutes(5);
+        let outcomes = vec![
+            (ids[0], Outcome::Sent { ts: "1.1".into() }),
+            (ids[1], Outcome::Sent { ts: "1.2".into() }),
+            (ids[2], Outcome::Retry { not_before: later, error: "Slack answered HTTP 503".into() }),
+            (ids[3], Outcome::Dead { error: "Slack API error: channel_not_found".into() }),
+        ];
+        s.outbox_finish("w", now, &outcomes).await.unwrap();
+        let rows = s.outbox_rows("T1").await.unwrap();
+        let summary: Vec<(&str, Option<&str>, Option<&str>)> =
+            rows.iter().map(|r| (r.status.as_str(), r.slack_ts.as_deref(), r.last_error.as_deref())).collect();
+        assert_eq!(summary, [
+            ("sent", Some("1.1"), None),
+            ("sent", Some("1.2"), None),
+            ("pending", None, Some("Slack answered HTTP 503")),
+            ("dead", None, Some("Slack API error: channel_not_found")),
+        ]);
+        // The retried row waits for its time; then it is claimed again.
+        assert!(s.claim_outbox("w", now, Duration::from_secs(60), 10).await.unwrap().is_empty());
+        let again = s.claim_outbox("w", later, Duration::from_secs(60), 10).await.unwrap();
+        assert_eq!(again.iter().map(|m| m.id).collect::<Vec<_>>(), [ids[2]]);
+        assert_eq!(s.outbox_counts().await.unwrap(), cairn::store::OutboxCounts { pending: 1, sent: 2, dead: 1 });
+        s.close().await;
+    }
+
+    async fn a_bad_kudos_fails_alone_in_its_batch(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        // Submitted together, so they share a transaction; the bad one names a recipient twice.
+        let writes = (0..8).map(|i| {
+            let s = s.clone();
+            let k = if i == 3 { kudos("T1", "U9", &["U1", "U1"], "bad") } else { kudos("T1", "U9", &["U1"], &format!("good {i}")) };
+            tokio::spawn(async move { s.record_kudos(k).await })
+        });
+        let results: Vec<_> = futures_join(writes).await;
+        assert!(results[3].is_err());
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 7);
+        let page = s.list_kudos(&query("T1")).await.unwrap();
+        assert_eq!(page.items.len(), 7);
+        assert!(page.items.iter().all(|k| k.text.starts_with("good")));
+        // Each good one kept its own recipients and outbox row.
+        assert!(page.items.iter().all(|k| k.recipients == ["U1"]));
+        assert_eq!(s.outbox_counts().await.unwrap().pending, 7);
+        s.close().await;
+    }
+
     async fn migrations_are_idempotent(backend: Backend) {
         let Some(db) = test_db(backend).await else { return };
         let first = store::connect(&db.url).await.unwrap();
@@ -153,4 +206,14 @@ async fn an_unknown_database_scheme_is_explained() {
             .contains("DATABASE_URL must start with sqlite:// or postgres://"),
         "{err}"
     );
+}
+
+async fn futures_join<T: Send + 'static>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for h in handles.collect::<Vec<_>>() {
+        out.push(h.await.unwrap());
+    }
+    out
 }

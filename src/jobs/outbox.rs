@@ -7,7 +7,7 @@
 
 use crate::clock::SharedClock;
 use crate::slack::client::{SlackClient, SlackError};
-use crate::store::{OutboxMessage, Store, StoreError};
+use crate::store::{OutboxMessage, Outcome, Store, StoreError};
 use rand::Rng;
 use secrecy::SecretString;
 use std::collections::HashMap;
@@ -37,14 +37,6 @@ pub struct OutboxWorker {
     dm_channels: Arc<Mutex<HashMap<(String, String), String>>>,
 }
 
-/// What one delivery attempt came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivered {
-    Sent,
-    Retry(String),
-    Dead(String),
-}
-
 impl OutboxWorker {
     pub fn new(
         store: Arc<dyn Store>,
@@ -67,7 +59,8 @@ impl OutboxWorker {
         }
     }
 
-    /// Claims one batch of due rows and delivers them; returns how many were attempted.
+    /// Claims one batch of due rows, delivers them concurrently, and records the outcomes in
+    /// one transaction; returns how many were attempted.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
         let batch = self
@@ -78,12 +71,19 @@ impl OutboxWorker {
         let mut tasks = JoinSet::new();
         for message in batch {
             let worker = self.clone();
-            tasks.spawn(async move { worker.deliver_and_record(message).await });
+            tasks.spawn(async move { (message.id, worker.attempt(&message).await) });
         }
+        let mut outcomes = Vec::with_capacity(count);
         while let Some(done) = tasks.join_next().await {
-            if let Ok(Err(e)) = done {
-                tracing::error!(error = %e, "could not record an outbox delivery");
+            // A panicked delivery leaves its lease to expire; the row is tried again then.
+            if let Ok(outcome) = done {
+                outcomes.push(outcome);
             }
+        }
+        if !outcomes.is_empty() {
+            self.store
+                .outbox_finish(&self.worker_id, self.clock.now(), &outcomes)
+                .await?;
         }
         Ok(count)
     }
@@ -113,24 +113,19 @@ impl OutboxWorker {
         }
     }
 
-    async fn deliver_and_record(&self, message: OutboxMessage) -> Result<(), StoreError> {
+    async fn attempt(&self, message: &OutboxMessage) -> Outcome {
         let (id, attempts) = (message.id, message.attempts);
-        match self.deliver(&message).await {
-            Ok(ts) => {
-                self.store
-                    .outbox_sent(id, &self.worker_id, &ts, self.clock.now())
-                    .await
-            }
+        match self.deliver(message).await {
+            Ok(ts) => Outcome::Sent { ts },
             Err(e) if e.is_permanent() => {
                 tracing::warn!(outbox_id = id, error = %e, "outbox: giving up on a message");
-                self.store
-                    .outbox_dead(id, &self.worker_id, &e.to_string())
-                    .await
+                Outcome::Dead {
+                    error: e.to_string(),
+                }
             }
-            Err(e) if attempts >= MAX_ATTEMPTS => {
-                let reason = format!("gave up after {attempts} attempts: {e}");
-                self.store.outbox_dead(id, &self.worker_id, &reason).await
-            }
+            Err(e) if attempts >= MAX_ATTEMPTS => Outcome::Dead {
+                error: format!("gave up after {attempts} attempts: {e}"),
+            },
             Err(e) => {
                 let wait = match &e {
                     SlackError::RateLimited { retry_after } => *retry_after,
@@ -139,9 +134,10 @@ impl OutboxWorker {
                 tracing::info!(outbox_id = id, error = %e, retry_in_ms = wait.as_millis() as u64, "outbox: will retry");
                 let not_before =
                     self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                self.store
-                    .outbox_retry(id, &self.worker_id, not_before, &e.to_string())
-                    .await
+                Outcome::Retry {
+                    not_before,
+                    error: e.to_string(),
+                }
             }
         }
     }

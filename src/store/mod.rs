@@ -1,6 +1,7 @@
 //! Storage: one `Store` trait, SQLite (the zero-set-up default) and PostgreSQL (for several
 //! replicas) behind it. SQL text is shared where the engines agree (`sql.rs`).
 
+mod batch;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -173,6 +174,21 @@ pub struct OutboxMessage {
     pub attempts: i64,
 }
 
+/// What one delivery attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent {
+        ts: String,
+    },
+    Retry {
+        not_before: DateTime<Utc>,
+        error: String,
+    },
+    Dead {
+        error: String,
+    },
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutboxCounts {
     pub pending: i64,
@@ -212,21 +228,14 @@ pub trait Store: Send + Sync + 'static {
         lease: Duration,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>>;
-    async fn outbox_sent(
+    /// Records what happened to leased rows, in one transaction. Rows whose lease `worker` no
+    /// longer holds are left alone.
+    async fn outbox_finish(
         &self,
-        id: i64,
         worker: &str,
-        slack_ts: &str,
         now: DateTime<Utc>,
+        outcomes: &[(i64, Outcome)],
     ) -> Result<()>;
-    async fn outbox_retry(
-        &self,
-        id: i64,
-        worker: &str,
-        not_before: DateTime<Utc>,
-        error: &str,
-    ) -> Result<()>;
-    async fn outbox_dead(&self, id: i64, worker: &str, error: &str) -> Result<()>;
     async fn outbox_counts(&self) -> Result<OutboxCounts>;
     async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>>;
     /// Lets the pools go, waiting for pending writes.

@@ -2,11 +2,13 @@
 //! group commit for free, so kudos are written directly; outbox claims use
 //! `FOR UPDATE SKIP LOCKED` so two replicas never lease the same row.
 
+use super::batch::{KudosWriter, WriteBatch};
 use super::sql::{self, Arg, Stmt};
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, Row};
 use std::str::FromStr;
+use std::sync::Arc;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
     1,
@@ -16,6 +18,20 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
 
 pub struct PostgresStore {
     pool: PgPool,
+    kudos: KudosWriter,
+}
+
+/// Batches of kudos, each in one transaction on any pooled connection.
+struct Batches(PgPool);
+
+#[async_trait]
+impl WriteBatch for Batches {
+    async fn write_batch(&self, batch: &[NewKudos]) -> Result<Vec<i64>> {
+        let mut tx = self.0.begin().await.map_err(StoreError::from_sqlx)?;
+        let ids = sql::write_kudos::<Postgres>(&mut tx, batch).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(ids)
+    }
 }
 
 impl PostgresStore {
@@ -32,7 +48,8 @@ impl PostgresStore {
             .await
             .map_err(StoreError::from_sqlx)?;
         sql::migrator(MIGRATIONS).run(&pool).await?;
-        Ok(Self { pool })
+        let kudos = KudosWriter::start(Arc::new(Batches(pool.clone())));
+        Ok(Self { pool, kudos })
     }
 
     async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
@@ -65,24 +82,8 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn record_kudos(&self, k: NewKudos) -> Result<i64> {
-        let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
-        let args = sql::remember_workspace(&k);
-        sql::bind(sqlx::query(sql::REMEMBER_WORKSPACE), &args)
-            .execute(&mut *tx)
-            .await?;
-        let args = sql::insert_kudos(&k);
-        let id: i64 = sql::bind(sqlx::query(sql::INSERT_KUDOS), &args)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        for Stmt { sql, args } in sql::kudos_children(id, &k) {
-            sql::bind(sqlx::query(&sql), &args)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await.map_err(StoreError::from_sqlx)?;
-        Ok(id)
+    async fn record_kudos(&self, kudos: NewKudos) -> Result<i64> {
+        self.kudos.record(kudos).await
     }
     async fn list_kudos(&self, query: &KudosQuery) -> Result<Page<Kudos>> {
         let rows = self.read(&sql::list_kudos(query)).await?;
@@ -181,45 +182,16 @@ impl Store for PostgresStore {
         Ok(claimed)
     }
 
-    async fn outbox_sent(
+    async fn outbox_finish(
         &self,
-        id: i64,
         worker: &str,
-        slack_ts: &str,
         now: DateTime<Utc>,
+        outcomes: &[(i64, Outcome)],
     ) -> Result<()> {
-        let args = [
-            Arg::Int(id),
-            Arg::Text(worker.into()),
-            Arg::Text(slack_ts.into()),
-            Arg::Int(millis(now)),
-        ];
-        self.execute(sql::OUTBOX_SENT, &args).await.map(drop)
-    }
-
-    async fn outbox_retry(
-        &self,
-        id: i64,
-        worker: &str,
-        not_before: DateTime<Utc>,
-        error: &str,
-    ) -> Result<()> {
-        let args = [
-            Arg::Int(id),
-            Arg::Text(worker.into()),
-            Arg::Int(millis(not_before)),
-            Arg::Text(error.into()),
-        ];
-        self.execute(sql::OUTBOX_RETRY, &args).await.map(drop)
-    }
-
-    async fn outbox_dead(&self, id: i64, worker: &str, error: &str) -> Result<()> {
-        let args = [
-            Arg::Int(id),
-            Arg::Text(worker.into()),
-            Arg::Text(error.into()),
-        ];
-        self.execute(sql::OUTBOX_DEAD, &args).await.map(drop)
+        let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+        sql::execute_all::<Postgres>(&mut tx, &sql::outbox_finish(worker, millis(now), outcomes))
+            .await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts> {
@@ -247,6 +219,7 @@ impl Store for PostgresStore {
     }
 
     async fn close(&self) {
+        self.kudos.close().await;
         self.pool.close().await;
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{
     from_millis, millis, Kudos, KudosQuery, NewKudos, OutboxCounts, OutboxMessage, OutboxRow,
-    Person, Role, Visibility,
+    Outcome, Person, Role, Visibility,
 };
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{ColumnIndex, Decode, Row};
@@ -44,6 +44,57 @@ where
     query
 }
 
+/// Writes a batch of kudos (see `batch.rs`) inside the caller's transaction; ids in batch order.
+pub(crate) async fn write_kudos<DB>(
+    conn: &mut DB::Connection,
+    batch: &[NewKudos],
+) -> Result<Vec<i64>, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB> + Decode<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    execute_all::<DB>(&mut *conn, &remember_workspaces(batch)).await?;
+    let mut ids = Vec::with_capacity(batch.len());
+    for stmt in insert_kudos(batch) {
+        let rows = bind(sqlx::query::<DB>(&stmt.sql), &stmt.args)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut chunk = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        chunk.sort_unstable();
+        ids.extend(chunk);
+    }
+    execute_all::<DB>(&mut *conn, &kudos_children(&ids, batch)).await?;
+    Ok(ids)
+}
+
+pub(crate) async fn execute_all<DB>(
+    conn: &mut DB::Connection,
+    statements: &[Stmt],
+) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    for stmt in statements {
+        bind(sqlx::query::<DB>(&stmt.sql), &stmt.args)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// `$from, $from+1, …` for `count` values.
 fn placeholders(from: usize, count: usize) -> String {
     (from..from + count)
@@ -52,88 +103,121 @@ fn placeholders(from: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Multi-row insert: `INSERT INTO table (cols) VALUES ($1, $2), ($3, $4)…`.
-fn insert_rows(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>) -> Option<Stmt> {
-    if rows.is_empty() {
-        return None;
-    }
+/// Bound parameters per statement at most; well under SQLite's and PostgreSQL's limits.
+const MAX_PARAMS: usize = 8000;
+
+/// Multi-row inserts: `INSERT INTO table (cols) VALUES ($1, $2), ($3, $4)… suffix`, split so no
+/// statement binds more than `MAX_PARAMS` values.
+fn insert_rows(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>, suffix: &str) -> Vec<Stmt> {
     let width = columns.len();
-    let values: Vec<String> = (0..rows.len())
-        .map(|r| format!("({})", placeholders(1 + r * width, width)))
-        .collect();
-    Some(Stmt {
-        sql: format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            columns.join(", "),
-            values.join(", ")
-        ),
-        args: rows.into_iter().flatten().collect(),
-    })
+    let per_statement = (MAX_PARAMS / width).max(1);
+    let mut rows = rows.into_iter().peekable();
+    let mut statements = Vec::new();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", placeholders(1 + r * width, width)))
+            .collect();
+        statements.push(Stmt {
+            sql: format!(
+                "INSERT INTO {table} ({}) VALUES {}{suffix}",
+                columns.join(", "),
+                values.join(", ")
+            ),
+            args: chunk.into_iter().flatten().collect(),
+        });
+    }
+    statements
 }
 
-pub(crate) const REMEMBER_WORKSPACE: &str = "INSERT INTO workspaces (team_id, team_domain, first_seen_at) VALUES ($1, $2, $3) ON CONFLICT (team_id) DO NOTHING";
-
-pub(crate) fn remember_workspace(k: &NewKudos) -> Vec<Arg> {
-    vec![
-        Arg::Text(k.team_id.to_string()),
-        Arg::OptText(k.team_domain.clone()),
-        Arg::Int(millis(k.created_at)),
-    ]
-}
-
-pub(crate) const INSERT_KUDOS: &str = "INSERT INTO kudos (team_id, giver, text, channel_id, visibility, framework_id, framework_version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
-
-pub(crate) fn insert_kudos(k: &NewKudos) -> Vec<Arg> {
-    vec![
-        Arg::Text(k.team_id.to_string()),
-        Arg::Text(k.giver.to_string()),
-        Arg::Text(k.text.clone()),
-        Arg::OptText(k.channel_id.as_ref().map(ToString::to_string)),
-        Arg::Text(k.visibility.as_str().to_owned()),
-        Arg::Text(k.framework_id.clone()),
-        Arg::Text(k.framework_version.clone()),
-        Arg::Int(millis(k.created_at)),
-    ]
-}
-
-/// Recipients, tags and outbox rows of a kudos just inserted with `id`.
-pub(crate) fn kudos_children(id: i64, k: &NewKudos) -> Vec<Stmt> {
-    let team = || Arg::Text(k.team_id.to_string());
-    let recipients = k
-        .recipients
+/// The workspaces of a batch, remembered so the API can default `team`.
+pub(crate) fn remember_workspaces(batch: &[NewKudos]) -> Vec<Stmt> {
+    let mut seen: Vec<&str> = Vec::new();
+    let rows = batch
         .iter()
-        .enumerate()
-        .map(|(i, u)| {
+        .filter(|k| {
+            let new = !seen.contains(&k.team_id.as_str());
+            seen.push(k.team_id.as_str());
+            new
+        })
+        .map(|k| {
             vec![
+                Arg::Text(k.team_id.to_string()),
+                Arg::OptText(k.team_domain.clone()),
+                Arg::Int(millis(k.created_at)),
+            ]
+        })
+        .collect();
+    insert_rows(
+        "workspaces",
+        &["team_id", "team_domain", "first_seen_at"],
+        rows,
+        " ON CONFLICT (team_id) DO NOTHING",
+    )
+}
+
+/// The kudos rows of a batch, `RETURNING id`. Ids come from a sequence in row order, so each
+/// statement's ids, sorted, line up with its rows.
+pub(crate) fn insert_kudos(batch: &[NewKudos]) -> Vec<Stmt> {
+    let rows = batch
+        .iter()
+        .map(|k| {
+            vec![
+                Arg::Text(k.team_id.to_string()),
+                Arg::Text(k.giver.to_string()),
+                Arg::Text(k.text.clone()),
+                Arg::OptText(k.channel_id.as_ref().map(ToString::to_string)),
+                Arg::Text(k.visibility.as_str().to_owned()),
+                Arg::Text(k.framework_id.clone()),
+                Arg::Text(k.framework_version.clone()),
+                Arg::Int(millis(k.created_at)),
+            ]
+        })
+        .collect();
+    insert_rows(
+        "kudos",
+        &[
+            "team_id",
+            "giver",
+            "text",
+            "channel_id",
+            "visibility",
+            "framework_id",
+            "framework_version",
+            "created_at",
+        ],
+        rows,
+        " RETURNING id",
+    )
+}
+
+/// Recipients, tags and outbox rows of a batch just inserted with `ids` (in batch order).
+pub(crate) fn kudos_children(ids: &[i64], batch: &[NewKudos]) -> Vec<Stmt> {
+    let (mut recipients, mut tags, mut deliveries) = (Vec::new(), Vec::new(), Vec::new());
+    for (&id, k) in ids.iter().zip(batch) {
+        let team = || Arg::Text(k.team_id.to_string());
+        for (i, u) in k.recipients.iter().enumerate() {
+            recipients.push(vec![
                 Arg::Int(id),
                 team(),
                 Arg::Text(u.to_string()),
                 Arg::Int(i as i64),
-            ]
-        })
-        .collect();
-    let tags = k
-        .competencies
-        .iter()
-        .map(|c| ("competency", c))
-        .chain(k.multiplier_kinds.iter().map(|m| ("multiplier", m)))
-        .enumerate()
-        .map(|(i, (kind, tag))| {
-            vec![
+            ]);
+        }
+        let kinds = k.competencies.iter().map(|c| ("competency", c));
+        let all = kinds.chain(k.multiplier_kinds.iter().map(|m| ("multiplier", m)));
+        for (i, (kind, tag)) in all.enumerate() {
+            tags.push(vec![
                 Arg::Int(id),
                 team(),
                 Arg::Text(kind.into()),
                 Arg::Text(tag.clone()),
                 Arg::Int(i as i64),
-            ]
-        })
-        .collect();
-    let now = millis(k.created_at);
-    let deliveries = k
-        .deliveries
-        .iter()
-        .map(|d| {
-            vec![
+            ]);
+        }
+        let now = millis(k.created_at);
+        for d in &k.deliveries {
+            deliveries.push(vec![
                 team(),
                 Arg::Text(format!("kudos:{id}:{}", d.key)),
                 Arg::Text(d.channel.clone()),
@@ -141,43 +225,37 @@ pub(crate) fn kudos_children(id: i64, k: &NewKudos) -> Vec<Stmt> {
                 Arg::Text(d.blocks.to_string()),
                 Arg::Int(now),
                 Arg::Int(now),
-            ]
-        })
-        .collect();
-    [
-        insert_rows(
-            "kudos_recipients",
-            &["kudos_id", "team_id", "user_id", "position"],
-            recipients,
-        ),
-        insert_rows(
-            "kudos_tags",
-            &["kudos_id", "team_id", "kind", "tag_id", "position"],
-            tags,
-        ),
-        insert_rows(
-            "outbox",
-            &[
-                "team_id",
-                "dedupe_key",
-                "channel",
-                "text",
-                "blocks",
-                "not_before",
-                "created_at",
-            ],
-            deliveries,
-        )
-        .map(|mut s| {
-            // A replayed change must not enqueue the same message twice.
-            s.sql
-                .push_str(" ON CONFLICT (team_id, dedupe_key) DO NOTHING");
-            s
-        }),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+            ]);
+        }
+    }
+    let mut statements = insert_rows(
+        "kudos_recipients",
+        &["kudos_id", "team_id", "user_id", "position"],
+        recipients,
+        "",
+    );
+    statements.extend(insert_rows(
+        "kudos_tags",
+        &["kudos_id", "team_id", "kind", "tag_id", "position"],
+        tags,
+        "",
+    ));
+    // A replayed change must not enqueue the same message twice.
+    statements.extend(insert_rows(
+        "outbox",
+        &[
+            "team_id",
+            "dedupe_key",
+            "channel",
+            "text",
+            "blocks",
+            "not_before",
+            "created_at",
+        ],
+        deliveries,
+        " ON CONFLICT (team_id, dedupe_key) DO NOTHING",
+    ));
+    statements
 }
 
 /// The page of kudos heads (without recipients and tags), newest first, one extra row to tell
@@ -265,7 +343,66 @@ pub(crate) fn claim_outbox(lock: &str) -> String {
     )
 }
 
-pub(crate) const OUTBOX_SENT: &str = "UPDATE outbox SET status = 'sent', slack_ts = $3, sent_at = $4, last_error = NULL, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
+/// What the worker learnt about its leased rows, applied in one transaction (one commit, one
+/// fsync) instead of one per message. Rows whose lease was lost to another worker are left alone.
+pub(crate) fn outbox_finish(worker: &str, now: i64, outcomes: &[(i64, Outcome)]) -> Vec<Stmt> {
+    let mut statements = Vec::new();
+    let sent: Vec<(i64, &str)> = outcomes
+        .iter()
+        .filter_map(|(id, o)| match o {
+            Outcome::Sent { ts } => Some((*id, ts.as_str())),
+            _ => None,
+        })
+        .collect();
+    for chunk in sent.chunks(MAX_PARAMS / 2 - 2) {
+        let mut args = vec![Arg::Text(worker.to_owned()), Arg::Int(now)];
+        let mut cases = String::new();
+        let mut ids = Vec::new();
+        for (id, ts) in chunk {
+            args.push(Arg::Int(*id));
+            args.push(Arg::Text((*ts).to_owned()));
+            let (pi, pt) = (args.len() - 1, args.len());
+            cases.push_str(&format!(" WHEN ${pi} THEN ${pt}"));
+            ids.push(format!("${pi}"));
+        }
+        statements.push(Stmt {
+            sql: format!(
+                "UPDATE outbox SET status = 'sent', sent_at = $2, last_error = NULL, locked_by = NULL, locked_until = NULL, \
+                 slack_ts = CASE id{cases} END WHERE locked_by = $1 AND id IN ({})",
+                ids.join(", ")
+            ),
+            args,
+        });
+    }
+    for (id, outcome) in outcomes {
+        let (sql, args) = match outcome {
+            Outcome::Sent { .. } => continue,
+            Outcome::Retry { not_before, error } => (
+                OUTBOX_RETRY,
+                vec![
+                    Arg::Int(*id),
+                    Arg::Text(worker.into()),
+                    Arg::Int(millis(*not_before)),
+                    Arg::Text(error.clone()),
+                ],
+            ),
+            Outcome::Dead { error } => (
+                OUTBOX_DEAD,
+                vec![
+                    Arg::Int(*id),
+                    Arg::Text(worker.into()),
+                    Arg::Text(error.clone()),
+                ],
+            ),
+        };
+        statements.push(Stmt {
+            sql: sql.to_owned(),
+            args,
+        });
+    }
+    statements
+}
+
 pub(crate) const OUTBOX_RETRY: &str = "UPDATE outbox SET not_before = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
 pub(crate) const OUTBOX_DEAD: &str = "UPDATE outbox SET status = 'dead', last_error = $3, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
 pub(crate) const OUTBOX_COUNTS: &str = "SELECT status, COUNT(*) FROM outbox GROUP BY status";

@@ -3,31 +3,27 @@
 //! task that commits whatever has queued up in one transaction (group commit): one fsync for many
 //! kudos instead of one each, and no writer ever waits on a busy lock.
 
+use super::batch::{KudosWriter, WriteBatch};
 use super::sql::{self, Arg, Stmt};
 use super::*;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Connection, Row, Sqlite, SqlitePool};
+use sqlx::{Row, Sqlite, SqlitePool};
 use std::str::FromStr;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use std::sync::Arc;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
     1,
     "init",
     include_str!("../../migrations/sqlite/0001_init.sql"),
 )];
-/// Kudos committed together at most; bounds the time one batch holds the write lock.
-const MAX_BATCH: usize = 256;
-
-type Reply = oneshot::Sender<Result<i64>>;
 
 pub struct SqliteStore {
     /// One connection: every write is serialised here.
     writer: SqlitePool,
     readers: SqlitePool,
-    kudos_tx: Mutex<Option<mpsc::Sender<(NewKudos, Reply)>>>,
-    writer_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    kudos: KudosWriter,
 }
 
 impl SqliteStore {
@@ -53,75 +49,26 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(StoreError::from_sqlx)?;
-        let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        let task = tokio::spawn(write_kudos_batches(writer.clone(), rx));
+        let kudos = KudosWriter::start(Arc::new(Batches(writer.clone())));
         Ok(Self {
             writer,
             readers,
-            kudos_tx: Mutex::new(Some(tx)),
-            writer_task: Mutex::new(Some(task)),
+            kudos,
         })
     }
 }
 
-async fn write_kudos_batches(pool: SqlitePool, mut rx: mpsc::Receiver<(NewKudos, Reply)>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match write_batch(&pool, &batch).await {
-            Ok(ids) => {
-                for ((_, reply), id) in batch.drain(..).zip(ids) {
-                    let _ = reply.send(id);
-                }
-            }
-            Err(e) => {
-                let message = e.to_string();
-                tracing::error!(error = %message, kudos = batch.len(), "could not commit a batch of kudos");
-                for (_, reply) in batch.drain(..) {
-                    let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
-                }
-            }
-        }
-    }
-}
+/// Batches of kudos go through the single writer connection.
+struct Batches(SqlitePool);
 
-/// One transaction; each kudos inside a savepoint so a bad one fails alone.
-async fn write_batch(pool: &SqlitePool, batch: &[(NewKudos, Reply)]) -> Result<Vec<Result<i64>>> {
-    let mut conn = pool.acquire().await.map_err(StoreError::from_sqlx)?;
-    let mut tx = conn.begin().await.map_err(StoreError::from_sqlx)?;
-    let mut results = Vec::with_capacity(batch.len());
-    for (kudos, _) in batch {
-        let mut savepoint = tx.begin().await.map_err(StoreError::from_sqlx)?;
-        match insert_kudos(&mut savepoint, kudos).await {
-            Ok(id) => {
-                savepoint.commit().await.map_err(StoreError::from_sqlx)?;
-                results.push(Ok(id));
-            }
-            Err(e) => {
-                savepoint.rollback().await.map_err(StoreError::from_sqlx)?;
-                results.push(Err(e));
-            }
-        }
+#[async_trait]
+impl WriteBatch for Batches {
+    async fn write_batch(&self, batch: &[NewKudos]) -> Result<Vec<i64>> {
+        let mut tx = self.0.begin().await.map_err(StoreError::from_sqlx)?;
+        let ids = sql::write_kudos::<Sqlite>(&mut tx, batch).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(ids)
     }
-    tx.commit().await.map_err(StoreError::from_sqlx)?;
-    Ok(results)
-}
-
-async fn insert_kudos(conn: &mut sqlx::SqliteConnection, k: &NewKudos) -> Result<i64> {
-    let args = sql::remember_workspace(k);
-    sql::bind(sqlx::query(sql::REMEMBER_WORKSPACE), &args)
-        .execute(&mut *conn)
-        .await?;
-    let args = sql::insert_kudos(k);
-    let id: i64 = sql::bind(sqlx::query(sql::INSERT_KUDOS), &args)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-    for Stmt { sql, args } in sql::kudos_children(id, k) {
-        sql::bind(sqlx::query(&sql), &args)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(id)
 }
 
 impl SqliteStore {
@@ -156,17 +103,7 @@ impl Store for SqliteStore {
     }
 
     async fn record_kudos(&self, kudos: NewKudos) -> Result<i64> {
-        let (reply, answer) = oneshot::channel();
-        let sender = self.kudos_tx.lock().await.clone();
-        let sender =
-            sender.ok_or_else(|| StoreError::Unavailable("the store is shutting down".into()))?;
-        sender
-            .send((kudos, reply))
-            .await
-            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?
+        self.kudos.record(kudos).await
     }
 
     async fn list_kudos(&self, query: &KudosQuery) -> Result<Page<Kudos>> {
@@ -266,45 +203,16 @@ impl Store for SqliteStore {
         Ok(claimed)
     }
 
-    async fn outbox_sent(
+    async fn outbox_finish(
         &self,
-        id: i64,
         worker: &str,
-        slack_ts: &str,
         now: DateTime<Utc>,
+        outcomes: &[(i64, Outcome)],
     ) -> Result<()> {
-        let args = [
-            Arg::Int(id),
-            Arg::Text(worker.into()),
-            Arg::Text(slack_ts.into()),
-            Arg::Int(millis(now)),
-        ];
-        self.execute(sql::OUTBOX_SENT, &args).await.map(drop)
-    }
-
-    async fn outbox_retry(
-        &self,
-        id: i64,
-        worker: &str,
-        not_before: DateTime<Utc>,
-        error: &str,
-    ) -> Result<()> {
-        let args = [
-            Arg::Int(id),
-            Arg::Text(worker.into()),
-            Arg::Int(millis(not_before)),
-            Arg::Text(error.into()),
-        ];
-        self.execute(sql::OUTBOX_RETRY, &args).await.map(drop)
-    }
-
-    async fn outbox_dead(&self, id: i64, worker: &str, error: &str) -> Result<()> {
-        let args = [
-            Arg::Int(id),
-            Arg::Text(worker.into()),
-            Arg::Text(error.into()),
-        ];
-        self.execute(sql::OUTBOX_DEAD, &args).await.map(drop)
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        sql::execute_all::<Sqlite>(&mut tx, &sql::outbox_finish(worker, millis(now), outcomes))
+            .await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts> {
@@ -332,11 +240,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
-        // Dropping the sender lets the writer finish what is queued, then stop.
-        self.kudos_tx.lock().await.take();
-        if let Some(task) = self.writer_task.lock().await.take() {
-            let _ = task.await;
-        }
+        self.kudos.close().await;
         self.readers.close().await;
         self.writer.close().await;
     }
