@@ -75,5 +75,7 @@ CREATE TABLE outbox (
     created_at   BIGINT NOT NULL,
     sent_at      BIGINT,
     UNIQUE (team_id, dedupe_key)
-);
-CREATE INDEX outbox_due ON outbox (status, not_before);
+) WITH (fillfactor = 70);
+-- Claims scan pending rows in id order; rows leave the index once sent or dead, and a claim
+-- (which changes no indexed column) can update in place.
+CREATE INDEX outbox_pending ON outbox (id) WHERE status = 'pending';

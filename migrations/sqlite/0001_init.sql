@@ -76,4 +76,6 @@ CREATE TABLE outbox (
     sent_at      BIGINT,
     UNIQUE (team_id, dedupe_key)
 );
-CREATE INDEX outbox_due ON outbox (status, not_before);
+-- Claims scan pending rows in id order; rows leave the index once sent or dead, and a claim
+-- (which changes no indexed column) can update in place.
+CREATE INDEX outbox_pending ON outbox (id) WHERE status = 'pending';

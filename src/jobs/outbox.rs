@@ -18,11 +18,18 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 const LEASE: Duration = Duration::from_secs(60);
-const BATCH: i64 = 32;
+/// Rows claimed per transaction; each claim and each finish is a commit, so fewer, larger ones
+/// leave the database to the kudos.
+const BATCH: i64 = 128;
+/// Slack calls in flight at once.
+const CONCURRENCY: usize = 16;
 const BACKOFF_BASE: Duration = Duration::from_secs(2);
 const BACKOFF_CAP: Duration = Duration::from_secs(15 * 60);
 /// Transient failures retried this many times before the row is parked.
 const MAX_ATTEMPTS: i64 = 12;
+/// After a wake-up, how long the worker waits for more messages before claiming: a DM a few
+/// milliseconds later costs nobody anything, a transaction per kudos costs the database.
+const GATHER: Duration = Duration::from_millis(20);
 /// How often the worker looks for due rows when nothing wakes it.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -69,16 +76,22 @@ impl OutboxWorker {
             .await?;
         let count = batch.len();
         let mut tasks = JoinSet::new();
+        let mut outcomes = Vec::with_capacity(count);
+        // A panicked delivery leaves its lease to expire; the row is tried again then.
+        let mut collect = |done: Option<Result<(i64, Outcome), _>>| {
+            if let Some(Ok(outcome)) = done {
+                outcomes.push(outcome);
+            }
+        };
         for message in batch {
+            if tasks.len() >= CONCURRENCY {
+                collect(tasks.join_next().await);
+            }
             let worker = self.clone();
             tasks.spawn(async move { (message.id, worker.attempt(&message).await) });
         }
-        let mut outcomes = Vec::with_capacity(count);
-        while let Some(done) = tasks.join_next().await {
-            // A panicked delivery leaves its lease to expire; the row is tried again then.
-            if let Ok(outcome) = done {
-                outcomes.push(outcome);
-            }
+        while !tasks.is_empty() {
+            collect(tasks.join_next().await);
         }
         if !outcomes.is_empty() {
             self.store
@@ -107,7 +120,10 @@ impl OutboxWorker {
             }
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                _ = wake.notified() => {}
+                _ = wake.notified() => {
+                    // Let a burst of kudos gather so one claim serves many of them.
+                    tokio::time::sleep(GATHER).await;
+                }
                 _ = tokio::time::sleep(POLL) => {}
             }
         }

@@ -5,9 +5,10 @@
 
 use super::{NewKudos, Result, StoreError};
 use async_trait::async_trait;
+use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
-use tokio::task::JoinHandle;
+use tokio::task::JoinSet;
 
 /// Kudos committed together at most; bounds one transaction's size and time.
 const MAX_BATCH: usize = 64;
@@ -15,24 +16,45 @@ const MAX_BATCH: usize = 64;
 /// A backend's way to write a batch in one transaction.
 #[async_trait]
 pub(crate) trait WriteBatch: Send + Sync + 'static {
-    /// Writes every kudos of `batch` or none; returns their ids in batch order.
-    async fn write_batch(&self, batch: &[NewKudos]) -> Result<Vec<i64>>;
+    /// Writes every kudos of `batch` or none; returns their ids in batch order. Workspaces in
+    /// `known_teams` are already stored.
+    async fn write_batch(
+        &self,
+        batch: &[NewKudos],
+        known_teams: &HashSet<String>,
+    ) -> Result<Vec<i64>>;
 }
 
 type Job = (NewKudos, oneshot::Sender<Result<i64>>);
 
 pub(crate) struct KudosWriter {
     queue: Mutex<Option<mpsc::Sender<Job>>>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    tasks: Mutex<JoinSet<()>>,
+}
+
+/// What the writer tasks share.
+struct Shared {
+    target: Arc<dyn WriteBatch>,
+    queue: Mutex<mpsc::Receiver<Job>>,
+    known_teams: std::sync::Mutex<HashSet<String>>,
 }
 
 impl KudosWriter {
-    pub fn start(target: Arc<dyn WriteBatch>) -> Self {
+    /// Starts `writers` tasks; each takes what has queued and commits it as one batch.
+    pub fn start(target: Arc<dyn WriteBatch>, writers: usize) -> Self {
         let (tx, rx) = mpsc::channel(16 * MAX_BATCH);
-        let task = tokio::spawn(run(target, rx));
+        let shared = Arc::new(Shared {
+            target,
+            queue: Mutex::new(rx),
+            known_teams: Default::default(),
+        });
+        let mut tasks = JoinSet::new();
+        for _ in 0..writers.max(1) {
+            tasks.spawn(run(shared.clone()));
+        }
         Self {
             queue: Mutex::new(Some(tx)),
-            task: Mutex::new(Some(task)),
+            tasks: Mutex::new(tasks),
         }
     }
 
@@ -48,18 +70,38 @@ impl KudosWriter {
     /// Stops taking kudos, commits what is queued, then returns.
     pub async fn close(&self) {
         self.queue.lock().await.take();
-        if let Some(task) = self.task.lock().await.take() {
-            let _ = task.await;
-        }
+        let mut tasks = self.tasks.lock().await;
+        while tasks.join_next().await.is_some() {}
     }
 }
 
-async fn run(target: Arc<dyn WriteBatch>, mut rx: mpsc::Receiver<Job>) {
+async fn run(shared: Arc<Shared>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    loop {
+        // Hold the queue only while taking a batch, so another writer can take the next one.
+        if shared
+            .queue
+            .lock()
+            .await
+            .recv_many(&mut jobs, MAX_BATCH)
+            .await
+            == 0
+        {
+            return;
+        }
         let (batch, replies): (Vec<NewKudos>, Vec<_>) = jobs.drain(..).unzip();
-        match target.write_batch(&batch).await {
+        let known = shared
+            .known_teams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match shared.target.write_batch(&batch, &known).await {
             Ok(ids) => {
+                shared
+                    .known_teams
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(batch.iter().map(|k| k.team_id.to_string()));
                 for (reply, id) in replies.into_iter().zip(ids) {
                     let _ = reply.send(Ok(id));
                 }
@@ -68,7 +110,10 @@ async fn run(target: Arc<dyn WriteBatch>, mut rx: mpsc::Receiver<Job>) {
             Err(e) if batch.len() > 1 => {
                 tracing::warn!(error = %e, kudos = batch.len(), "a batch of kudos failed; writing them one by one");
                 for (kudos, reply) in batch.into_iter().zip(replies) {
-                    let one = target.write_batch(std::slice::from_ref(&kudos)).await;
+                    let one = shared
+                        .target
+                        .write_batch(std::slice::from_ref(&kudos), &known)
+                        .await;
                     let _ = reply.send(one.map(|ids| ids[0]));
                 }
             }

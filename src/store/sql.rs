@@ -9,6 +9,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{ColumnIndex, Decode, Row};
 use sqlx::{Database, Encode, Type};
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 /// A value bound to a `$N` placeholder.
 #[derive(Debug, Clone)]
@@ -48,6 +49,7 @@ where
 pub(crate) async fn write_kudos<DB>(
     conn: &mut DB::Connection,
     batch: &[NewKudos],
+    known_teams: &HashSet<String>,
 ) -> Result<Vec<i64>, sqlx::Error>
 where
     DB: Database,
@@ -58,7 +60,7 @@ where
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     usize: ColumnIndex<DB::Row>,
 {
-    execute_all::<DB>(&mut *conn, &remember_workspaces(batch)).await?;
+    execute_all::<DB>(&mut *conn, &remember_workspaces(batch, known_teams)).await?;
     let mut ids = Vec::with_capacity(batch.len());
     for stmt in insert_kudos(batch) {
         let rows = bind(sqlx::query::<DB>(&stmt.sql), &stmt.args)
@@ -130,9 +132,9 @@ fn insert_rows(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>, suffix: &str)
     statements
 }
 
-/// The workspaces of a batch, remembered so the API can default `team`.
-pub(crate) fn remember_workspaces(batch: &[NewKudos]) -> Vec<Stmt> {
-    let mut seen: Vec<&str> = Vec::new();
+/// The workspaces of a batch not yet known to be stored, remembered so the API can default `team`.
+pub(crate) fn remember_workspaces(batch: &[NewKudos], known: &HashSet<String>) -> Vec<Stmt> {
+    let mut seen: Vec<&str> = known.iter().map(String::as_str).collect();
     let rows = batch
         .iter()
         .filter(|k| {

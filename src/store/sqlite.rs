@@ -10,6 +10,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Row, Sqlite, SqlitePool};
+use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -49,7 +50,7 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(StoreError::from_sqlx)?;
-        let kudos = KudosWriter::start(Arc::new(Batches(writer.clone())));
+        let kudos = KudosWriter::start(Arc::new(Batches(writer.clone())), 1);
         Ok(Self {
             writer,
             readers,
@@ -63,9 +64,13 @@ struct Batches(SqlitePool);
 
 #[async_trait]
 impl WriteBatch for Batches {
-    async fn write_batch(&self, batch: &[NewKudos]) -> Result<Vec<i64>> {
+    async fn write_batch(
+        &self,
+        batch: &[NewKudos],
+        known_teams: &HashSet<String>,
+    ) -> Result<Vec<i64>> {
         let mut tx = self.0.begin().await.map_err(StoreError::from_sqlx)?;
-        let ids = sql::write_kudos::<Sqlite>(&mut tx, batch).await?;
+        let ids = sql::write_kudos::<Sqlite>(&mut tx, batch, known_teams).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(ids)
     }
