@@ -17,12 +17,14 @@ use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-const LEASE: Duration = Duration::from_secs(60);
 /// Rows claimed per transaction; each claim and each finish is a commit, so fewer, larger ones
 /// leave the database to the kudos.
-const BATCH: i64 = 128;
+const BATCH: i64 = 64;
 /// Slack calls in flight at once.
 const CONCURRENCY: usize = 16;
+/// How long a claim holds its rows. It must outlast the slowest batch (64 rows, 16 at a time,
+/// each at worst two calls that time out at 10 s: 80 s), or another worker would send them too.
+const LEASE: Duration = Duration::from_secs(120);
 const BACKOFF_BASE: Duration = Duration::from_secs(2);
 const BACKOFF_CAP: Duration = Duration::from_secs(15 * 60);
 /// Transient failures retried this many times before the row is parked.

@@ -74,21 +74,36 @@ impl SlackClient {
         Self { http, base_url }
     }
 
-    /// Calls a Web API method with a JSON body and returns the whole answer when `ok` is true.
+    /// Calls a write method with a JSON body; returns the whole answer when `ok` is true.
     pub async fn call(
         &self,
         token: &SecretString,
         method: &str,
         body: &Value,
     ) -> Result<Value, SlackError> {
-        let response = self
-            .http
+        let request = self.request(token, method).json(body);
+        self.send(request).await
+    }
+
+    /// Calls a read method with form fields: Slack accepts JSON bodies only for write methods.
+    pub async fn call_form(
+        &self,
+        token: &SecretString,
+        method: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<Value, SlackError> {
+        let request = self.request(token, method).form(fields);
+        self.send(request).await
+    }
+
+    fn request(&self, token: &SecretString, method: &str) -> reqwest::RequestBuilder {
+        self.http
             .post(format!("{}{method}", self.base_url))
             .bearer_auth(token.expose_secret())
-            .json(body)
-            .send()
-            .await
-            .map_err(classify)?;
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, SlackError> {
+        let response = request.send().await.map_err(classify)?;
         let status = response.status();
         if status.as_u16() == 429 {
             let retry_after = response
@@ -117,6 +132,11 @@ impl SlackClient {
         }
     }
 
+    /// Who the token belongs to.
+    pub async fn auth_test(&self, token: &SecretString) -> Result<AuthTest, SlackError> {
+        parse(self.call_form(token, "auth.test", &[]).await?)
+    }
+
     /// Opens (or finds) the DM with a user and returns its channel id.
     pub async fn conversations_open(
         &self,
@@ -126,12 +146,7 @@ impl SlackClient {
         let answer = self
             .call(token, "conversations.open", &json!({ "users": user }))
             .await?;
-        answer["channel"]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                SlackError::Transport("conversations.open answered without a channel id".to_owned())
-            })
+        string_at(&answer, "/channel/id", "conversations.open")
     }
 
     /// Posts a message and returns its `ts`.
@@ -145,8 +160,219 @@ impl SlackClient {
         let body =
             json!({ "channel": channel, "text": text, "blocks": blocks, "unfurl_links": false });
         let answer = self.call(token, "chat.postMessage", &body).await?;
-        Ok(answer["ts"].as_str().unwrap_or_default().to_owned())
+        string_at(&answer, "/ts", "chat.postMessage")
     }
+
+    /// Shows a message only `user` can see, in `channel`.
+    pub async fn chat_post_ephemeral(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        user: &str,
+        text: &str,
+        blocks: &Value,
+    ) -> Result<(), SlackError> {
+        let body = json!({ "channel": channel, "user": user, "text": text, "blocks": blocks });
+        self.call(token, "chat.postEphemeral", &body)
+            .await
+            .map(drop)
+    }
+
+    /// Replaces a message Cairn posted.
+    pub async fn chat_update(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        ts: &str,
+        text: &str,
+        blocks: &Value,
+    ) -> Result<(), SlackError> {
+        let body = json!({ "channel": channel, "ts": ts, "text": text, "blocks": blocks });
+        self.call(token, "chat.update", &body).await.map(drop)
+    }
+
+    pub async fn chat_get_permalink(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        message_ts: &str,
+    ) -> Result<String, SlackError> {
+        let fields = [("channel", channel), ("message_ts", message_ts)];
+        let answer = self.call_form(token, "chat.getPermalink", &fields).await?;
+        string_at(&answer, "/permalink", "chat.getPermalink")
+    }
+
+    pub async fn users_info(
+        &self,
+        token: &SecretString,
+        user: &str,
+    ) -> Result<SlackUser, SlackError> {
+        let answer = self
+            .call_form(token, "users.info", &[("user", user)])
+            .await?;
+        parse(answer["user"].clone())
+    }
+
+    /// Every member of the workspace, following `next_cursor` page by page.
+    pub async fn users_list(&self, token: &SecretString) -> Result<Vec<SlackUser>, SlackError> {
+        let mut members = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let mut fields = vec![("limit", "200")];
+            if !cursor.is_empty() {
+                fields.push(("cursor", cursor.as_str()));
+            }
+            let answer = self.call_form(token, "users.list", &fields).await?;
+            let page: Vec<SlackUser> = parse(answer["members"].clone())?;
+            members.extend(page);
+            let next = answer["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if next.is_empty() {
+                return Ok(members);
+            }
+            // A cursor that does not move would page forever.
+            if next == cursor {
+                return Err(SlackError::Transport(
+                    "users.list repeated its cursor".into(),
+                ));
+            }
+            cursor = next;
+        }
+    }
+
+    /// The user ids in a user group.
+    pub async fn usergroups_users_list(
+        &self,
+        token: &SecretString,
+        usergroup: &str,
+    ) -> Result<Vec<String>, SlackError> {
+        let fields = [("usergroup", usergroup)];
+        let answer = self
+            .call_form(token, "usergroups.users.list", &fields)
+            .await?;
+        parse(answer["users"].clone())
+    }
+
+    /// Opens a modal; returns the view id.
+    pub async fn views_open(
+        &self,
+        token: &SecretString,
+        trigger_id: &str,
+        view: &Value,
+    ) -> Result<String, SlackError> {
+        let body = json!({ "trigger_id": trigger_id, "view": view });
+        let answer = self.call(token, "views.open", &body).await?;
+        string_at(&answer, "/view/id", "views.open")
+    }
+
+    pub async fn views_update(
+        &self,
+        token: &SecretString,
+        view_id: &str,
+        view: &Value,
+    ) -> Result<(), SlackError> {
+        let body = json!({ "view_id": view_id, "view": view });
+        self.call(token, "views.update", &body).await.map(drop)
+    }
+
+    /// Publishes a user's App Home tab.
+    pub async fn views_publish(
+        &self,
+        token: &SecretString,
+        user: &str,
+        view: &Value,
+    ) -> Result<(), SlackError> {
+        let body = json!({ "user_id": user, "view": view });
+        self.call(token, "views.publish", &body).await.map(drop)
+    }
+
+    /// Uploads a file and shares it in a channel: get an upload URL, send the bytes there, then
+    /// complete the upload (Slack's current flow; `files.upload` is retired).
+    pub async fn upload_file(
+        &self,
+        token: &SecretString,
+        upload: &FileUpload<'_>,
+    ) -> Result<String, SlackError> {
+        let length = upload.bytes.len().to_string();
+        let fields = [("filename", upload.filename), ("length", length.as_str())];
+        let answer = self
+            .call_form(token, "files.getUploadURLExternal", &fields)
+            .await?;
+        let url = string_at(&answer, "/upload_url", "files.getUploadURLExternal")?;
+        let file_id = string_at(&answer, "/file_id", "files.getUploadURLExternal")?;
+        let sent = self
+            .http
+            .post(&url)
+            .body(upload.bytes.to_vec())
+            .send()
+            .await
+            .map_err(classify)?;
+        if !sent.status().is_success() {
+            return Err(SlackError::Http {
+                status: sent.status().as_u16(),
+            });
+        }
+        let body = json!({
+            "files": [{ "id": file_id, "title": upload.title }],
+            "channel_id": upload.channel,
+            "initial_comment": upload.comment,
+        });
+        self.call(token, "files.completeUploadExternal", &body)
+            .await?;
+        Ok(file_id)
+    }
+}
+
+/// What `auth.test` says about a token.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuthTest {
+    pub team_id: String,
+    #[serde(default)]
+    pub team: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub bot_id: Option<String>,
+}
+
+/// The parts of a Slack user Cairn keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SlackUser {
+    pub id: String,
+    #[serde(default)]
+    pub team_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub real_name: Option<String>,
+    #[serde(default)]
+    pub tz: Option<String>,
+    #[serde(default)]
+    pub is_bot: bool,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+pub struct FileUpload<'a> {
+    pub filename: &'a str,
+    pub title: &'a str,
+    pub bytes: &'a [u8],
+    pub channel: &'a str,
+    pub comment: &'a str,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, SlackError> {
+    serde_json::from_value(value)
+        .map_err(|e| SlackError::Transport(format!("unreadable answer: {e}")))
+}
+
+fn string_at(answer: &Value, pointer: &str, method: &str) -> Result<String, SlackError> {
+    answer
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| SlackError::Transport(format!("{method} answered without {pointer}")))
 }
 
 fn classify(e: reqwest::Error) -> SlackError {

@@ -165,6 +165,8 @@ pub enum Scripted {
 struct FakeState {
     calls: Mutex<Vec<Call>>,
     script: Mutex<Vec<(String, VecDeque<Scripted>)>>,
+    /// Where the fake listens, for the upload URLs it hands out.
+    base: Mutex<String>,
 }
 
 #[derive(Clone)]
@@ -178,9 +180,11 @@ impl FakeSlack {
         let state = Arc::new(FakeState::default());
         let app = Router::new()
             .route("/api/{method}", post(fake_method))
+            .route("/upload/{file}", post(fake_upload))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        *state.base.lock().unwrap() = format!("http://{addr}");
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Self {
             url: format!("http://{addr}/api/"),
@@ -224,13 +228,41 @@ impl FakeSlack {
     }
 }
 
+async fn fake_upload(
+    State(state): State<Arc<FakeState>>,
+    Path(file): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let body = json!({ "file": file, "length": body.len() });
+    state.calls.lock().unwrap().push(Call {
+        method: "upload".into(),
+        auth: None,
+        body,
+    });
+    StatusCode::OK.into_response()
+}
+
 async fn fake_method(
     State(state): State<Arc<FakeState>>,
     Path(method): Path<String>,
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let body: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    let is_form = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let body: Value = if is_form {
+        let fields: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+        Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        )
+    } else {
+        serde_json::from_str(&body).unwrap_or(Value::String(body))
+    };
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -273,8 +305,37 @@ async fn fake_method(
             )
             .into_response()
         }
+        "auth.test" => Json(fixture_json("webapi_auth_test.response.json")).into_response(),
+        "users.info" => {
+            let mut answer = fixture_json("webapi_users_info.response.json");
+            let user = body["user"].as_str().unwrap_or("U0").to_owned();
+            answer["user"]["id"] = json!(user);
+            answer["user"]["is_bot"] = json!(user.contains("BOT"));
+            answer["user"]["deleted"] = json!(user.contains("GONE"));
+            Json(answer).into_response()
+        }
+        "users.list" => {
+            let page = if body["cursor"].as_str().unwrap_or_default().is_empty() { 1 } else { 2 };
+            Json(fixture_json(&format!("webapi_users_list.page{page}.response.json"))).into_response()
+        }
+        "usergroups.users.list" => Json(fixture_json("webapi_usergroups_users_list.response.json")).into_response(),
+        "chat.getPermalink" => Json(json!({
+            "ok": true,
+            "channel": body["channel"],
+            "permalink": format!("https://acme.slack.com/archives/{}/p{}", body["channel"].as_str().unwrap_or(""), body["message_ts"].as_str().unwrap_or("").replace('.', "")),
+        }))
+        .into_response(),
+        "views.open" => Json(json!({"ok": true, "view": {"id": "V07MODAL01"}})).into_response(),
+        "files.getUploadURLExternal" => {
+            let base = state.base.lock().unwrap().clone();
+            Json(json!({"ok": true, "upload_url": format!("{base}/upload/F07FILE001"), "file_id": "F07FILE001"})).into_response()
+        }
         _ => Json(json!({"ok": true})).into_response(),
     }
+}
+
+pub fn fixture_json(name: &str) -> Value {
+    serde_json::from_str(&fixture(name)).unwrap()
 }
 
 // ---------------------------------------------------------------- the app
