@@ -7,6 +7,7 @@ use crate::domain::framework::Framework;
 use crate::domain::tags::TagIndex;
 use crate::http::{self, AppState};
 use crate::jobs::outbox::OutboxWorker;
+use crate::people::People;
 use crate::slack::client::SlackClient;
 use crate::store::{self, Store};
 use anyhow::Context;
@@ -51,8 +52,15 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         .with_context(|| format!("could not listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
     let outbox_wake = Arc::new(Notify::new());
+    let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
+    let people = People::new(
+        store.clone(),
+        config.bot_token.clone().map(|t| (slack.clone(), t)),
+        clock.clone(),
+    );
     let state = AppState {
         store: store.clone(),
+        people,
         tags: Arc::new(TagIndex::new(&framework)),
         framework: Arc::new(framework),
         clock: clock.clone(),
@@ -68,7 +76,6 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
 
     let worker = match &config.bot_token {
         Some(token) => {
-            let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
             let worker = OutboxWorker::new(store.clone(), slack, token.clone(), clock);
             Some(tokio::spawn(worker.run(outbox_wake, shutdown.clone())))
         }

@@ -46,6 +46,8 @@ pub enum Problem {
     MissingCompetency { valid: Vec<String> },
     EmptyMessage,
     MessageTooLong(usize),
+    Bot(UserId),
+    Deactivated(UserId),
 }
 
 /// Everything wrong with one `/kudos`, in the order a person would fix it.
@@ -158,6 +160,30 @@ pub fn parse(
     }
 }
 
+/// What Slack says about a recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecipientFacts {
+    pub is_bot: bool,
+    pub deleted: bool,
+}
+
+/// Refuses bots and deactivated people among the recipients; unknown recipients pass (Slack
+/// could not be asked in time, and a kudos must not be lost for that).
+pub fn check_recipients(
+    draft: &KudosDraft,
+    facts: impl Fn(&UserId) -> Option<RecipientFacts>,
+) -> Vec<Problem> {
+    draft
+        .recipients
+        .iter()
+        .filter_map(|u| match facts(u) {
+            Some(RecipientFacts { is_bot: true, .. }) => Some(Problem::Bot(u.clone())),
+            Some(RecipientFacts { deleted: true, .. }) => Some(Problem::Deactivated(u.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 fn push_unique<T: PartialEq>(items: &mut Vec<T>, item: T) {
     if !items.contains(&item) {
         items.push(item);
@@ -254,6 +280,8 @@ impl fmt::Display for Problem {
                 valid.iter().map(|s| format!("#{s}")).collect::<Vec<_>>().join(", ")
             ),
             Problem::EmptyMessage => write!(f, "Say what they did: add a message after the mentions and tags."),
+            Problem::Bot(u) => write!(f, "<@{u}> is an app, not a person: kudos are for people."),
+            Problem::Deactivated(u) => write!(f, "<@{u}> has left the workspace, so they can't receive kudos."),
             Problem::MessageTooLong(n) => write!(f, "The message is {n} characters long; keep it under {MAX_MESSAGE_CHARS}."),
         }
     }
@@ -384,6 +412,38 @@ mod tests {
         assert_eq!(p[0], Problem::NoRecipient);
         assert!(matches!(p[1], Problem::UnknownTag(_)));
         assert_eq!(p[2], Problem::EmptyMessage);
+    }
+
+    #[test]
+    fn bots_and_people_who_left_are_refused() {
+        let d = ok("<@U0BOT> <@U0GONE> <@U0ANA> <@U0NEW> #values thanks");
+        let facts = |u: &UserId| match u.as_str() {
+            "U0BOT" => Some(RecipientFacts {
+                is_bot: true,
+                deleted: false,
+            }),
+            "U0GONE" => Some(RecipientFacts {
+                is_bot: false,
+                deleted: true,
+            }),
+            "U0ANA" => Some(RecipientFacts {
+                is_bot: false,
+                deleted: false,
+            }),
+            _ => None,
+        };
+        let problems = check_recipients(&d, facts);
+        assert_eq!(
+            problems,
+            [
+                Problem::Bot(UserId::parse("U0BOT").unwrap()),
+                Problem::Deactivated(UserId::parse("U0GONE").unwrap())
+            ]
+        );
+        assert_eq!(
+            problems[0].to_string(),
+            "<@U0BOT> is an app, not a person: kudos are for people."
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::verified::SlackRequest;
 use super::AppState;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
-use crate::domain::kudos::{self, KudosDraft, KudosRules};
+use crate::domain::kudos::{self, KudosDraft, KudosRules, RecipientFacts};
 use crate::slack::blocks::{KudosView, Message};
 use crate::slack::mrkdwn;
 use crate::slack::payloads::SlashCommand;
@@ -18,8 +18,10 @@ use axum::Json;
 use serde_json::{json, Value};
 use tracing::Instrument;
 
-/// Slack gives up on an answer after 3 s; past this we answer with what we know.
-const RECORD_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2500);
+/// Slack gives up on an answer after 3 s. Checking recipients with Slack and recording the kudos
+/// each get a share of that; past them we answer with what we know.
+const LOOKUP_BUDGET: std::time::Duration = std::time::Duration::from_millis(600);
+const RECORD_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2000);
 
 const KUDOS_USAGE: &str = "Give kudos like this: `/kudos @ana @ben #technical #mentoring paired with me on the flaky deploy test`.";
 
@@ -72,8 +74,25 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
             return ephemeral(&with_their_text(&rejected.explain(), &command.text));
         }
     };
-    let labels = labels(state, &draft);
     let recipients: Vec<String> = draft.recipients.iter().map(ToString::to_string).collect();
+    let known = state
+        .people
+        .lookup(team.as_str(), &recipients, LOOKUP_BUDGET)
+        .await;
+    let refused = kudos::check_recipients(&draft, |u| {
+        known.get(u.as_str()).map(|p| RecipientFacts {
+            is_bot: p.is_bot,
+            deleted: p.deleted,
+        })
+    });
+    if !refused.is_empty() {
+        let rejected = kudos::Rejected {
+            problems: refused,
+            valid_tags: Vec::new(),
+        };
+        return ephemeral(&with_their_text(&rejected.explain(), &command.text));
+    }
+    let labels = labels(state, &draft);
     let view = KudosView {
         giver: giver.as_str(),
         recipients: &recipients,

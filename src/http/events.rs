@@ -3,7 +3,8 @@
 
 use super::verified::SlackRequest;
 use super::AppState;
-use crate::slack::payloads::EventEnvelope;
+use crate::slack::client::SlackUser;
+use crate::slack::payloads::{EventEnvelope, InnerEvent};
 use crate::store::SlackEvent;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -41,6 +42,19 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
     }
 }
 
+/// Acts on the event types Cairn uses; the others were recorded and are otherwise ignored.
+async fn dispatch(state: &AppState, team_id: &str, event: &InnerEvent) {
+    if event.kind == "user_change" {
+        let profile = event.user.clone().map(serde_json::from_value::<SlackUser>);
+        match profile {
+            Some(Ok(profile)) => {
+                state.people.remember(team_id, &profile).await;
+            }
+            _ => tracing::warn!("user_change without a readable user"),
+        }
+    }
+}
+
 async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvelope) -> Response {
     let (Some(event_id), Some(team_id)) = (envelope.event_id, envelope.team_id) else {
         return (
@@ -49,16 +63,17 @@ async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvel
         )
             .into_response();
     };
-    let event_type = envelope.event.map(|e| e.kind).unwrap_or_default();
+    let event = envelope.event.unwrap_or_default();
     let record = SlackEvent {
         event_id,
         team_id,
-        event_type,
+        event_type: event.kind.clone(),
         received_at: state.clock.now(),
     };
     match state.store.record_event(&record).await {
         Ok(true) => {
             tracing::debug!(event_id = %record.event_id, event_type = %record.event_type, "event recorded");
+            dispatch(state, &record.team_id, &event).await;
             StatusCode::OK.into_response()
         }
         Ok(false) => {

@@ -23,6 +23,7 @@ pub use error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub people: crate::people::People,
     pub framework: Arc<Framework>,
     pub tags: Arc<TagIndex>,
     pub clock: SharedClock,

@@ -37,7 +37,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             // Short enough that a locked database still lets us answer Slack within its 3 s.
-            .busy_timeout(std::time::Duration::from_secs(2))
+            .busy_timeout(std::time::Duration::from_millis(1500))
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)

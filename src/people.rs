@@ -1,0 +1,177 @@
+//! The people cache: Slack profiles (name, time zone, bot, deactivated) kept in the store and
+//! in memory, refreshed from `users.info` when stale and from `user_change` events.
+//!
+//! Lookups made while Slack waits for an answer get a time budget: a slow or unreachable Slack
+//! means "unknown", never a late answer.
+
+use crate::clock::SharedClock;
+use crate::slack::client::{SlackClient, SlackUser};
+use crate::store::{Person, Store};
+use chrono::{DateTime, Duration as Age, Utc};
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A profile older than this is fetched again.
+const FRESH_FOR: Age = Age::hours(24);
+/// After a failed fetch, how long before trying Slack again for that person.
+const RETRY_AFTER: Age = Age::minutes(5);
+
+#[derive(Clone)]
+pub struct People {
+    store: Arc<dyn Store>,
+    slack: Option<(SlackClient, SecretString)>,
+    clock: SharedClock,
+    memory: Arc<Mutex<HashMap<(String, String), Known>>>,
+}
+
+#[derive(Clone)]
+struct Known {
+    person: Option<Person>,
+    /// When Slack was last asked (or the store read), successfully or not.
+    checked_at: DateTime<Utc>,
+}
+
+impl People {
+    /// `slack` is `None` without a bot token: then only what events and the store hold is known.
+    pub fn new(
+        store: Arc<dyn Store>,
+        slack: Option<(SlackClient, SecretString)>,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            store,
+            slack,
+            clock,
+            memory: Arc::default(),
+        }
+    }
+
+    /// Profiles of `users` in `team`, asking Slack (concurrently) for stale or unknown ones, all
+    /// within `budget`. People who could not be learnt in time are missing from the answer.
+    pub async fn lookup(
+        &self,
+        team: &str,
+        users: &[String],
+        budget: Duration,
+    ) -> HashMap<String, Person> {
+        let deadline = tokio::time::Instant::now() + budget;
+        let mut tasks = tokio::task::JoinSet::new();
+        for user in users {
+            let (me, team, user) = (self.clone(), team.to_owned(), user.clone());
+            tasks.spawn(async move { me.one(&team, &user).await });
+        }
+        let mut found = HashMap::new();
+        loop {
+            match tokio::time::timeout_at(deadline, tasks.join_next()).await {
+                Ok(Some(Ok(Some(person)))) => {
+                    found.insert(person.user_id.clone(), person);
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(
+                        team,
+                        "Slack did not answer users.info in time; using what is known"
+                    );
+                    for user in users {
+                        if let Some(p) = self
+                            .remembered(team, user)
+                            .filter(|_| !found.contains_key(user))
+                        {
+                            found.insert(user.clone(), p);
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        found
+    }
+
+    async fn one(&self, team: &str, user: &str) -> Option<Person> {
+        let now = self.clock.now();
+        let key = (team.to_owned(), user.to_owned());
+        let known = self
+            .memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        let known = match known {
+            Some(k) => k,
+            None => {
+                let stored = self.store.person(team, user).await.ok().flatten();
+                Known {
+                    checked_at: stored.as_ref().map(|p| p.updated_at).unwrap_or_default(),
+                    person: stored,
+                }
+            }
+        };
+        let fresh = match &known.person {
+            Some(p) => now - p.updated_at < FRESH_FOR,
+            None => now - known.checked_at < RETRY_AFTER,
+        };
+        if fresh || self.slack.is_none() {
+            self.keep(key, known.clone());
+            return known.person;
+        }
+        let (client, token) = self.slack.as_ref()?;
+        match client.users_info(token, user).await {
+            Ok(profile) => Some(self.remember(team, &profile).await),
+            Err(e) => {
+                tracing::info!(error = %e, "users.info failed; using what is known");
+                self.keep(
+                    key,
+                    Known {
+                        person: known.person.clone(),
+                        checked_at: now,
+                    },
+                );
+                known.person
+            }
+        }
+    }
+
+    fn remembered(&self, team: &str, user: &str) -> Option<Person> {
+        let memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
+        memory
+            .get(&(team.to_owned(), user.to_owned()))
+            .and_then(|k| k.person.clone())
+    }
+
+    fn keep(&self, key: (String, String), known: Known) {
+        self.memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, known);
+    }
+
+    /// Stores a profile Slack sent (from `users.info` or a `user_change` event).
+    pub async fn remember(&self, team: &str, profile: &SlackUser) -> Person {
+        let now = self.clock.now();
+        let person = Person {
+            team_id: profile.team_id.clone().unwrap_or_else(|| team.to_owned()),
+            user_id: profile.id.clone(),
+            name: profile.name.clone(),
+            real_name: profile.real_name.clone(),
+            tz: profile.tz.clone(),
+            is_bot: profile.is_bot,
+            deleted: profile.deleted,
+            updated_at: now,
+        };
+        if let Err(e) = self.store.upsert_person(&person).await {
+            tracing::warn!(error = %e, "could not store a Slack profile");
+        }
+        let key = (person.team_id.clone(), person.user_id.clone());
+        self.keep(
+            key,
+            Known {
+                person: Some(person.clone()),
+                checked_at: now,
+            },
+        );
+        person
+    }
+}
