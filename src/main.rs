@@ -23,6 +23,31 @@ enum Command {
     Serve(Settings),
     /// Apply migrations and exit
     Migrate(Settings),
+    /// Inspect and retry messages in the outbox
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// List messages with a status (dead letters by default), oldest first
+    List {
+        #[arg(long, default_value = "dead", value_parser = ["pending", "sent", "dead"])]
+        status: String,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Put dead messages back in the queue: the given ids, or all with --all-dead
+    Retry {
+        #[arg(required_unless_present = "all_dead", conflicts_with = "all_dead")]
+        ids: Vec<i64>,
+        #[arg(long)]
+        all_dead: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 /// Exit codes (contracts.md): 1 for input the user must fix, 2 for the environment failing.
@@ -33,6 +58,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match &cli.command {
         Command::Serve(s) | Command::Migrate(s) => s.clone(),
+        Command::Outbox(
+            OutboxCommand::List { settings, .. } | OutboxCommand::Retry { settings, .. },
+        ) => settings.clone(),
     };
     let config = match settings.resolve() {
         Ok(c) => c,
@@ -56,6 +84,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(_) => serve(config).await,
             Command::Migrate(_) => cairn::app::migrate(&config).await,
+            Command::Outbox(command) => outbox(&config, command).await,
         }
     });
     match result {
@@ -84,6 +113,36 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("shutting down: finishing in-flight requests");
     app.shutdown();
     app.wait().await
+}
+
+async fn outbox(config: &Config, command: OutboxCommand) -> anyhow::Result<()> {
+    let store = cairn::store::connect(&config.database_url).await?;
+    let result = match command {
+        OutboxCommand::List { status, limit, .. } => {
+            let rows = store.outbox_list(&status, limit).await?;
+            println!(
+                "{:<8} {:<12} {:<12} {:<8} {:<32} last error",
+                "id", "team", "channel", "attempts", "key"
+            );
+            for r in &rows {
+                let error = r.last_error.as_deref().unwrap_or("-");
+                println!(
+                    "{:<8} {:<12} {:<12} {:<8} {:<32} {error}",
+                    r.id, r.team_id, r.channel, r.attempts, r.dedupe_key
+                );
+            }
+            eprintln!("{} {status} message(s)", rows.len());
+            Ok(())
+        }
+        OutboxCommand::Retry { ids, all_dead, .. } => {
+            let ids = (!all_dead).then_some(ids.as_slice());
+            let requeued = store.outbox_requeue(ids, chrono::Utc::now()).await?;
+            println!("{requeued} message(s) back in the queue; a running `cairn serve` sends them within a second");
+            Ok(())
+        }
+    };
+    store.close().await;
+    result
 }
 
 async fn shutdown_signal() {

@@ -44,6 +44,16 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
 
 /// Acts on the event types Cairn uses; the others were recorded and are otherwise ignored.
 async fn dispatch(state: &AppState, team_id: &str, event: &InnerEvent) {
+    let revoked_bot = event.tokens.as_ref().is_some_and(|t| !t.bot.is_empty());
+    if event.kind == "app_uninstalled" || (event.kind == "tokens_revoked" && revoked_bot) {
+        let reason = format!("workspace stopped delivery ({}); retry with `cairn outbox retry --all-dead` once reinstalled", event.kind);
+        match state.store.park_workspace(team_id, &reason).await {
+            Ok(n) => {
+                tracing::warn!(team = team_id, parked = n, event = %event.kind, "Cairn lost access to a workspace; its pending messages are parked")
+            }
+            Err(e) => tracing::error!(error = %e, "could not park a workspace's messages"),
+        }
+    }
     if event.kind == "user_change" {
         let profile = event.user.clone().map(serde_json::from_value::<SlackUser>);
         match profile {

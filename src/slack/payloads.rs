@@ -50,6 +50,15 @@ pub struct InnerEvent {
     pub user: Option<serde_json::Value>,
     pub channel: Option<String>,
     pub ts: Option<String>,
+    /// `tokens_revoked`: the user ids whose tokens were revoked, by kind.
+    pub tokens: Option<RevokedTokens>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RevokedTokens {
+    pub oauth: Vec<String>,
+    pub bot: Vec<String>,
 }
 
 #[cfg(test)]

@@ -199,6 +199,7 @@ pub struct OutboxCounts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
     pub id: i64,
+    pub team_id: String,
     pub dedupe_key: String,
     pub channel: String,
     pub status: String,
@@ -238,6 +239,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn outbox_counts(&self) -> Result<OutboxCounts>;
     async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>>;
+    /// Rows with `status` across workspaces, oldest first (for `cairn outbox list`).
+    async fn outbox_list(&self, status: &str, limit: i64) -> Result<Vec<OutboxRow>>;
+    /// Puts dead rows back in the queue, due now: the listed ones, or all of them. Returns how many.
+    async fn outbox_requeue(&self, ids: Option<&[i64]>, now: DateTime<Utc>) -> Result<u64>;
+    /// Parks every pending row of a workspace as dead with `reason` (the app was uninstalled or
+    /// its token revoked); `outbox_requeue` sends them once it is back. Returns how many.
+    async fn park_workspace(&self, team_id: &str, reason: &str) -> Result<u64>;
     /// Lets the pools go, waiting for pending writes.
     async fn close(&self);
 }

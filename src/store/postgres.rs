@@ -370,6 +370,31 @@ impl Store for PostgresStore {
             .collect::<std::result::Result<_, _>>()?)
     }
 
+    async fn outbox_list(&self, status: &str, limit: i64) -> Result<Vec<OutboxRow>> {
+        let stmt = Stmt {
+            sql: sql::OUTBOX_LIST.into(),
+            args: vec![Arg::Text(status.into()), Arg::Int(limit)],
+        };
+        let rows = self.read(&stmt).await?;
+        Ok(rows
+            .iter()
+            .map(sql::outbox_row)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn outbox_requeue(&self, ids: Option<&[i64]>, now: DateTime<Utc>) -> Result<u64> {
+        let stmt = sql::outbox_requeue(ids, millis(now));
+        self.execute(&stmt.sql, &stmt.args).await
+    }
+
+    async fn park_workspace(&self, team_id: &str, reason: &str) -> Result<u64> {
+        self.execute(
+            sql::PARK_WORKSPACE,
+            &[Arg::Text(team_id.into()), Arg::Text(reason.into())],
+        )
+        .await
+    }
+
     async fn close(&self) {
         self.kudos.close().await;
         self.pool.close().await;

@@ -408,8 +408,31 @@ pub(crate) fn outbox_finish(worker: &str, now: i64, outcomes: &[(i64, Outcome)])
 pub(crate) const OUTBOX_RETRY: &str = "UPDATE outbox SET not_before = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
 pub(crate) const OUTBOX_DEAD: &str = "UPDATE outbox SET status = 'dead', last_error = $3, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
 pub(crate) const OUTBOX_COUNTS: &str = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
+pub(crate) const OUTBOX_LIST: &str = "SELECT id, team_id, dedupe_key, channel, status, attempts, last_error, slack_ts FROM outbox WHERE status = $1 ORDER BY id LIMIT $2";
+pub(crate) const PARK_WORKSPACE: &str = "UPDATE outbox SET status = 'dead', last_error = $2, locked_by = NULL, locked_until = NULL WHERE team_id = $1 AND status = 'pending'";
+
+/// Dead rows back to pending, due at `$1`: all of them, or those in `ids`.
+pub(crate) fn outbox_requeue(ids: Option<&[i64]>, now: i64) -> Stmt {
+    let mut sql = String::from(
+        "UPDATE outbox SET status = 'pending', attempts = 0, not_before = $1, last_error = NULL, locked_by = NULL, locked_until = NULL WHERE status = 'dead'",
+    );
+    let mut args = vec![Arg::Int(now)];
+    if let Some(ids) = ids {
+        sql.push_str(&format!(
+            " AND id IN ({})",
+            placeholders(2, ids.len().max(1))
+        ));
+        // An empty list matches nothing rather than everything.
+        args.extend(ids.iter().map(|i| Arg::Int(*i)));
+        if ids.is_empty() {
+            args.push(Arg::Int(-1));
+        }
+    }
+    Stmt { sql, args }
+}
+
 pub(crate) const OUTBOX_ROWS: &str =
-    "SELECT id, dedupe_key, channel, status, attempts, last_error, slack_ts FROM outbox WHERE team_id = $1 ORDER BY id";
+    "SELECT id, team_id, dedupe_key, channel, status, attempts, last_error, slack_ts FROM outbox WHERE team_id = $1 ORDER BY id";
 
 /// Migrations compiled into the binary, so `cairn` runs from any directory.
 pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
@@ -503,6 +526,7 @@ where
 {
     Ok(OutboxRow {
         id: row.try_get("id")?,
+        team_id: row.try_get("team_id")?,
         dedupe_key: row.try_get("dedupe_key")?,
         channel: row.try_get("channel")?,
         status: row.try_get("status")?,
