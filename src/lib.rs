@@ -8,6 +8,7 @@ pub mod config; // one typed Config from flags, env and an optional TOML file
 pub mod domain; // pure logic: frameworks, tags, kudos parsing, text markup
 pub mod http; // axum handlers: Slack endpoints, JSON API, health
 pub mod jobs; // background workers: the outbox drainer
+pub mod metrics; // Prometheus counters and histograms
 pub mod people; // the Slack profile cache
 pub mod slack; // the Slack edge: signatures, payloads, Web API client, Block Kit, mrkdwn
 pub mod store; // the Store trait and its SQLite and PostgreSQL implementations

@@ -223,3 +223,39 @@ async fn health_and_readiness() {
         200
     );
 }
+
+#[tokio::test]
+async fn metrics_show_requests_outbox_and_slack_calls() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.slack.script(
+        "chat.postMessage",
+        vec![Scripted::Error("channel_not_found")],
+    );
+    app.kudos("<@U07ANA0001> #technical thanks").await;
+    app.slack.wait_for("chat.postMessage", 1).await;
+    // The dead letter is recorded once the batch is finished.
+    for _ in 0..100 {
+        if app.store().outbox_counts().await.unwrap().dead == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let response = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for needle in [
+        "cairn_http_requests_total{route=\"/slack/commands\",status=\"200\"}",
+        "cairn_http_request_duration_seconds_bucket{route=\"/slack/commands\",le=\"+Inf\"}",
+        "cairn_outbox_messages{status=\"dead\"} 1",
+        "cairn_outbox_messages{status=\"pending\"} 0",
+        "cairn_outbox_deliveries_total{outcome=\"dead\"}",
+        "cairn_slack_api_calls_total{method=\"chat.postMessage\",outcome=\"channel_not_found\"}",
+        "cairn_slack_api_calls_total{method=\"users.info\",outcome=\"ok\"}",
+        "cairn_slack_api_duration_seconds_count{method=\"conversations.open\"}",
+        "# TYPE cairn_kudos_recorded_total counter",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+    // Never a token or a message text.
+    assert!(!text.contains(BOT_TOKEN) && !text.contains("thanks"));
+}

@@ -134,6 +134,7 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
             ephemeral(&with_their_text(note, &command.text))
         }
         Ok(Ok(id)) => {
+            crate::metrics::inc("cairn_kudos_recorded_total", &[]);
             tracing::info!(
                 kudos_id = id,
                 recipients = recipients.len(),

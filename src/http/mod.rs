@@ -34,13 +34,40 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
 }
 
+/// Counts each request and its latency by route (the route's pattern, never the raw path).
+async fn measure(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    crate::metrics::observe(
+        "cairn_http_request_duration_seconds",
+        &[("route", &route)],
+        started.elapsed().as_secs_f64(),
+    );
+    crate::metrics::inc(
+        "cairn_http_requests_total",
+        &[("route", &route), ("status", &status)],
+    );
+    response
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/slack/commands", post(commands::handle))
         .route("/slack/events", post(events::handle))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .nest("/api/v1", api::router(state.clone()))
+        .layer(axum::middleware::from_fn(measure))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {

@@ -95,6 +95,14 @@ impl OutboxWorker {
         while !tasks.is_empty() {
             collect(tasks.join_next().await);
         }
+        for (_, outcome) in &outcomes {
+            let label = match outcome {
+                Outcome::Sent { .. } => "sent",
+                Outcome::Retry { .. } => "retry",
+                Outcome::Dead { .. } => "dead",
+            };
+            crate::metrics::inc("cairn_outbox_deliveries_total", &[("outcome", label)]);
+        }
         if !outcomes.is_empty() {
             self.store
                 .outbox_finish(&self.worker_id, self.clock.now(), &outcomes)

@@ -82,7 +82,7 @@ impl SlackClient {
         body: &Value,
     ) -> Result<Value, SlackError> {
         let request = self.request(token, method).json(body);
-        self.send(request).await
+        self.send(method, request).await
     }
 
     /// Calls a read method with form fields: Slack accepts JSON bodies only for write methods.
@@ -93,7 +93,7 @@ impl SlackClient {
         fields: &[(&str, &str)],
     ) -> Result<Value, SlackError> {
         let request = self.request(token, method).form(fields);
-        self.send(request).await
+        self.send(method, request).await
     }
 
     fn request(&self, token: &SecretString, method: &str) -> reqwest::RequestBuilder {
@@ -102,7 +102,36 @@ impl SlackClient {
             .bearer_auth(token.expose_secret())
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, SlackError> {
+    /// Sends and records the call's latency and outcome in the metrics.
+    async fn send(
+        &self,
+        method: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Value, SlackError> {
+        let started = std::time::Instant::now();
+        let result = self.send_unmeasured(request).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(SlackError::RateLimited { .. }) => "ratelimited",
+            Err(SlackError::Api { error }) => error.as_str(),
+            Err(SlackError::Http { .. }) => "http_error",
+            Err(SlackError::Transport(_)) => "transport_error",
+            Err(SlackError::Timeout) => "timeout",
+        };
+        let elapsed = started.elapsed().as_secs_f64();
+        crate::metrics::observe(
+            "cairn_slack_api_duration_seconds",
+            &[("method", method)],
+            elapsed,
+        );
+        crate::metrics::inc(
+            "cairn_slack_api_calls_total",
+            &[("method", method), ("outcome", outcome)],
+        );
+        result
+    }
+
+    async fn send_unmeasured(&self, request: reqwest::RequestBuilder) -> Result<Value, SlackError> {
         let response = request.send().await.map_err(classify)?;
         let status = response.status();
         if status.as_u16() == 429 {
