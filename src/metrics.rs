@@ -39,7 +39,9 @@ const HELP: &[(&str, &str)] = &[
     ("cairn_kudos_recorded_total", "Kudos recorded."),
 ];
 
-type Labels = Vec<(&'static str, String)>;
+pub type Labels = Vec<(&'static str, String)>;
+/// A value read at scrape time: name, labels, value.
+pub type Gauge = (&'static str, Labels, f64);
 
 #[derive(Default)]
 struct Registry {
@@ -79,7 +81,7 @@ pub fn observe(name: &'static str, pairs: &[(&'static str, &str)], seconds: f64)
 }
 
 /// The exposition text; `gauges` are values read at scrape time (name, labels, value).
-pub fn render(gauges: &[(&'static str, Vec<(&'static str, String)>, f64)]) -> String {
+pub fn render(gauges: &[Gauge]) -> String {
     let r = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
     let mut out = String::new();
     for (name, help) in HELP {
