@@ -1,0 +1,117 @@
+//! Two `cairn serve` processes on one PostgreSQL database drain a shared outbox: every message is
+//! delivered exactly once.
+
+mod common;
+use cairn::domain::ids::{TeamId, UserId};
+use cairn::store::{Delivery, NewKudos, Visibility};
+use common::*;
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn serve(db: &str, slack: &str) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("serve")
+        .env("CAIRN_ADDR", &addr)
+        .env("DATABASE_URL", db)
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_API_URL", slack)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, addr)
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    for _ in 0..100 {
+        if child.try_wait().unwrap().is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_deliver_each_message_exactly_once() {
+    let Some(db) = test_db(Backend::Postgres).await else {
+        return;
+    };
+    let store = cairn::store::connect(&db.url).await.unwrap();
+    let slack = FakeSlack::start().await;
+    let (first, _) = serve(&db.url, &slack.url);
+    let (second, _) = serve(&db.url, &slack.url);
+    // 1,000 kudos with two receivers each: 2,000 DMs, enqueued while both replicas run.
+    let now = chrono::Utc::now();
+    let writes = (0..1000).map(|i| {
+        let store = store.clone();
+        let recipients: Vec<UserId> = ["A", "B"]
+            .iter()
+            .map(|s| UserId::parse(&format!("U{i:04}{s}")).unwrap())
+            .collect();
+        let deliveries = recipients
+            .iter()
+            .map(|u| Delivery {
+                key: format!("dm:{u}"),
+                channel: u.to_string(),
+                text: format!("kudos {i} for {u}"),
+                blocks: serde_json::json!([]),
+            })
+            .collect();
+        let kudos = NewKudos {
+            team_id: TeamId::parse("T07KUD0S01").unwrap(),
+            team_domain: None,
+            giver: UserId::parse("U07ALICE01").unwrap(),
+            recipients,
+            competencies: vec!["values".into()],
+            multiplier_kinds: vec![],
+            text: format!("kudos {i}"),
+            channel_id: None,
+            visibility: Visibility::Public,
+            framework_id: "matrix-3x3".into(),
+            framework_version: "1.0.0".into(),
+            created_at: now,
+            deliveries,
+        };
+        tokio::spawn(async move { store.record_kudos(kudos).await.unwrap() })
+    });
+    for w in writes.collect::<Vec<_>>() {
+        w.await.unwrap();
+    }
+    let mut delivered = Vec::new();
+    for _ in 0..600 {
+        delivered = slack.calls_to("chat.postMessage");
+        if delivered.len() >= 2000 && store.outbox_counts().await.unwrap().sent == 2000 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop(first);
+    stop(second);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let delivered = slack
+        .calls_to("chat.postMessage")
+        .len()
+        .max(delivered.len());
+    let texts: HashSet<String> = slack
+        .calls_to("chat.postMessage")
+        .iter()
+        .map(|c| c.body["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts.len(), 2000, "every message arrived");
+    assert_eq!(delivered, 2000, "and none twice");
+    assert_eq!(store.outbox_counts().await.unwrap().sent, 2000);
+    store.close().await;
+}
