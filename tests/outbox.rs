@@ -42,8 +42,46 @@ both_backends! {
         assert_eq!(app.slack.calls_to("chat.postMessage").len(), 1);
         app.clock.advance(chrono::Duration::seconds(2));
         let sent = wait_rows(&app, |r| r[0].status == "sent").await;
-        assert_eq!(sent[0].attempts, 2);
+        // A rate limit is Slack's pacing, not a failed attempt.
+        assert_eq!(sent[0].attempts, 1);
         assert_eq!(app.slack.calls_to("chat.postMessage").len(), 2);
+    }
+
+    async fn three_429s_then_success_deliver_once_and_never_early(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        app.slack.script("chat.postMessage", vec![Scripted::RateLimited(2); 3]);
+        app.kudos("<@U07ANA0001> #technical thanks").await;
+        for round in 1..=3 {
+            app.slack.wait_for("chat.postMessage", round).await;
+            // Not before Retry-After: a second later nothing more has been sent.
+            app.clock.advance(chrono::Duration::seconds(1));
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            assert_eq!(app.slack.calls_to("chat.postMessage").len(), round, "sent early in round {round}");
+            app.clock.advance(chrono::Duration::seconds(1));
+        }
+        let sent = wait_rows(&app, |r| r[0].status == "sent").await;
+        assert_eq!(app.slack.calls_to("chat.postMessage").len(), 4);
+        assert_eq!(sent[0].attempts, 1);
+    }
+
+    async fn a_busy_channel_is_paced_about_one_a_second(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // Five kudos to the same person: five DMs into one channel.
+        for i in 0..5 {
+            assert_eq!(app.kudos(&format!("<@U07ANA0001> #technical thanks {i}")).await["response_type"], "in_channel");
+        }
+        // A short burst goes at once, then one a second.
+        app.slack.wait_for("chat.postMessage", 3).await;
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        assert_eq!(app.slack.calls_to("chat.postMessage").len(), 3);
+        app.clock.advance(chrono::Duration::seconds(1));
+        app.slack.wait_for("chat.postMessage", 4).await;
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        assert_eq!(app.slack.calls_to("chat.postMessage").len(), 4);
+        app.clock.advance(chrono::Duration::seconds(1));
+        app.slack.wait_for("chat.postMessage", 5).await;
+        let rows = wait_rows(&app, |r| r.iter().all(|row| row.status == "sent")).await;
+        assert!(rows.iter().all(|r| r.attempts == 1), "{rows:?}");
     }
 
     async fn server_errors_back_off_and_permanent_errors_park(backend: Backend) {

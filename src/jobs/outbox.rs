@@ -6,6 +6,7 @@
 //! exponentially with jitter; permanent failures park the row as dead with the reason.
 
 use crate::clock::SharedClock;
+use crate::jobs::pacing::Pacer;
 use crate::slack::client::{SlackClient, SlackError};
 use crate::store::{OutboxMessage, Outcome, Store, StoreError};
 use rand::Rng;
@@ -44,6 +45,12 @@ pub struct OutboxWorker {
     worker_id: String,
     /// DM channel per (team, user), so each recipient costs one `conversations.open` per process.
     dm_channels: Arc<Mutex<HashMap<(String, String), String>>>,
+    pacer: Arc<Mutex<Pacer>>,
+}
+
+/// Pacing is per workspace and channel (a DM's channel is its user).
+fn pace_key(message: &OutboxMessage) -> String {
+    format!("{}:{}", message.team_id, message.channel)
 }
 
 impl OutboxWorker {
@@ -65,6 +72,7 @@ impl OutboxWorker {
             clock,
             worker_id,
             dm_channels: Arc::default(),
+            pacer: Arc::default(),
         }
     }
 
@@ -85,7 +93,24 @@ impl OutboxWorker {
                 outcomes.push(outcome);
             }
         };
-        for message in batch {
+        let mut paced = Vec::new();
+        {
+            let mut pacer = self.pacer.lock().await;
+            pacer.forget_idle(now);
+            for message in batch {
+                match pacer.admit(&pace_key(&message), now) {
+                    Ok(()) => paced.push(message),
+                    Err(slot) => collect(Some(Ok((
+                        message.id,
+                        Outcome::Defer {
+                            not_before: slot,
+                            reason: None,
+                        },
+                    )))),
+                }
+            }
+        }
+        for message in paced {
             if tasks.len() >= CONCURRENCY {
                 collect(tasks.join_next().await);
             }
@@ -100,6 +125,7 @@ impl OutboxWorker {
                 Outcome::Sent { .. } => "sent",
                 Outcome::Retry { .. } => "retry",
                 Outcome::Dead { .. } => "dead",
+                Outcome::Defer { .. } => "deferred",
             };
             crate::metrics::inc("cairn_outbox_deliveries_total", &[("outcome", label)]);
         }
@@ -143,6 +169,25 @@ impl OutboxWorker {
         let (id, attempts) = (message.id, message.attempts);
         match self.deliver(message).await {
             Ok(ts) => Outcome::Sent { ts },
+            Err(SlackError::RateLimited { retry_after }) => {
+                let until =
+                    self.clock.now() + chrono::Duration::from_std(retry_after).unwrap_or_default();
+                let slot = self
+                    .pacer
+                    .lock()
+                    .await
+                    .rate_limited(&pace_key(message), until);
+                tracing::info!(
+                    outbox_id = id,
+                    retry_after_s = retry_after.as_secs(),
+                    "outbox: Slack rate-limited a channel"
+                );
+                let reason = SlackError::RateLimited { retry_after }.to_string();
+                Outcome::Defer {
+                    not_before: slot,
+                    reason: Some(reason),
+                }
+            }
             Err(e) if e.is_permanent() => {
                 tracing::warn!(outbox_id = id, error = %e, "outbox: giving up on a message");
                 Outcome::Dead {
@@ -153,10 +198,7 @@ impl OutboxWorker {
                 error: format!("gave up after {attempts} attempts: {e}"),
             },
             Err(e) => {
-                let wait = match &e {
-                    SlackError::RateLimited { retry_after } => *retry_after,
-                    _ => backoff(attempts),
-                };
+                let wait = backoff(attempts);
                 tracing::info!(outbox_id = id, error = %e, retry_in_ms = wait.as_millis() as u64, "outbox: will retry");
                 let not_before =
                     self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();

@@ -187,6 +187,12 @@ pub enum Outcome {
     Dead {
         error: String,
     },
+    /// Not attempted, or stopped by a rate limit: back at `not_before`, without counting as an
+    /// attempt. `reason` (a 429) is kept as the last error.
+    Defer {
+        not_before: DateTime<Utc>,
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -388,6 +388,15 @@ pub(crate) fn outbox_finish(worker: &str, now: i64, outcomes: &[(i64, Outcome)])
                     Arg::Text(error.clone()),
                 ],
             ),
+            Outcome::Defer { not_before, reason } => (
+                OUTBOX_DEFER,
+                vec![
+                    Arg::Int(*id),
+                    Arg::Text(worker.into()),
+                    Arg::Int(millis(*not_before)),
+                    Arg::OptText(reason.clone()),
+                ],
+            ),
             Outcome::Dead { error } => (
                 OUTBOX_DEAD,
                 vec![
@@ -405,6 +414,7 @@ pub(crate) fn outbox_finish(worker: &str, now: i64, outcomes: &[(i64, Outcome)])
     statements
 }
 
+pub(crate) const OUTBOX_DEFER: &str = "UPDATE outbox SET not_before = $3, attempts = attempts - 1, last_error = COALESCE($4, last_error), locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
 pub(crate) const OUTBOX_RETRY: &str = "UPDATE outbox SET not_before = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
 pub(crate) const OUTBOX_DEAD: &str = "UPDATE outbox SET status = 'dead', last_error = $3, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
 pub(crate) const OUTBOX_COUNTS: &str = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
