@@ -38,10 +38,11 @@ const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 const BOT_TOKEN: &str = "xoxb-bench";
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const FIXTURE: &str = include_str!("../tests/fixtures/slash_command.txt");
-/// Two receivers (two outbox rows per kudos); the request number is appended after `#`
-/// (`#123` is text, not a tag).
-const TEXT: &str =
-    "<@U07ANA0001|ana> <@U07BEN0002|ben> #technical #mentoring paired on the flaky deploy test #";
+/// Two receivers (two outbox rows per kudos) are put before this text, chosen in turn from
+/// `PEOPLE` people, so DMs spread over many channels as in a real workspace (Cairn paces each
+/// channel to about one message a second, as Slack requires).
+const TEXT: &str = " #technical #mentoring paired on the flaky deploy test";
+const PEOPLE: u64 = 10_000;
 /// Error bodies printed per phase.
 const SHOW_ERRORS: usize = 5;
 /// Open-loop requests allowed in flight at once (bounds sockets if the server stalls; a request
@@ -302,6 +303,19 @@ async fn fake_post(State(fake): State<Arc<FakeSlack>>) -> Response {
     json_response(format!(r#"{{"ok":true,"ts":"{secs}.{n:06}"}}"#))
 }
 
+/// `users.info`: a person (not an app, not deactivated), so Cairn's people cache fills as it would.
+async fn fake_user(State(fake): State<Arc<FakeSlack>>, body: String) -> Response {
+    fake.other.fetch_add(1, Ordering::Relaxed);
+    let user = body
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("user="))
+        .unwrap_or("U0")
+        .to_owned();
+    json_response(format!(
+        r#"{{"ok":true,"user":{{"id":"{user}","team_id":"T07KUD0S01","name":"p","is_bot":false,"deleted":false,"tz":"Europe/Berlin"}}}}"#
+    ))
+}
+
 async fn fake_other(State(fake): State<Arc<FakeSlack>>) -> Response {
     fake.other.fetch_add(1, Ordering::Relaxed);
     json_response(r#"{"ok":true}"#.to_owned())
@@ -312,6 +326,7 @@ async fn start_fake_slack() -> Result<(String, Arc<FakeSlack>)> {
     let app = Router::new()
         .route("/api/conversations.open", post(fake_open))
         .route("/api/chat.postMessage", post(fake_post))
+        .route("/api/users.info", post(fake_user))
         .fallback(fake_other)
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -617,12 +632,12 @@ impl Requests {
                 "team_id" => *v = "T07KUD0S01".into(),
                 "user_id" => *v = "U07ALICE01".into(),
                 "command" => *v = "/kudos".into(),
-                "text" => *v = format!("{TEXT}{MARK}"),
+                "text" => *v = format!("{MARK}{TEXT}"),
                 _ => {}
             }
         }
         if !form.iter().any(|(k, _)| k == "text") {
-            form.push(("text".into(), format!("{TEXT}{MARK}")));
+            form.push(("text".into(), format!("{MARK}{TEXT}")));
         }
         let encoded = serde_urlencoded::to_string(&form).map_err(|e| e.to_string())?;
         let (prefix, suffix) = encoded
@@ -640,7 +655,9 @@ impl Requests {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let mut body = String::with_capacity(self.prefix.len() + self.suffix.len() + 20);
         body.push_str(&self.prefix);
-        let _ = write!(body, "{n}");
+        // `<@U…> <@U…>`, form-encoded.
+        let (a, b) = (n % PEOPLE, (n + 1) % PEOPLE);
+        let _ = write!(body, "%3C%40U{a:07}%3E+%3C%40U{b:07}%3E");
         body.push_str(&self.suffix);
         let ts = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -878,22 +895,32 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
         let sampler = RssSampler::start(pid);
         let requests = Arc::new(Requests::new(&server.base)?);
 
-        // Sanity check and warm-up: open the connections phase A will use.
+        // Sanity check and warm-up: open the connections phase A will use, and name every one
+        // of the PEOPLE once so Cairn's people cache is warm, as in a workspace that has run
+        // for a while (a cold cache asks Slack's users.info once per person).
         send_kudos(&requests, &http)
             .await
             .map_err(|e| format!("the first kudos was not accepted: {e}"))?;
-        let warm: Vec<_> = (0..args.connections * 2)
+        let per_connection = (PEOPLE / 2).div_ceil(args.connections as u64);
+        let warm: Vec<_> = (0..args.connections)
             .map(|_| {
                 let (requests, http) = (requests.clone(), http.clone());
-                tokio::spawn(async move { send_kudos(&requests, &http).await })
+                tokio::spawn(async move {
+                    let mut ok = 0u64;
+                    for _ in 0..per_connection {
+                        if send_kudos(&requests, &http).await.is_ok() {
+                            ok += 1;
+                        }
+                    }
+                    ok
+                })
             })
             .collect();
         let mut warm_ok = 1u64;
         for w in warm {
-            if let Ok(Ok(())) = w.await {
-                warm_ok += 1;
-            }
+            warm_ok += w.await.unwrap_or(0);
         }
+        let _ = drain(&fake, 2 * warm_ok, args.no_dms).await;
 
         // Phase A.
         let cpu = CpuMeter::start(pid, args.backend == Backend::Postgres);

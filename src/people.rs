@@ -119,7 +119,17 @@ impl People {
         }
         let (client, token) = self.slack.as_ref()?;
         match client.users_info(token, user).await {
-            Ok(profile) => Some(self.remember(team, &profile).await),
+            Ok(profile) => {
+                // The answer needs the profile, not its row: store it in the background.
+                let person = self.keep_profile(team, &profile);
+                let (store, row) = (self.store.clone(), person.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = store.upsert_person(&row).await {
+                        tracing::warn!(error = %e, "could not store a Slack profile");
+                    }
+                });
+                Some(person)
+            }
             Err(e) => {
                 tracing::info!(error = %e, "users.info failed; using what is known");
                 self.keep(
@@ -150,6 +160,15 @@ impl People {
 
     /// Stores a profile Slack sent (from `users.info` or a `user_change` event).
     pub async fn remember(&self, team: &str, profile: &SlackUser) -> Person {
+        let person = self.keep_profile(team, profile);
+        if let Err(e) = self.store.upsert_person(&person).await {
+            tracing::warn!(error = %e, "could not store a Slack profile");
+        }
+        person
+    }
+
+    /// Keeps a profile in memory and returns it as a `Person`.
+    fn keep_profile(&self, team: &str, profile: &SlackUser) -> Person {
         let now = self.clock.now();
         let person = Person {
             team_id: profile.team_id.clone().unwrap_or_else(|| team.to_owned()),
@@ -161,9 +180,6 @@ impl People {
             deleted: profile.deleted,
             updated_at: now,
         };
-        if let Err(e) = self.store.upsert_person(&person).await {
-            tracing::warn!(error = %e, "could not store a Slack profile");
-        }
         let key = (person.team_id.clone(), person.user_id.clone());
         self.keep(
             key,
