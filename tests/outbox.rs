@@ -53,6 +53,8 @@ both_backends! {
         app.kudos("<@U07ANA0001> #technical thanks").await;
         for round in 1..=3 {
             app.slack.wait_for("chat.postMessage", round).await;
+            // The 429 is recorded (a deferral gives the claim's attempt back) before time moves.
+            wait_rows(&app, |r| r[0].attempts == 0 && r[0].last_error.is_some()).await;
             // Not before Retry-After: a second later nothing more has been sent.
             app.clock.advance(chrono::Duration::seconds(1));
             tokio::time::sleep(Duration::from_millis(1200)).await;
