@@ -656,7 +656,8 @@ impl Requests {
         let mut body = String::with_capacity(self.prefix.len() + self.suffix.len() + 20);
         body.push_str(&self.prefix);
         // `<@U…> <@U…>`, form-encoded.
-        let (a, b) = (n % PEOPLE, (n + 1) % PEOPLE);
+        // Request n names people 2n and 2n+1, so PEOPLE/2 requests name everyone once.
+        let (a, b) = ((2 * n) % PEOPLE, (2 * n + 1) % PEOPLE);
         let _ = write!(body, "%3C%40U{a:07}%3E+%3C%40U{b:07}%3E");
         body.push_str(&self.suffix);
         let ts = SystemTime::now()

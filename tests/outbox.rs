@@ -84,6 +84,12 @@ both_backends! {
         app.slack.wait_for("chat.postMessage", 5).await;
         let rows = wait_rows(&app, |r| r.iter().all(|row| row.status == "sent")).await;
         assert!(rows.iter().all(|r| r.attempts == 1), "{rows:?}");
+        // In order, and the DM was opened once.
+        let texts: Vec<String> = app.slack.calls_to("chat.postMessage").iter().map(|c| c.body["text"].as_str().unwrap().to_owned()).collect();
+        for (i, text) in texts.iter().enumerate() {
+            assert!(text.ends_with(&format!("thanks {i}")), "{texts:?}");
+        }
+        assert_eq!(app.slack.calls_to("conversations.open").len(), 1);
     }
 
     async fn server_errors_back_off_and_permanent_errors_park(backend: Backend) {

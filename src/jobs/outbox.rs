@@ -85,40 +85,45 @@ impl OutboxWorker {
             .claim_outbox(&self.worker_id, now, LEASE, BATCH)
             .await?;
         let count = batch.len();
-        let mut tasks = JoinSet::new();
         let mut outcomes = Vec::with_capacity(count);
-        // A panicked delivery leaves its lease to expire; the row is tried again then.
-        let mut collect = |done: Option<Result<(i64, Outcome), _>>| {
-            if let Some(Ok(outcome)) = done {
-                outcomes.push(outcome);
-            }
-        };
-        let mut paced = Vec::new();
+        // One queue per channel, in row order: a channel's messages go one after another (so
+        // they arrive in order and a DM is opened once), different channels in parallel.
+        let mut queues: Vec<(String, Vec<OutboxMessage>)> = Vec::new();
         {
             let mut pacer = self.pacer.lock().await;
             pacer.forget_idle(now);
             for message in batch {
-                match pacer.admit(&pace_key(&message), now) {
-                    Ok(()) => paced.push(message),
-                    Err(slot) => collect(Some(Ok((
+                let key = pace_key(&message);
+                match pacer.admit(&key, now) {
+                    Ok(()) => match queues.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, queue)) => queue.push(message),
+                        None => queues.push((key, vec![message])),
+                    },
+                    Err(slot) => outcomes.push((
                         message.id,
                         Outcome::Defer {
                             not_before: slot,
                             reason: None,
                         },
-                    )))),
+                    )),
                 }
             }
         }
-        for message in paced {
+        let mut tasks = JoinSet::new();
+        for (_, queue) in queues {
             if tasks.len() >= CONCURRENCY {
-                collect(tasks.join_next().await);
+                // A panicked delivery leaves its lease to expire; the row is tried again then.
+                if let Some(Ok(done)) = tasks.join_next().await {
+                    outcomes.extend(done);
+                }
             }
             let worker = self.clone();
-            tasks.spawn(async move { (message.id, worker.attempt(&message).await) });
+            tasks.spawn(async move { worker.deliver_queue(queue).await });
         }
-        while !tasks.is_empty() {
-            collect(tasks.join_next().await);
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(done) = done {
+                outcomes.extend(done);
+            }
         }
         for (_, outcome) in &outcomes {
             let label = match outcome {
@@ -163,6 +168,38 @@ impl OutboxWorker {
                 _ = tokio::time::sleep(POLL) => {}
             }
         }
+    }
+
+    /// Delivers one channel's messages in order. After a 429 the rest are not tried: they take
+    /// the channel's next slots.
+    async fn deliver_queue(&self, queue: Vec<OutboxMessage>) -> Vec<(i64, Outcome)> {
+        let mut outcomes = Vec::with_capacity(queue.len());
+        let mut held = false;
+        for message in queue {
+            let outcome = if held {
+                let until = self.clock.now();
+                let slot = self
+                    .pacer
+                    .lock()
+                    .await
+                    .rate_limited(&pace_key(&message), until);
+                Outcome::Defer {
+                    not_before: slot,
+                    reason: None,
+                }
+            } else {
+                self.attempt(&message).await
+            };
+            held |= matches!(
+                &outcome,
+                Outcome::Defer {
+                    reason: Some(_),
+                    ..
+                }
+            );
+            outcomes.push((message.id, outcome));
+        }
+        outcomes
     }
 
     async fn attempt(&self, message: &OutboxMessage) -> Outcome {
