@@ -2,6 +2,7 @@
 //! replicas) behind it. SQL text is shared where the engines agree (`sql.rs`).
 
 mod batch;
+mod common;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use common::SqlStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

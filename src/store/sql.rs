@@ -15,6 +15,7 @@ use std::collections::HashSet;
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     Int(i64),
+    Bool(bool),
     Text(String),
     OptText(Option<String>),
 }
@@ -32,12 +33,14 @@ pub(crate) fn bind<'q, DB>(mut query: Query<'q, DB>, args: &'q [Arg]) -> Query<'
 where
     DB: Database,
     i64: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
     &'q str: Encode<'q, DB> + Type<DB>,
     Option<&'q str>: Encode<'q, DB> + Type<DB>,
 {
     for arg in args {
         query = match arg {
             Arg::Int(v) => query.bind(*v),
+            Arg::Bool(v) => query.bind(*v),
             Arg::Text(v) => query.bind(v.as_str()),
             Arg::OptText(v) => query.bind(v.as_deref()),
         };
@@ -55,6 +58,7 @@ where
     DB: Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB> + Decode<'q, DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
@@ -85,6 +89,7 @@ where
     DB: Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,

@@ -1,0 +1,261 @@
+//! The `Store` implementation shared by both backends: the same SQL (from `sql.rs`) over a
+//! writer pool and a reader pool. What differs lives in `sqlite.rs` and `postgres.rs`: how to
+//! connect, and how a batch of kudos is written.
+
+use super::batch::KudosWriter;
+use super::sql::{self, Arg, Stmt};
+use super::*;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+
+/// `rows_affected` is not part of sqlx's generic API; both drivers have it.
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+pub struct SqlStore<DB: Database> {
+    pub(super) backend: &'static str,
+    /// Appended to the claim's inner select (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
+    pub(super) claim_lock: &'static str,
+    pub(super) writer: Pool<DB>,
+    pub(super) readers: Pool<DB>,
+    pub(super) kudos: KudosWriter,
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Database,
+    DB::QueryResult: RowsAffected,
+    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+{
+    async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
+        let done = sql::bind(sqlx::query::<DB>(sql), args)
+            .execute(&self.writer)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn read(&self, stmt: &Stmt) -> Result<Vec<DB::Row>> {
+        sql::bind(sqlx::query::<DB>(&stmt.sql), &stmt.args)
+            .fetch_all(&self.readers)
+            .await
+            .map_err(StoreError::from_sqlx)
+    }
+
+    async fn write(&self, stmt: &Stmt) -> Result<Vec<DB::Row>> {
+        sql::bind(sqlx::query::<DB>(&stmt.sql), &stmt.args)
+            .fetch_all(&self.writer)
+            .await
+            .map_err(StoreError::from_sqlx)
+    }
+}
+
+fn stmt(sql: &str, args: Vec<Arg>) -> Stmt {
+    Stmt {
+        sql: sql.to_owned(),
+        args,
+    }
+}
+
+#[async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: Database,
+    DB::QueryResult: RowsAffected,
+    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'c> &'c mut <DB as Database>::Connection: Executor<'c, Database = DB>,
+    for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+    &'static str: ColumnIndex<DB::Row>,
+{
+    fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(&stmt("SELECT 1", vec![])).await.map(drop)
+    }
+
+    async fn record_kudos(&self, kudos: NewKudos) -> Result<i64> {
+        self.kudos.record(kudos).await
+    }
+
+    async fn list_kudos(&self, query: &KudosQuery) -> Result<Page<Kudos>> {
+        let rows = self.read(&sql::list_kudos(query)).await?;
+        let mut items = rows
+            .iter()
+            .map(sql::kudos_head)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let next_cursor = sql::page_cursor(&mut items, query.limit);
+        let ids: Vec<i64> = items.iter().map(|k| k.id).collect();
+        if !ids.is_empty() {
+            for row in self.read(&sql::kudos_recipients(&ids)).await? {
+                let (id, user): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+                if let Some(k) = items.iter_mut().find(|k| k.id == id) {
+                    k.recipients.push(user);
+                }
+            }
+            for row in self.read(&sql::kudos_tags(&ids)).await? {
+                let (id, kind, tag): (i64, String, String) =
+                    (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                if let Some(k) = items.iter_mut().find(|k| k.id == id) {
+                    sql::attach_tag(k, &kind, tag);
+                }
+            }
+        }
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn workspaces(&self) -> Result<Vec<String>> {
+        let rows = self.read(&stmt(sql::WORKSPACES, vec![])).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn record_event(&self, e: &SlackEvent) -> Result<bool> {
+        let args = [
+            Arg::Text(e.event_id.clone()),
+            Arg::Text(e.team_id.clone()),
+            Arg::Text(e.event_type.clone()),
+            Arg::Int(millis(e.received_at)),
+        ];
+        Ok(self.execute(sql::RECORD_EVENT, &args).await? == 1)
+    }
+
+    async fn upsert_person(&self, p: &Person) -> Result<()> {
+        let args = [
+            Arg::Text(p.team_id.clone()),
+            Arg::Text(p.user_id.clone()),
+            Arg::OptText(p.name.clone()),
+            Arg::OptText(p.real_name.clone()),
+            Arg::OptText(p.tz.clone()),
+            Arg::Bool(p.is_bot),
+            Arg::Bool(p.deleted),
+            Arg::Int(millis(p.updated_at)),
+        ];
+        self.execute(sql::UPSERT_PERSON, &args).await.map(drop)
+    }
+
+    async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>> {
+        let rows = self
+            .read(&stmt(
+                sql::PERSON,
+                vec![Arg::Text(team_id.into()), Arg::Text(user_id.into())],
+            ))
+            .await?;
+        Ok(rows.first().map(sql::person).transpose()?)
+    }
+
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>> {
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let args = vec![
+            Arg::Text(worker.into()),
+            Arg::Int(millis(until)),
+            Arg::Int(millis(now)),
+            Arg::Int(limit),
+        ];
+        let rows = self
+            .write(&Stmt {
+                sql: sql::claim_outbox(self.claim_lock),
+                args,
+            })
+            .await?;
+        let mut claimed = rows
+            .iter()
+            .map(sql::outbox_message)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    async fn outbox_finish(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        outcomes: &[(i64, Outcome)],
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        sql::execute_all::<DB>(&mut tx, &sql::outbox_finish(worker, millis(now), outcomes)).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let mut counts = OutboxCounts::default();
+        for row in self.read(&stmt(sql::OUTBOX_COUNTS, vec![])).await? {
+            sql::count_status(&mut counts, &row.try_get::<String, _>(0)?, row.try_get(1)?);
+        }
+        Ok(counts)
+    }
+
+    async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>> {
+        let rows = self
+            .read(&stmt(sql::OUTBOX_ROWS, vec![Arg::Text(team_id.into())]))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(sql::outbox_row)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn outbox_list(&self, status: &str, limit: i64) -> Result<Vec<OutboxRow>> {
+        let rows = self
+            .read(&stmt(
+                sql::OUTBOX_LIST,
+                vec![Arg::Text(status.into()), Arg::Int(limit)],
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(sql::outbox_row)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn outbox_requeue(&self, ids: Option<&[i64]>, now: DateTime<Utc>) -> Result<u64> {
+        let stmt = sql::outbox_requeue(ids, millis(now));
+        self.execute(&stmt.sql, &stmt.args).await
+    }
+
+    async fn park_workspace(&self, team_id: &str, reason: &str) -> Result<u64> {
+        self.execute(
+            sql::PARK_WORKSPACE,
+            &[Arg::Text(team_id.into()), Arg::Text(reason.into())],
+        )
+        .await
+    }
+
+    async fn close(&self) {
+        self.kudos.close().await;
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
