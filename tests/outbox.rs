@@ -10,12 +10,20 @@ async fn rows(app: &TestApp) -> Vec<cairn::store::OutboxRow> {
     app.store().outbox_rows("T07KUD0S01").await.unwrap()
 }
 
-/// Waits (bounded) until the outbox rows satisfy `done`.
+/// Waits (at most 5 s) until the outbox rows satisfy `done`.
 async fn wait_rows(
     app: &TestApp,
     done: impl Fn(&[cairn::store::OutboxRow]) -> bool,
 ) -> Vec<cairn::store::OutboxRow> {
-    for _ in 0..250 {
+    wait_rows_for(app, Duration::from_secs(5), done).await
+}
+
+async fn wait_rows_for(
+    app: &TestApp,
+    limit: Duration,
+    done: impl Fn(&[cairn::store::OutboxRow]) -> bool,
+) -> Vec<cairn::store::OutboxRow> {
+    for _ in 0..limit.as_millis() / 20 {
         let r = rows(app).await;
         if done(&r) {
             return r;
@@ -160,7 +168,10 @@ async fn a_slow_slack_times_out_and_is_retried() {
         vec![Scripted::Slow(Duration::from_secs(11))],
     );
     app.kudos("<@U07ANA0001> #technical thanks").await;
-    let timed_out = wait_rows_long(&app, |r| r.len() == 1 && r[0].last_error.is_some()).await;
+    let timed_out = wait_rows_for(&app, Duration::from_secs(15), |r| {
+        r.len() == 1 && r[0].last_error.is_some()
+    })
+    .await;
     assert!(
         timed_out[0]
             .last_error
@@ -171,21 +182,4 @@ async fn a_slow_slack_times_out_and_is_retried() {
     );
     app.clock.advance(chrono::Duration::seconds(3));
     wait_rows(&app, |r| r[0].status == "sent").await;
-}
-
-async fn wait_rows_long(
-    app: &TestApp,
-    done: impl Fn(&[cairn::store::OutboxRow]) -> bool,
-) -> Vec<cairn::store::OutboxRow> {
-    for _ in 0..150 {
-        let r = rows(app).await;
-        if done(&r) {
-            return r;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "outbox never reached the expected state: {:?}",
-        rows(app).await
-    );
 }
