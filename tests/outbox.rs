@@ -100,6 +100,29 @@ both_backends! {
         assert_eq!(app.slack.calls_to("conversations.open").len(), 1);
     }
 
+    async fn a_run_of_server_errors_backs_off_longer_each_time_then_delivers_once(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        app.slack.script("chat.postMessage", vec![Scripted::Status(500), Scripted::Status(502), Scripted::Status(503)]);
+        app.kudos("<@U07ANA0001> #technical thanks").await;
+        // Back-off after the n-th failure is 2^n s plus up to 25 % jitter: 2, 4, 8 s.
+        for (failures, wait, status) in [(1usize, 2i64, "500"), (2, 4, "502"), (3, 8, "503")] {
+            // This failure's outcome is recorded (its own status in last_error) before time moves.
+            let error = format!("Slack answered HTTP {status}");
+            let row = wait_rows(&app, |r| r[0].last_error.as_deref() == Some(error.as_str())).await;
+            assert_eq!(row[0].attempts, failures as i64);
+            assert_eq!(row[0].status, "pending");
+            // Not retried before the back-off has passed.
+            app.clock.advance(chrono::Duration::milliseconds(wait * 1000 - 100));
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            assert_eq!(app.slack.calls_to("chat.postMessage").len(), failures, "retried early after {failures} failures");
+            app.clock.advance(chrono::Duration::milliseconds(wait * 250 + 200));
+            app.slack.wait_for("chat.postMessage", failures + 1).await;
+        }
+        let sent = wait_rows(&app, |r| r[0].status == "sent").await;
+        assert_eq!(sent[0].attempts, 4);
+        assert_eq!(app.slack.calls_to("chat.postMessage").len(), 4);
+    }
+
     async fn server_errors_back_off_and_permanent_errors_park(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         app.slack.script("chat.postMessage", vec![Scripted::Status(503)]);
