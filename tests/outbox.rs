@@ -121,6 +121,10 @@ both_backends! {
         let sent = wait_rows(&app, |r| r[0].status == "sent").await;
         assert_eq!(sent[0].attempts, 4);
         assert_eq!(app.slack.calls_to("chat.postMessage").len(), 4);
+        // A 5xx may hide a message Slack posted anyway: each retry looked for it first.
+        let lookups = app.slack.calls_to("conversations.history");
+        assert_eq!(lookups.len(), 3);
+        assert_eq!(lookups[0].body["include_all_metadata"], "true");
     }
 
     async fn server_errors_back_off_and_permanent_errors_park(backend: Backend) {
@@ -183,11 +187,11 @@ both_backends! {
 }
 
 #[tokio::test]
-async fn a_slow_slack_times_out_and_is_retried() {
-    // The client's timeout is 10 s in production; here the fake answers after 11 s once.
+async fn a_post_that_times_out_after_slack_took_it_is_not_sent_twice() {
+    // The client's timeout is 10 s; the fake posts the message, then answers after 11 s.
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     app.slack.script(
-        "conversations.open",
+        "chat.postMessage",
         vec![Scripted::Slow(Duration::from_secs(11))],
     );
     app.kudos("<@U07ANA0001> #technical thanks").await;
@@ -204,5 +208,12 @@ async fn a_slow_slack_times_out_and_is_retried() {
         "{timed_out:?}"
     );
     app.clock.advance(chrono::Duration::seconds(3));
-    wait_rows(&app, |r| r[0].status == "sent").await;
+    let sent = wait_rows(&app, |r| r[0].status == "sent").await;
+    // The retry found the copy by its dedupe key in the DM's history and kept its ts.
+    let posts = app.slack.calls_to("chat.postMessage");
+    assert_eq!(posts.len(), 1);
+    let key = &posts[0].body["metadata"]["event_payload"]["key"];
+    assert_eq!(key.as_str(), Some(sent[0].dedupe_key.as_str()));
+    assert_eq!(app.slack.calls_to("conversations.history").len(), 1);
+    assert!(sent[0].slack_ts.is_some());
 }

@@ -25,7 +25,7 @@ async fn every_method_sends_what_slack_expects() {
         "D07ANA0001"
     );
     let ts = c
-        .chat_post_message(&t, "C1", "hi", &json!([]))
+        .chat_post_message(&t, "C1", "hi", &json!([]), "k1")
         .await
         .unwrap();
     assert!(!ts.is_empty());
@@ -133,7 +133,7 @@ async fn failures_are_typed() {
         ],
     );
     let blocks = json!([]);
-    let post = || c.chat_post_message(&t, "C1", "hi", &blocks);
+    let post = || c.chat_post_message(&t, "C1", "hi", &blocks, "k1");
     match post().await {
         Err(SlackError::RateLimited { retry_after }) => {
             assert_eq!(retry_after, Duration::from_secs(7))

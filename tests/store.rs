@@ -143,7 +143,7 @@ both_backends! {
         let outcomes = vec![
             (ids[0], Outcome::Sent { ts: "1.1".into() }),
             (ids[1], Outcome::Sent { ts: "1.2".into() }),
-            (ids[2], Outcome::Retry { not_before: later, error: "Slack answered HTTP 503".into() }),
+            (ids[2], Outcome::Retry { not_before: later, error: "Slack answered HTTP 503".into(), uncertain: false }),
             (ids[3], Outcome::Dead { error: "Slack API error: channel_not_found".into() }),
         ];
         s.outbox_finish("w", now, &outcomes).await.unwrap();
@@ -160,7 +160,41 @@ both_backends! {
         assert!(s.claim_outbox("w", now, Duration::from_secs(60), 10).await.unwrap().is_empty());
         let again = s.claim_outbox("w", later, Duration::from_secs(60), 10).await.unwrap();
         assert_eq!(again.iter().map(|m| m.id).collect::<Vec<_>>(), [ids[2]]);
+        // Slack said no for sure: nothing to look for before sending again.
+        assert_eq!(again[0].doubt_since, None);
         assert_eq!(s.outbox_counts().await.unwrap(), cairn::store::OutboxCounts { pending: 1, sent: 2, dead: 1 });
+        s.close().await;
+    }
+
+    async fn an_unknown_outcome_puts_a_row_in_doubt(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        s.record_kudos(kudos("T1", "U9", &["U1", "U2", "U3"], "thanks")).await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let lease = Duration::from_secs(60);
+        let first = s.claim_outbox("dies", t0, lease, 10).await.unwrap();
+        assert!(first.iter().all(|m| m.doubt_since.is_none()), "a fresh row is not in doubt");
+        assert!(first.iter().all(|m| m.dedupe_key.starts_with("kudos:")), "{first:?}");
+        // A worker that is still busy keeps its rows.
+        s.outbox_extend_lease("dies", t0 + chrono::Duration::seconds(120)).await.unwrap();
+        assert!(s.claim_outbox("next", t0 + chrono::Duration::seconds(90), lease, 10).await.unwrap().is_empty());
+        // Then it dies: once the lease runs out, every row is in doubt since its claim.
+        let t1 = t0 + chrono::Duration::seconds(121);
+        let second = s.claim_outbox("next", t1, lease, 10).await.unwrap();
+        assert_eq!(second.len(), 3);
+        assert!(second.iter().all(|m| m.doubt_since == Some(t0)), "{second:?}");
+        // A timeout keeps it in doubt from the first time, a sure refusal does not clear it,
+        // and only the row sent leaves the queue.
+        let t2 = t1 + chrono::Duration::seconds(10);
+        let outcomes = vec![
+            (second[0].id, Outcome::Retry { not_before: t2, error: "timed out".into(), uncertain: true }),
+            (second[1].id, Outcome::Retry { not_before: t2, error: "HTTP 400".into(), uncertain: false }),
+            (second[2].id, Outcome::Sent { ts: "1.1".into() }),
+        ];
+        s.outbox_finish("next", t1, &outcomes).await.unwrap();
+        let third = s.claim_outbox("last", t2, lease, 10).await.unwrap();
+        assert_eq!(third.iter().map(|m| (m.id, m.doubt_since)).collect::<Vec<_>>(),
+                   [(second[0].id, Some(t0)), (second[1].id, Some(t0))]);
         s.close().await;
     }
 

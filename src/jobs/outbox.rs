@@ -1,8 +1,10 @@
 //! Drains the outbox: the only way anything is sent to Slack.
 //!
 //! A row is leased (the lease is committed before Slack is called), delivered, then marked sent.
-//! A worker that dies mid-delivery leaves a lease that expires, so the row is delivered again:
-//! at least once, never lost. Rate limits wait `Retry-After`; transient failures back off
+//! A worker that dies mid-delivery leaves a lease that expires, so the row is tried again, never
+//! lost; every message carries its dedupe key in Slack message metadata, and a row whose last
+//! attempt ended unknown (a crash, a timeout, a 5xx) first looks for that key in the channel's
+//! history, so it is not posted twice either. Rate limits wait `Retry-After`; transient failures back off
 //! exponentially with jitter; permanent failures park the row as dead with the reason.
 
 use crate::clock::SharedClock;
@@ -23,9 +25,9 @@ use tokio_util::sync::CancellationToken;
 const BATCH: i64 = 64;
 /// Slack calls in flight at once.
 const CONCURRENCY: usize = 16;
-/// How long a claim holds its rows. It must outlast the slowest batch (64 rows, 16 at a time,
-/// each at worst two calls that time out at 10 s: 80 s), or another worker would send them too.
-const LEASE: Duration = Duration::from_secs(120);
+/// How long a claim holds its rows before another worker may take them. Short, so a crashed
+/// worker's messages go out again within seconds; a slow batch renews it every third of it.
+const LEASE: Duration = Duration::from_secs(15);
 const BACKOFF_BASE: Duration = Duration::from_secs(2);
 const BACKOFF_CAP: Duration = Duration::from_secs(15 * 60);
 /// Transient failures retried this many times before the row is parked.
@@ -85,6 +87,10 @@ impl OutboxWorker {
             .claim_outbox(&self.worker_id, now, LEASE, BATCH)
             .await?;
         let count = batch.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        let heartbeat = self.keep_lease();
         let mut outcomes = Vec::with_capacity(count);
         // One queue per channel, in row order: a channel's messages go one after another (so
         // they arrive in order and a DM is opened once), different channels in parallel.
@@ -134,12 +140,32 @@ impl OutboxWorker {
             };
             crate::metrics::inc("cairn_outbox_deliveries_total", &[("outcome", label)]);
         }
+        heartbeat.abort();
         if !outcomes.is_empty() {
             self.store
                 .outbox_finish(&self.worker_id, self.clock.now(), &outcomes)
                 .await?;
         }
         Ok(count)
+    }
+
+    /// Renews the lease on the batch in hand until aborted. Most batches finish long before the
+    /// first renewal; one held up by a slow Slack keeps its rows, so no one else sends them.
+    fn keep_lease(&self) -> tokio::task::JoinHandle<()> {
+        let (store, clock, worker) = (
+            self.store.clone(),
+            self.clock.clone(),
+            self.worker_id.clone(),
+        );
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(LEASE / 3).await;
+                let until = clock.now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
+                if let Err(e) = store.outbox_extend_lease(&worker, until).await {
+                    tracing::warn!(error = %e, "outbox: could not renew a lease");
+                }
+            }
+        })
     }
 
     /// Runs until cancelled, waking on `wake` or every second. The batch in hand is finished
@@ -242,6 +268,7 @@ impl OutboxWorker {
                 Outcome::Retry {
                     not_before,
                     error: e.to_string(),
+                    uncertain: e.is_uncertain(),
                 }
             }
         }
@@ -253,9 +280,52 @@ impl OutboxWorker {
         } else {
             message.channel.clone()
         };
+        if let Some(since) = message.doubt_since {
+            if let Some(ts) = self.already_posted(message, &channel, since).await? {
+                return Ok(ts);
+            }
+        }
         self.slack
-            .chat_post_message(&self.token, &channel, &message.text, &message.blocks)
+            .chat_post_message(
+                &self.token,
+                &channel,
+                &message.text,
+                &message.blocks,
+                &message.dedupe_key,
+            )
             .await
+    }
+
+    /// Whether an earlier attempt posted the message after all. If the channel's history cannot
+    /// be read (a missing scope), sending again is the lesser harm: a DM twice, not never.
+    async fn already_posted(
+        &self,
+        message: &OutboxMessage,
+        channel: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<String>, SlackError> {
+        crate::metrics::inc("cairn_outbox_in_doubt_total", &[]);
+        // Slack's clock and ours may disagree by a little.
+        let oldest = since - chrono::Duration::minutes(5);
+        match self
+            .slack
+            .find_posted(&self.token, channel, oldest, &message.dedupe_key)
+            .await
+        {
+            Ok(Some(ts)) => {
+                tracing::info!(
+                    outbox_id = message.id,
+                    "outbox: an earlier attempt had been delivered"
+                );
+                Ok(Some(ts))
+            }
+            Ok(None) => Ok(None),
+            Err(e) if e.is_permanent() => {
+                tracing::warn!(outbox_id = message.id, error = %e, "outbox: cannot check for an earlier copy; sending");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn dm_channel(&self, team: &str, user: &str) -> Result<String, SlackError> {

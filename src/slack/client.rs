@@ -26,6 +26,21 @@ pub enum SlackError {
 
 impl SlackError {
     /// Errors that retrying cannot fix: the message is parked instead.
+    /// Failures after which Slack may still have done what was asked.
+    pub fn is_uncertain(&self) -> bool {
+        match self {
+            SlackError::Timeout | SlackError::Transport(_) => true,
+            SlackError::Http { status } => *status >= 500,
+            SlackError::Api { error } => {
+                matches!(
+                    error.as_str(),
+                    "internal_error" | "fatal_error" | "request_timeout"
+                )
+            }
+            SlackError::RateLimited { .. } => false,
+        }
+    }
+
     pub fn is_permanent(&self) -> bool {
         match self {
             SlackError::Api { error } => !matches!(
@@ -44,6 +59,11 @@ impl SlackError {
         }
     }
 }
+
+/// The metadata event type on every message the outbox posts; its payload carries the row's
+/// dedupe key.
+pub const OUTBOX_EVENT: &str = "cairn_outbox";
+const MAX_HISTORY_PAGES: usize = 10;
 
 #[derive(Clone)]
 pub struct SlackClient {
@@ -185,11 +205,63 @@ impl SlackClient {
         channel: &str,
         text: &str,
         blocks: &Value,
+        key: &str,
     ) -> Result<String, SlackError> {
-        let body =
-            json!({ "channel": channel, "text": text, "blocks": blocks, "unfurl_links": false });
+        let body = json!({
+            "channel": channel, "text": text, "blocks": blocks, "unfurl_links": false,
+            "metadata": { "event_type": OUTBOX_EVENT, "event_payload": { "key": key } },
+        });
         let answer = self.call(token, "chat.postMessage", &body).await?;
         string_at(&answer, "/ts", "chat.postMessage")
+    }
+
+    /// The `ts` of a message Cairn posted in `channel` since `oldest` with `key` in its metadata:
+    /// how a delivery whose outcome was lost learns whether it already happened.
+    pub async fn find_posted(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        oldest: chrono::DateTime<chrono::Utc>,
+        key: &str,
+    ) -> Result<Option<String>, SlackError> {
+        let oldest = format!(
+            "{}.{:06}",
+            oldest.timestamp(),
+            oldest.timestamp_subsec_micros()
+        );
+        let mut cursor = String::new();
+        // Bounded: a copy, if any, was posted within minutes of `oldest`.
+        for _ in 0..MAX_HISTORY_PAGES {
+            let mut fields = vec![
+                ("channel", channel),
+                ("oldest", oldest.as_str()),
+                ("limit", "200"),
+                ("include_all_metadata", "true"),
+            ];
+            if !cursor.is_empty() {
+                fields.push(("cursor", cursor.as_str()));
+            }
+            let answer = self
+                .call_form(token, "conversations.history", &fields)
+                .await?;
+            let found = answer["messages"].as_array().and_then(|messages| {
+                messages.iter().find(|m| {
+                    m["metadata"]["event_type"] == OUTBOX_EVENT
+                        && m["metadata"]["event_payload"]["key"] == key
+                })
+            });
+            if let Some(message) = found {
+                return Ok(message["ts"].as_str().map(str::to_owned));
+            }
+            let next = answer["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default();
+            if next.is_empty() || next == cursor {
+                return Ok(None);
+            }
+            cursor = next.to_owned();
+        }
+        Ok(None)
     }
 
     /// Shows a message only `user` can see, in `channel`.

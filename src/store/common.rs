@@ -198,6 +198,11 @@ where
         Ok(claimed)
     }
 
+    async fn outbox_extend_lease(&self, worker: &str, until: DateTime<Utc>) -> Result<()> {
+        let args = vec![Arg::Text(worker.into()), Arg::Int(millis(until))];
+        self.write(&stmt(sql::OUTBOX_EXTEND, args)).await.map(drop)
+    }
+
     async fn outbox_finish(
         &self,
         worker: &str,

@@ -174,6 +174,10 @@ pub struct OutboxMessage {
     pub blocks: serde_json::Value,
     /// Including the current one.
     pub attempts: i64,
+    pub dedupe_key: String,
+    /// Set when an earlier attempt may have posted the message without Cairn learning of it:
+    /// a copy posted since then must be looked for before sending again.
+    pub doubt_since: Option<DateTime<Utc>>,
 }
 
 /// What one delivery attempt came to.
@@ -185,6 +189,8 @@ pub enum Outcome {
     Retry {
         not_before: DateTime<Utc>,
         error: String,
+        /// Slack may have posted it anyway (a timeout or a 5xx).
+        uncertain: bool,
     },
     Dead {
         error: String,
@@ -237,6 +243,8 @@ pub trait Store: Send + Sync + 'static {
         lease: Duration,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>>;
+    /// Keeps `worker`'s leases alive until `until` while a slow batch is still being delivered.
+    async fn outbox_extend_lease(&self, worker: &str, until: DateTime<Utc>) -> Result<()>;
     /// Records what happened to leased rows, in one transaction. Rows whose lease `worker` no
     /// longer holds are left alone.
     async fn outbox_finish(

@@ -13,11 +13,18 @@ use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "outbox_doubt",
+        include_str!("../../migrations/postgres/0002_outbox_doubt.sql"),
+    ),
+];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for
 /// the previous one's round trips.

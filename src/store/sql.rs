@@ -341,12 +341,15 @@ pub(crate) const PERSON: &str =
 
 /// Leases due rows: `$1` worker, `$2` lease end, `$3` now, `$4` limit. `lock` is appended to the
 /// inner select (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a time).
+/// A row still leased when its lease ran out was being sent by a worker that never said how it
+/// went: it becomes in doubt from that worker's claim on (`SET` reads the old values).
 pub(crate) fn claim_outbox(lock: &str) -> String {
     format!(
-        "UPDATE outbox SET locked_by = $1, locked_until = $2, attempts = attempts + 1
+        "UPDATE outbox SET locked_by = $1, locked_until = $2, attempts = attempts + 1, claimed_at = $3,
+                doubt_since = CASE WHEN locked_by IS NOT NULL THEN COALESCE(doubt_since, claimed_at) ELSE doubt_since END
          WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND not_before <= $3
                       AND (locked_until IS NULL OR locked_until < $3) ORDER BY id LIMIT $4 {lock})
-         RETURNING id, team_id, channel, text, blocks, attempts"
+         RETURNING id, team_id, dedupe_key, channel, text, blocks, attempts, doubt_since"
     )
 }
 
@@ -384,13 +387,18 @@ pub(crate) fn outbox_finish(worker: &str, now: i64, outcomes: &[(i64, Outcome)])
     for (id, outcome) in outcomes {
         let (sql, args) = match outcome {
             Outcome::Sent { .. } => continue,
-            Outcome::Retry { not_before, error } => (
+            Outcome::Retry {
+                not_before,
+                error,
+                uncertain,
+            } => (
                 OUTBOX_RETRY,
                 vec![
                     Arg::Int(*id),
                     Arg::Text(worker.into()),
                     Arg::Int(millis(*not_before)),
                     Arg::Text(error.clone()),
+                    Arg::Bool(*uncertain),
                 ],
             ),
             Outcome::Defer { not_before, reason } => (
@@ -420,7 +428,11 @@ pub(crate) fn outbox_finish(worker: &str, now: i64, outcomes: &[(i64, Outcome)])
 }
 
 pub(crate) const OUTBOX_DEFER: &str = "UPDATE outbox SET not_before = $3, attempts = attempts - 1, last_error = COALESCE($4, last_error), locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
-pub(crate) const OUTBOX_RETRY: &str = "UPDATE outbox SET not_before = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
+/// `$5`: Slack may have posted the message before failing (a timeout, a 5xx).
+pub(crate) const OUTBOX_RETRY: &str = "UPDATE outbox SET not_before = $3, last_error = $4, locked_by = NULL, locked_until = NULL,
+     doubt_since = CASE WHEN $5 THEN COALESCE(doubt_since, claimed_at) ELSE doubt_since END WHERE id = $1 AND locked_by = $2";
+pub(crate) const OUTBOX_EXTEND: &str =
+    "UPDATE outbox SET locked_until = $2 WHERE locked_by = $1 AND status = 'pending'";
 pub(crate) const OUTBOX_DEAD: &str = "UPDATE outbox SET status = 'dead', last_error = $3, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
 pub(crate) const OUTBOX_COUNTS: &str = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
 pub(crate) const OUTBOX_LIST: &str = "SELECT id, team_id, dedupe_key, channel, status, attempts, last_error, slack_ts FROM outbox WHERE status = $1 ORDER BY id LIMIT $2";
@@ -530,6 +542,10 @@ where
         text: row.try_get("text")?,
         blocks: serde_json::from_str(&blocks).unwrap_or(serde_json::Value::Null),
         attempts: row.try_get("attempts")?,
+        dedupe_key: row.try_get("dedupe_key")?,
+        doubt_since: row
+            .try_get::<Option<i64>, _>("doubt_since")?
+            .and_then(chrono::DateTime::from_timestamp_millis),
     })
 }
 

@@ -13,11 +13,18 @@ use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "outbox_doubt",
+        include_str!("../../migrations/sqlite/0002_outbox_doubt.sql"),
+    ),
+];
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised
 /// there) and a few read-only ones.

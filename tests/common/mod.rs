@@ -167,6 +167,10 @@ struct FakeState {
     script: Mutex<Vec<(String, VecDeque<Scripted>)>>,
     /// Where the fake listens, for the upload URLs it hands out.
     base: Mutex<String>,
+    /// Every message posted, as conversations.history returns them: (channel, message).
+    history: Mutex<Vec<(String, Value)>>,
+    /// A delay before every answer of a method (after the call is recorded).
+    latency: Mutex<Vec<(String, Duration)>>,
 }
 
 #[derive(Clone)]
@@ -201,6 +205,16 @@ impl FakeSlack {
             .push((method.to_owned(), answers.into()));
     }
 
+    /// Every later call of `method` is answered after `delay` (the request counts as received,
+    /// and its effect happens, before the wait).
+    pub fn set_latency(&self, method: &str, delay: Duration) {
+        self.state
+            .latency
+            .lock()
+            .unwrap()
+            .push((method.to_owned(), delay));
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.state.calls.lock().unwrap().clone()
     }
@@ -210,6 +224,23 @@ impl FakeSlack {
             .into_iter()
             .filter(|c| c.method == method)
             .collect()
+    }
+
+    /// Waits up to `limit` until `method` has been called `n` times; returns those calls.
+    pub async fn wait_for_n(&self, method: &str, n: usize, limit: Duration) -> Vec<Call> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let calls = self.calls_to(method);
+            if calls.len() >= n {
+                return calls;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "fake Slack: expected {n} calls to {method}, got {}",
+                calls.len()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Waits (bounded) until `method` has been called `n` times; returns those calls.
@@ -279,6 +310,26 @@ async fn fake_method(
             .find(|(m, q)| *m == method && !q.is_empty())
             .and_then(|(_, q)| q.pop_front())
     };
+    // Like Slack, a message is posted as soon as the request arrives; a client that hangs up
+    // or times out before the answer does not undo it.
+    let posted_ts = (method == "chat.postMessage" && matches!(scripted, None | Some(Scripted::Slow(_)))).then(|| {
+        let mut history = state.history.lock().unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+        let ts = format!("{}.{:06}", now.as_secs(), history.len() % 1_000_000);
+        let channel = body["channel"].as_str().unwrap_or_default().to_owned();
+        history.push((channel, json!({"type": "message", "ts": ts, "text": body["text"], "metadata": body["metadata"]})));
+        ts
+    });
+    let latency = state
+        .latency
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map(|(_, d)| *d);
+    if let Some(delay) = latency {
+        tokio::time::sleep(delay).await;
+    }
     match scripted {
         Some(Scripted::RateLimited(secs)) => {
             return (
@@ -299,11 +350,24 @@ async fn fake_method(
             Json(json!({"ok": true, "channel": {"id": format!("D{}", &user[1..])}})).into_response()
         }
         "chat.postMessage" => {
-            let n = state.calls.lock().unwrap().len();
-            Json(
-                json!({"ok": true, "channel": body["channel"], "ts": format!("1767623405.{n:06}")}),
-            )
-            .into_response()
+            Json(json!({"ok": true, "channel": body["channel"], "ts": posted_ts})).into_response()
+        }
+        "conversations.history" => {
+            let channel = body["channel"].as_str().unwrap_or_default();
+            let oldest: f64 = body["oldest"].as_str().and_then(|o| o.parse().ok()).unwrap_or(0.0);
+            let with_metadata = body["include_all_metadata"] == "true";
+            let mut messages: Vec<Value> = state.history.lock().unwrap().iter()
+                .filter(|(c, m)| c == channel && m["ts"].as_str().and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0) >= oldest)
+                .map(|(_, m)| {
+                    let mut m = m.clone();
+                    if !with_metadata {
+                        m.as_object_mut().unwrap().remove("metadata");
+                    }
+                    m
+                })
+                .collect();
+            messages.reverse(); // newest first, as Slack answers
+            Json(json!({"ok": true, "messages": messages, "has_more": false, "response_metadata": {"next_cursor": ""}})).into_response()
         }
         "auth.test" => Json(fixture_json("webapi_auth_test.response.json")).into_response(),
         "users.info" => {
@@ -506,4 +570,45 @@ macro_rules! both_backends {
             async fn postgres() { run(Backend::Postgres).await }
         }
     )*};
+}
+
+// ---------------------------------------------------------------- the real binary
+
+use std::process::{Child, Command, Stdio};
+
+/// Starts the real `cairn serve` binary on a free port; returns the process and its address.
+pub fn serve(db: &str, slack: &str) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("serve")
+        .env("CAIRN_ADDR", &addr)
+        .env("DATABASE_URL", db)
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_API_URL", slack)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, addr)
+}
+
+/// SIGTERM, then waits (at most 5 s) for a clean exit.
+pub fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    for _ in 0..100 {
+        if child.try_wait().unwrap().is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
 }
