@@ -368,7 +368,9 @@ impl Server {
             .env("CAIRN_ADDR", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", &db.url)
             .env("SLACK_SIGNING_SECRET", SECRET)
-            .env("SLACK_API_URL", slack_url);
+            .env("SLACK_API_URL", slack_url)
+            // The fake Slack has no workspace limit; this measures Cairn, not the pacer.
+            .env("CAIRN_OUTBOX_WORKSPACE_PER_MINUTE", "0");
         if bot_token {
             command.env("SLACK_BOT_TOKEN", BOT_TOKEN);
         }

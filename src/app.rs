@@ -76,7 +76,8 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
 
     let worker = match &config.bot_token {
         Some(token) => {
-            let worker = OutboxWorker::new(store.clone(), slack, token.clone(), clock);
+            let worker =
+                OutboxWorker::new(store.clone(), slack, token.clone(), clock, config.pacing);
             Some(tokio::spawn(worker.run(outbox_wake, shutdown.clone())))
         }
         None => {

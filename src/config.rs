@@ -82,6 +82,14 @@ pub struct Settings {
     #[arg(long, env = "CAIRN_LOG_FORMAT")]
     #[serde(alias = "CAIRN_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Messages a minute the outbox sends into one channel or DM; 0: no limit [default: 55]
+    #[arg(long, env = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
+    #[serde(alias = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
+    pub outbox_channel_per_minute: Option<u32>,
+    /// Messages a minute the outbox sends into one workspace, per replica; 0: no limit [default: 600]
+    #[arg(long, env = "CAIRN_OUTBOX_WORKSPACE_PER_MINUTE")]
+    #[serde(alias = "CAIRN_OUTBOX_WORKSPACE_PER_MINUTE")]
+    pub outbox_workspace_per_minute: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +116,7 @@ pub struct Config {
     pub base_url: Option<String>,
     pub require_competency_tag: bool,
     pub log_json: bool,
+    pub pacing: crate::jobs::pacing::Limits,
 }
 
 impl std::fmt::Debug for Config {
@@ -129,6 +138,7 @@ impl std::fmt::Debug for Config {
             .field("framework", &self.framework)
             .field("admin_token", &set(&self.admin_token))
             .field("require_competency_tag", &self.require_competency_tag)
+            .field("pacing", &self.pacing)
             .finish()
     }
 }
@@ -174,6 +184,12 @@ impl Settings {
             encryption_key: self.encryption_key.or(lower.encryption_key),
             require_competency_tag: self.require_competency_tag.or(lower.require_competency_tag),
             log_format: self.log_format.or(lower.log_format),
+            outbox_channel_per_minute: self
+                .outbox_channel_per_minute
+                .or(lower.outbox_channel_per_minute),
+            outbox_workspace_per_minute: self
+                .outbox_workspace_per_minute
+                .or(lower.outbox_workspace_per_minute),
         }
     }
 
@@ -228,6 +244,12 @@ impl Settings {
             admins,
             base_url: self.base_url,
             require_competency_tag: self.require_competency_tag.unwrap_or(true),
+            pacing: crate::jobs::pacing::Limits::per_minute(
+                self.outbox_channel_per_minute
+                    .unwrap_or(crate::jobs::pacing::CHANNEL_PER_MINUTE),
+                self.outbox_workspace_per_minute
+                    .unwrap_or(crate::jobs::pacing::WORKSPACE_PER_MINUTE),
+            ),
             log_json,
         })
     }

@@ -8,7 +8,7 @@
 //! exponentially with jitter; permanent failures park the row as dead with the reason.
 
 use crate::clock::SharedClock;
-use crate::jobs::pacing::Pacer;
+use crate::jobs::pacing::{Limits, Pacer};
 use crate::slack::client::{SlackClient, SlackError};
 use crate::store::{OutboxMessage, Outcome, Store, StoreError};
 use rand::Rng;
@@ -50,17 +50,13 @@ pub struct OutboxWorker {
     pacer: Arc<Mutex<Pacer>>,
 }
 
-/// Pacing is per workspace and channel (a DM's channel is its user).
-fn pace_key(message: &OutboxMessage) -> String {
-    format!("{}:{}", message.team_id, message.channel)
-}
-
 impl OutboxWorker {
     pub fn new(
         store: Arc<dyn Store>,
         slack: SlackClient,
         token: SecretString,
         clock: SharedClock,
+        limits: Limits,
     ) -> Self {
         let worker_id = format!(
             "{}-{:08x}",
@@ -74,7 +70,7 @@ impl OutboxWorker {
             clock,
             worker_id,
             dm_channels: Arc::default(),
-            pacer: Arc::default(),
+            pacer: Arc::new(Mutex::new(Pacer::new(limits))),
         }
     }
 
@@ -94,17 +90,19 @@ impl OutboxWorker {
         let mut outcomes = Vec::with_capacity(count);
         // One queue per channel, in row order: a channel's messages go one after another (so
         // they arrive in order and a DM is opened once), different channels in parallel.
-        let mut queues: Vec<(String, Vec<OutboxMessage>)> = Vec::new();
+        let mut queues: Vec<((String, String), Vec<OutboxMessage>)> = Vec::new();
         {
             let mut pacer = self.pacer.lock().await;
             pacer.forget_idle(now);
             for message in batch {
-                let key = pace_key(&message);
-                match pacer.admit(&key, now) {
-                    Ok(()) => match queues.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, queue)) => queue.push(message),
-                        None => queues.push((key, vec![message])),
-                    },
+                match pacer.admit(&message.team_id, &message.channel, now) {
+                    Ok(()) => {
+                        let key = (message.team_id.clone(), message.channel.clone());
+                        match queues.iter_mut().find(|(k, _)| *k == key) {
+                            Some((_, queue)) => queue.push(message),
+                            None => queues.push((key, vec![message])),
+                        }
+                    }
                     Err(slot) => outcomes.push((
                         message.id,
                         Outcome::Defer {
@@ -203,12 +201,13 @@ impl OutboxWorker {
         let mut held = false;
         for message in queue {
             let outcome = if held {
-                let until = self.clock.now();
-                let slot = self
-                    .pacer
-                    .lock()
-                    .await
-                    .rate_limited(&pace_key(&message), until);
+                let now = self.clock.now();
+                let slot = self.pacer.lock().await.rate_limited(
+                    &message.team_id,
+                    &message.channel,
+                    now,
+                    now,
+                );
                 Outcome::Defer {
                     not_before: slot,
                     reason: None,
@@ -233,13 +232,14 @@ impl OutboxWorker {
         match self.deliver(message).await {
             Ok(ts) => Outcome::Sent { ts },
             Err(SlackError::RateLimited { retry_after }) => {
-                let until =
-                    self.clock.now() + chrono::Duration::from_std(retry_after).unwrap_or_default();
-                let slot = self
-                    .pacer
-                    .lock()
-                    .await
-                    .rate_limited(&pace_key(message), until);
+                let now = self.clock.now();
+                let until = now + chrono::Duration::from_std(retry_after).unwrap_or_default();
+                let slot = self.pacer.lock().await.rate_limited(
+                    &message.team_id,
+                    &message.channel,
+                    now,
+                    until,
+                );
                 tracing::info!(
                     outbox_id = id,
                     retry_after_s = retry_after.as_secs(),

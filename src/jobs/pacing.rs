@@ -1,77 +1,200 @@
-//! Per-channel pacing for Slack: about one message a second per channel, with short bursts (the
-//! documented limit of `chat.postMessage`), and a channel that got a 429 waits out `Retry-After`.
+//! Pacing for Slack, so a burst of messages drains steadily instead of provoking a storm of 429s.
 //!
-//! A message that may not go yet is given a later slot instead of a Slack call. Slots are handed
-//! out one interval apart, so a backlog for one channel drains steadily rather than coming back
-//! all at once.
+//! Two budgets apply to every message: its channel's (Slack allows `chat.postMessage` about one
+//! message a second per channel, and does not promise that bursts are shown) and its workspace's
+//! (Slack also keeps an unpublished workspace-wide limit). A message that may not go yet is given
+//! a later slot instead of a Slack call; slots are handed out one interval apart, so a backlog
+//! comes back steadily rather than all at once. A channel that got a 429 waits out `Retry-After`,
+//! and so does the whole workspace when several of its channels get one at about the same time.
+//!
+//! The budgets are per process: with N replicas, divide the workspace budget by N.
 
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 
-pub const INTERVAL: Duration = Duration::seconds(1);
-pub const BURST: i32 = 3;
+/// A little under one a second, so that network jitter never puts two messages into one second.
+pub const CHANNEL_PER_MINUTE: u32 = 55;
+/// Ten a second: Slack's workspace limit is unpublished; this stays well clear of it while a
+/// thousand weekly prompts still go out in under two minutes.
+pub const WORKSPACE_PER_MINUTE: u32 = 600;
+/// A kudos to twenty people sends its twenty DMs at once.
+const WORKSPACE_BURST: i32 = 20;
+/// 429s from this many channels of one workspace within `STORM_WINDOW` mean the workspace limit.
+const STORM_CHANNELS: usize = 3;
+const STORM_WINDOW: Duration = Duration::seconds(10);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    interval: Duration,
+    burst: i32,
+}
+
+/// The two budgets; `None` is no limit (a fake Slack in a benchmark).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub channel: Option<Rate>,
+    pub workspace: Option<Rate>,
+}
+
+impl Limits {
+    /// Messages a minute per channel and per workspace; 0 means no limit.
+    pub fn per_minute(channel: u32, workspace: u32) -> Self {
+        let rate = |n: u32, burst| {
+            (n > 0).then(|| Rate {
+                interval: Duration::microseconds(60_000_000 / i64::from(n)),
+                burst,
+            })
+        };
+        Limits {
+            channel: rate(channel, 1),
+            workspace: rate(workspace, WORKSPACE_BURST),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::per_minute(CHANNEL_PER_MINUTE, WORKSPACE_PER_MINUTE)
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Pacer {
-    channels: HashMap<String, Channel>,
+    limits: Limits,
+    channels: HashMap<(String, String), Bucket>,
+    workspaces: HashMap<String, Bucket>,
 }
 
 #[derive(Debug)]
-struct Channel {
+struct Bucket {
     /// When the bucket is next empty (GCRA's theoretical arrival time).
     tat: DateTime<Utc>,
-    /// Set by a 429: nothing goes to the channel before this.
+    /// Set by a 429: nothing goes before this.
     blocked_until: Option<DateTime<Utc>>,
     /// The next slot to hand to a deferred message.
     horizon: DateTime<Utc>,
+    /// Recent 429s (channel, when), for a workspace bucket.
+    recent_429s: Vec<(String, DateTime<Utc>)>,
 }
 
 impl Pacer {
-    /// `Ok` takes a send slot now; `Err(t)` says to come back at `t`.
-    pub fn admit(&mut self, channel: &str, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
-        let c = self.channels.entry(channel.to_owned()).or_insert(Channel {
-            tat: now,
-            blocked_until: None,
-            horizon: now,
-        });
-        if let Some(until) = c.blocked_until.filter(|u| *u > now) {
-            return Err(c.defer(until));
-        }
-        let tat = c.tat.max(now);
-        let allowed_at = tat + INTERVAL - INTERVAL * BURST;
-        if allowed_at <= now {
-            c.tat = tat + INTERVAL;
-            Ok(())
-        } else {
-            Err(c.defer(allowed_at))
+    pub fn new(limits: Limits) -> Self {
+        Pacer {
+            limits,
+            ..Pacer::default()
         }
     }
 
-    /// Slack said 429 for this channel: hold it until `until`; returns the message's new slot.
-    pub fn rate_limited(&mut self, channel: &str, until: DateTime<Utc>) -> DateTime<Utc> {
-        let c = self.channels.entry(channel.to_owned()).or_insert(Channel {
-            tat: until,
-            blocked_until: None,
-            horizon: until,
-        });
-        c.blocked_until = Some(c.blocked_until.map_or(until, |b| b.max(until)));
-        c.defer(until)
+    /// `Ok` takes a send slot now in `channel` of `team`; `Err(t)` says to come back at `t`.
+    pub fn admit(
+        &mut self,
+        team: &str,
+        channel: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DateTime<Utc>> {
+        let Limits {
+            channel: channel_rate,
+            workspace: workspace_rate,
+        } = self.limits;
+        let c = self
+            .channels
+            .entry((team.to_owned(), channel.to_owned()))
+            .or_insert_with(|| Bucket::new(now));
+        if let Err(at) = c.check(channel_rate, now) {
+            return Err(c.defer(channel_rate, at));
+        }
+        let w = self
+            .workspaces
+            .entry(team.to_owned())
+            .or_insert_with(|| Bucket::new(now));
+        if let Err(at) = w.check(workspace_rate, now) {
+            return Err(w.defer(workspace_rate, at));
+        }
+        w.take(workspace_rate, now);
+        c.take(channel_rate, now);
+        Ok(())
     }
 
-    /// Forgets channels idle for a while, so the map stays small.
+    /// Slack said 429 for this channel: hold it until `until` (and the workspace too, when this
+    /// is one of several channels refused at once); returns the message's new slot.
+    pub fn rate_limited(
+        &mut self,
+        team: &str,
+        channel: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        let w = self
+            .workspaces
+            .entry(team.to_owned())
+            .or_insert_with(|| Bucket::new(now));
+        w.recent_429s.retain(|(_, at)| *at > now - STORM_WINDOW);
+        w.recent_429s.push((channel.to_owned(), now));
+        let mut refused: Vec<&str> = w.recent_429s.iter().map(|(c, _)| c.as_str()).collect();
+        refused.sort_unstable();
+        refused.dedup();
+        if refused.len() >= STORM_CHANNELS {
+            w.block(until);
+        }
+        let c = self
+            .channels
+            .entry((team.to_owned(), channel.to_owned()))
+            .or_insert_with(|| Bucket::new(until));
+        c.block(until);
+        c.defer(self.limits.channel, until)
+    }
+
+    /// Forgets buckets idle for a while, so the maps stay small.
     pub fn forget_idle(&mut self, now: DateTime<Utc>) {
         let idle = now - Duration::minutes(5);
-        self.channels.retain(|_, c| {
-            c.tat > idle || c.horizon > idle || c.blocked_until.is_some_and(|b| b > now)
-        });
+        self.channels.retain(|_, b| b.busy_since(idle, now));
+        self.workspaces.retain(|_, b| b.busy_since(idle, now));
     }
 }
 
-impl Channel {
-    fn defer(&mut self, earliest: DateTime<Utc>) -> DateTime<Utc> {
+impl Bucket {
+    fn new(now: DateTime<Utc>) -> Self {
+        Bucket {
+            tat: now,
+            blocked_until: None,
+            horizon: now,
+            recent_429s: Vec::new(),
+        }
+    }
+
+    /// Whether one message may go at `now`, or the earliest time it may.
+    fn check(&self, rate: Option<Rate>, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        if let Some(until) = self.blocked_until.filter(|u| *u > now) {
+            return Err(until);
+        }
+        let Some(rate) = rate else { return Ok(()) };
+        let allowed_at = self.tat.max(now) + rate.interval - rate.interval * rate.burst;
+        if allowed_at <= now {
+            Ok(())
+        } else {
+            Err(allowed_at)
+        }
+    }
+
+    fn take(&mut self, rate: Option<Rate>, now: DateTime<Utc>) {
+        if let Some(rate) = rate {
+            self.tat = self.tat.max(now) + rate.interval;
+        }
+    }
+
+    fn block(&mut self, until: DateTime<Utc>) {
+        self.blocked_until = Some(self.blocked_until.map_or(until, |b| b.max(until)));
+    }
+
+    fn defer(&mut self, rate: Option<Rate>, earliest: DateTime<Utc>) -> DateTime<Utc> {
+        let step = rate.map_or(Duration::seconds(1), |r| r.interval);
         let slot = self.horizon.max(earliest);
-        self.horizon = slot + INTERVAL;
+        self.horizon = slot + step;
         slot
+    }
+
+    fn busy_since(&self, idle: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.tat > idle || self.horizon > idle || self.blocked_until.is_some_and(|b| b > now)
     }
 }
 
@@ -80,53 +203,94 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn t(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap()
+    fn t(millis: i64) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(1_800_000_000_000 + millis)
+            .unwrap()
+    }
+
+    /// One a second per channel, five a second per workspace with a burst of 20.
+    fn pacer() -> Pacer {
+        Pacer::new(Limits::per_minute(60, 300))
     }
 
     #[test]
-    fn a_burst_of_three_then_one_a_second() {
-        let mut p = Pacer::default();
-        assert_eq!(p.admit("C1", t(0)), Ok(()));
-        assert_eq!(p.admit("C1", t(0)), Ok(()));
-        assert_eq!(p.admit("C1", t(0)), Ok(()));
-        // The fourth and fifth get successive slots.
-        assert_eq!(p.admit("C1", t(0)), Err(t(1)));
-        assert_eq!(p.admit("C1", t(0)), Err(t(2)));
-        // Other channels are not held up.
-        assert_eq!(p.admit("C2", t(0)), Ok(()));
-        // Back at their slots, they go.
-        assert_eq!(p.admit("C1", t(1)), Ok(()));
-        assert_eq!(p.admit("C1", t(2)), Ok(()));
-        assert_eq!(p.admit("C1", t(2)), Err(t(3)));
+    fn one_a_second_per_channel() {
+        let mut p = pacer();
+        assert_eq!(p.admit("T1", "C1", t(0)), Ok(()));
+        // The next ones get successive slots, without calling Slack.
+        assert_eq!(p.admit("T1", "C1", t(0)), Err(t(1000)));
+        assert_eq!(p.admit("T1", "C1", t(0)), Err(t(2000)));
+        // Other channels, and the same channel id in another workspace, are not held up.
+        assert_eq!(p.admit("T1", "C2", t(0)), Ok(()));
+        assert_eq!(p.admit("T2", "C1", t(0)), Ok(()));
+        // Back at their slots, they go; never two within a second.
+        assert_eq!(p.admit("T1", "C1", t(1000)), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(1500)), Err(t(3000)));
+        assert_eq!(p.admit("T1", "C1", t(2000)), Ok(()));
     }
 
     #[test]
-    fn a_quiet_channel_gets_its_burst_back() {
-        let mut p = Pacer::default();
-        for _ in 0..3 {
-            assert_eq!(p.admit("C1", t(0)), Ok(()));
+    fn a_workspace_gets_a_burst_then_its_rate() {
+        let mut p = pacer();
+        for i in 0..20 {
+            assert_eq!(p.admit("T1", &format!("D{i}"), t(0)), Ok(()), "message {i}");
         }
-        for _ in 0..3 {
-            assert_eq!(p.admit("C1", t(10)), Ok(()));
+        // Then one every 200 ms, handed out in order.
+        assert_eq!(p.admit("T1", "D20", t(0)), Err(t(200)));
+        assert_eq!(p.admit("T1", "D21", t(0)), Err(t(400)));
+        assert_eq!(p.admit("T2", "D20", t(0)), Ok(()));
+        assert_eq!(p.admit("T1", "D20", t(200)), Ok(()));
+        assert_eq!(p.admit("T1", "D21", t(200)), Err(t(600)));
+        // A refused message does not use its channel's budget.
+        assert_eq!(p.admit("T1", "D21", t(400)), Ok(()));
+    }
+
+    #[test]
+    fn no_limits_admit_everything() {
+        let mut p = Pacer::new(Limits::per_minute(0, 0));
+        for _ in 0..1000 {
+            assert_eq!(p.admit("T1", "C1", t(0)), Ok(()));
         }
+    }
+
+    #[test]
+    fn a_quiet_channel_can_send_again() {
+        let mut p = pacer();
+        assert_eq!(p.admit("T1", "C1", t(0)), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(10_000)), Ok(()));
     }
 
     #[test]
     fn a_429_holds_the_channel_until_retry_after() {
-        let mut p = Pacer::default();
-        assert_eq!(p.admit("C1", t(0)), Ok(()));
-        assert_eq!(p.rate_limited("C1", t(30)), t(30));
-        assert_eq!(p.admit("C1", t(5)), Err(t(31)));
-        assert_eq!(p.admit("C2", t(5)), Ok(()));
-        assert_eq!(p.admit("C1", t(31)), Ok(()));
+        let mut p = pacer();
+        assert_eq!(p.admit("T1", "C1", t(0)), Ok(()));
+        assert_eq!(p.rate_limited("T1", "C1", t(0), t(30_000)), t(30_000));
+        assert_eq!(p.admit("T1", "C1", t(5000)), Err(t(31_000)));
+        assert_eq!(p.admit("T1", "C2", t(5000)), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(31_000)), Ok(()));
     }
 
     #[test]
-    fn idle_channels_are_forgotten() {
-        let mut p = Pacer::default();
-        p.admit("C1", t(0)).unwrap();
-        p.forget_idle(t(600));
-        assert!(p.channels.is_empty());
+    fn rate_limits_in_several_channels_hold_the_workspace() {
+        let mut p = pacer();
+        p.rate_limited("T1", "C1", t(0), t(20_000));
+        p.rate_limited("T1", "C2", t(1000), t(20_000));
+        assert_eq!(
+            p.admit("T1", "C9", t(2000)),
+            Ok(()),
+            "two channels may be busy ones"
+        );
+        p.rate_limited("T1", "C3", t(3000), t(20_000));
+        assert_eq!(p.admit("T1", "C9", t(4000)), Err(t(20_000)));
+        assert_eq!(p.admit("T2", "C9", t(4000)), Ok(()));
+        assert_eq!(p.admit("T1", "C9", t(20_000)), Ok(()));
+    }
+
+    #[test]
+    fn idle_buckets_are_forgotten() {
+        let mut p = pacer();
+        p.admit("T1", "C1", t(0)).unwrap();
+        p.forget_idle(t(600_000));
+        assert!(p.channels.is_empty() && p.workspaces.is_empty());
     }
 }
