@@ -26,6 +26,30 @@ enum Command {
     /// Inspect and retry messages in the outbox
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Check, show and describe career framework files
+    #[command(subcommand)]
+    Framework(FrameworkCommand),
+}
+
+#[derive(Subcommand)]
+enum FrameworkCommand {
+    /// Validate a framework file: exit 0 if valid, 1 with every problem located if not
+    Check {
+        file: String,
+        /// The version this file replaces (a built-in id or a file): nothing evidence refers
+        /// to may disappear. A file with a built-in's id is compared with that built-in.
+        #[arg(long)]
+        previous: Option<String>,
+    },
+    /// Print a framework's competencies, multiplier kinds and tags: the active one (CAIRN_FRAMEWORK)
+    /// or the named built-in or file
+    Show {
+        framework: Option<String>,
+        #[arg(long, env = "CAIRN_FRAMEWORK", hide = true)]
+        active: Option<String>,
+    },
+    /// Print the JSON Schema of framework files (for editors)
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -56,7 +80,11 @@ const ENVIRONMENT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Framework(command) = &cli.command {
+        return framework(command);
+    }
     let settings = match &cli.command {
+        Command::Framework(_) => unreachable!("handled above"),
         Command::Serve(s) | Command::Migrate(s) => s.clone(),
         Command::Outbox(
             OutboxCommand::List { settings, .. } | OutboxCommand::Retry { settings, .. },
@@ -85,6 +113,7 @@ fn main() -> ExitCode {
             Command::Serve(_) => serve(config).await,
             Command::Migrate(_) => cairn::app::migrate(&config).await,
             Command::Outbox(command) => outbox(&config, command).await,
+            Command::Framework(_) => Ok(()),
         }
     });
     match result {
@@ -103,6 +132,51 @@ fn main() -> ExitCode {
             } else {
                 ENVIRONMENT_ERROR
             })
+        }
+    }
+}
+
+/// Framework commands need no database and no Slack: they read files and print.
+fn framework(command: &FrameworkCommand) -> ExitCode {
+    use cairn::domain::framework::{self, Framework};
+    let result = match command {
+        FrameworkCommand::Check { file, previous } => Framework::from_file(file).and_then(|f| {
+            let previous = match previous {
+                Some(p) => Some(Framework::load(p)?),
+                None => framework::builtin_ids()
+                    .into_iter()
+                    .find(|id| *id == f.id())
+                    .map(Framework::load)
+                    .transpose()?,
+            };
+            let problems = previous.map(|p| f.problems_against(&p)).unwrap_or_default();
+            if problems.is_empty() {
+                println!("{file}: valid ({})", f.counts());
+                Ok(())
+            } else {
+                Err(framework::FrameworkError::Invalid {
+                    source_name: file.clone(),
+                    problems,
+                })
+            }
+        }),
+        FrameworkCommand::Show { framework, active } => {
+            let spec = framework
+                .as_deref()
+                .or(active.as_deref())
+                .unwrap_or(framework::DEFAULT_FRAMEWORK);
+            Framework::load(spec).map(|f| print!("{}", f.outline()))
+        }
+        FrameworkCommand::Schema => {
+            print!("{}", framework::json_schema());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(USER_ERROR)
         }
     }
 }

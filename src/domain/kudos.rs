@@ -33,6 +33,8 @@ pub struct KudosDraft {
     pub multiplier_kinds: Vec<String>,
     /// The message in wire form (Slack markup, entities escaped), tags and edge mentions removed.
     pub message: String,
+    /// Things to tell the giver, e.g. that a tag is retired and what it counted as.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,10 +72,18 @@ pub fn parse(
     let mut kinds: Vec<String> = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
     let mut message: Vec<Token> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
 
     let mut tag = |name: &str, problems: &mut Vec<Problem>| match tags.resolve(name) {
-        Ok(TagTarget::Competency(id)) => push_unique(&mut competencies, id.clone()),
-        Ok(TagTarget::MultiplierKind(id)) => push_unique(&mut kinds, id.clone()),
+        Ok(target) => {
+            match target {
+                TagTarget::Competency(id) => push_unique(&mut competencies, id.clone()),
+                TagTarget::MultiplierKind(id) => push_unique(&mut kinds, id.clone()),
+            }
+            if let Some(note) = tags.retired_note(name) {
+                push_unique(&mut notes, note.to_owned());
+            }
+        }
         Err(unknown) => {
             let already = problems
                 .iter()
@@ -151,6 +161,7 @@ pub fn parse(
             competencies,
             multiplier_kinds: kinds,
             message: text,
+            notes,
         })
     } else {
         Err(Rejected {

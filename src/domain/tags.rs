@@ -35,6 +35,8 @@ pub struct TagIndex {
     spellings: Vec<(String, String)>,
     /// The tags shown when listing what is valid.
     valid: Vec<String>,
+    /// Normalized spellings of deprecated entities → what they are recorded as, said to people.
+    retired: HashMap<String, String>,
 }
 
 impl TagIndex {
@@ -43,14 +45,17 @@ impl TagIndex {
             targets: HashMap::new(),
             spellings: Vec::new(),
             valid: Vec::new(),
+            retired: HashMap::new(),
         };
-        for c in &framework.competencies {
+        // Current entities first, so they are listed and suggested; deprecated ones still
+        // resolve (to their replacement, when they have one) but are never offered.
+        for c in framework.competencies.iter().filter(|c| !c.deprecated) {
             let target = TagTarget::Competency(c.id.clone());
             index.valid.push(c.display_tag().to_owned());
             let spellings = std::iter::once(&c.id).chain(&c.tags).chain(&c.aliases);
             index.add(spellings, c.display_tag(), &target);
         }
-        for m in &framework.multiplier_kinds {
+        for m in framework.multiplier_kinds.iter().filter(|m| !m.deprecated) {
             let target = TagTarget::MultiplierKind(m.id.clone());
             index.valid.push(m.display_tag().to_owned());
             index.add(
@@ -59,7 +64,70 @@ impl TagIndex {
                 &target,
             );
         }
+        for c in framework.competencies.iter().filter(|c| c.deprecated) {
+            let replacement = c
+                .replaced_by
+                .as_deref()
+                .and_then(|r| framework.competency(r));
+            let (target, note) = match replacement {
+                Some(r) => (
+                    TagTarget::Competency(r.id.clone()),
+                    format!(
+                        "#{} is retired, so this counts as #{}",
+                        c.display_tag(),
+                        r.display_tag()
+                    ),
+                ),
+                None => (
+                    TagTarget::Competency(c.id.clone()),
+                    format!("#{} is retired; it is still recorded", c.display_tag()),
+                ),
+            };
+            let spellings = std::iter::once(&c.id).chain(&c.tags).chain(&c.aliases);
+            index.retire(spellings, &target, &note);
+        }
+        for m in framework.multiplier_kinds.iter().filter(|m| m.deprecated) {
+            let replacement = m
+                .replaced_by
+                .as_deref()
+                .and_then(|r| framework.multiplier_kind(r));
+            let (target, note) = match replacement {
+                Some(r) => (
+                    TagTarget::MultiplierKind(r.id.clone()),
+                    format!(
+                        "#{} is retired, so this counts as #{}",
+                        m.display_tag(),
+                        r.display_tag()
+                    ),
+                ),
+                None => (
+                    TagTarget::MultiplierKind(m.id.clone()),
+                    format!("#{} is retired; it is still recorded", m.display_tag()),
+                ),
+            };
+            index.retire(std::iter::once(&m.id).chain(&m.tags), &target, &note);
+        }
         index
+    }
+
+    fn retire<'a>(
+        &mut self,
+        spellings: impl Iterator<Item = &'a String>,
+        target: &TagTarget,
+        note: &str,
+    ) {
+        for s in spellings {
+            let key = normalize(s);
+            if !self.targets.contains_key(&key) {
+                self.targets.insert(key.clone(), target.clone());
+                self.retired.insert(key, note.to_owned());
+            }
+        }
+    }
+
+    /// What to tell a person who used a deprecated tag, if `tag` is one.
+    pub fn retired_note(&self, tag: &str) -> Option<&str> {
+        self.retired.get(&normalize(tag)).map(String::as_str)
     }
 
     fn add<'a>(
@@ -149,6 +217,93 @@ mod tests {
         assert_eq!(
             idx.resolve("mentoring"),
             Ok(&TagTarget::MultiplierKind("mentoring".into()))
+        );
+    }
+
+    fn with_a_retired_competency() -> TagIndex {
+        let mut f = Framework::load("matrix-3x3").unwrap();
+        f.competencies.push(crate::domain::framework::Competency {
+            id: "craft_old".into(),
+            name: "Craftsmanship".into(),
+            description: String::new(),
+            emoji: None,
+            tags: vec!["craftsmanship".into()],
+            aliases: vec!["quality".into()],
+            leans_on: vec![],
+            prompts: vec![],
+            expectations: Default::default(),
+            deprecated: true,
+            replaced_by: Some("technical".into()),
+        });
+        f.competencies.push(crate::domain::framework::Competency {
+            id: "hustle".into(),
+            name: "Hustle".into(),
+            description: String::new(),
+            emoji: None,
+            tags: vec![],
+            aliases: vec![],
+            leans_on: vec![],
+            prompts: vec![],
+            expectations: Default::default(),
+            deprecated: true,
+            replaced_by: None,
+        });
+        assert!(f.problems().is_empty(), "{:?}", f.problems());
+        TagIndex::new(&f)
+    }
+
+    #[test]
+    fn table_of_spellings() {
+        let idx = with_a_retired_competency();
+        let c = |id: &str| Ok(TagTarget::Competency(id.into()));
+        let m = |id: &str| Ok(TagTarget::MultiplierKind(id.into()));
+        let table: &[(&str, Result<TagTarget, ()>)] = &[
+            ("technical", c("technical")),
+            ("TECHNICAL", c("technical")),
+            ("#Tech", c("technical")),
+            ("Technical-Skills", c("technical")),
+            ("technical_skills", c("technical")),
+            ("technical-skills", c("technical")),
+            ("craft", c("technical")),
+            ("Values", c("values")),
+            ("guiding-principles", c("values")),
+            ("mentor", m("mentoring")),
+            ("Unblocking", m("unblocking")),
+            // Retired: still accepted, recorded as the replacement (or as itself).
+            ("craftsmanship", c("technical")),
+            ("Quality", c("technical")),
+            ("craft_old", c("technical")),
+            ("hustle", c("hustle")),
+            ("tecnical", Err(())),
+            ("leadrship", Err(())),
+            ("", Err(())),
+        ];
+        for (tag, expected) in table {
+            let got = idx.resolve(tag).cloned().map_err(drop);
+            assert_eq!(&got, expected, "#{tag}");
+        }
+    }
+
+    #[test]
+    fn a_retired_tag_says_what_it_counts_as_and_is_never_offered() {
+        let idx = with_a_retired_competency();
+        assert_eq!(
+            idx.retired_note("Quality"),
+            Some("#craftsmanship is retired, so this counts as #technical")
+        );
+        assert_eq!(
+            idx.retired_note("hustle"),
+            Some("#hustle is retired; it is still recorded")
+        );
+        assert_eq!(idx.retired_note("technical"), None);
+        assert!(!idx
+            .valid_tags()
+            .iter()
+            .any(|t| t == "craftsmanship" || t == "hustle"));
+        let err = idx.resolve("craftsmanshp").unwrap_err();
+        assert!(
+            !err.suggestions.iter().any(|s| s == "craftsmanship"),
+            "{err:?}"
         );
     }
 

@@ -39,7 +39,7 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
     let span = tracing::info_span!("command", team = %command.team_id, user = %command.user_id, command = %command.command);
     match command.command.as_str() {
         "/kudos" => kudos_command(&state, &command).instrument(span).await,
-        "/growth" => ephemeral(GROWTH_HELP),
+        "/growth" => growth_command(&state, &command),
         other => ephemeral(&format!(
             "Cairn doesn't handle `{}`. Try `/kudos` or `/growth help`.",
             mrkdwn::safe(other)
@@ -49,7 +49,33 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
 
 const GROWTH_HELP: &str = "*Cairn*: kudos and evidence of growth.\n\
 • `/kudos @person #competency what they did`: thank someone; the channel sees it and they get a DM.\n\
+• `/growth framework`: the competencies and tags you can use.\n\
 • `/growth help`: this message.";
+
+/// `/growth SUBCOMMAND …`: the subcommands built so far; the others say so rather than guess.
+fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
+    let text = command.text.trim();
+    let sub = text
+        .split_whitespace()
+        .next()
+        .unwrap_or("help")
+        .to_lowercase();
+    match sub.as_str() {
+        "help" => ephemeral(GROWTH_HELP),
+        "framework" => {
+            let m = crate::slack::blocks::framework_overview(&state.framework);
+            Json(json!({ "response_type": "ephemeral", "text": m.text, "blocks": m.blocks }))
+                .into_response()
+        }
+        "log" | "summary" | "packet" | "settings" | "forget-me" => ephemeral(&format!(
+            "`/growth {sub}` is not available in this version of Cairn yet.\n\n{GROWTH_HELP}"
+        )),
+        _ => ephemeral(&format!(
+            "I don't know `/growth {}`.\n\n{GROWTH_HELP}",
+            mrkdwn::safe(&sub)
+        )),
+    }
+}
 
 async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
     let (Ok(team), Ok(giver)) = (
@@ -110,7 +136,9 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
             blocks: serde_json::to_value(&dm.blocks).unwrap_or(Value::Null),
         })
         .collect();
-    let announcement = view.announcement();
+    let announcement = draft.notes.iter().fold(view.announcement(), |m, note| {
+        m.with_note(&mrkdwn::safe(note))
+    });
     let new = NewKudos {
         team_id: team,
         team_domain: Some(command.team_domain.clone()).filter(|d| !d.is_empty()),
@@ -121,8 +149,8 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
         text: draft.message,
         channel_id: channel,
         visibility: Visibility::Public,
-        framework_id: state.framework.id.clone(),
-        framework_version: state.framework.version.clone(),
+        framework_id: state.framework.id().to_owned(),
+        framework_version: state.framework.version().to_owned(),
         created_at: state.clock.now(),
         deliveries,
     };

@@ -1,6 +1,7 @@
 //! Block Kit messages Cairn sends. Outbound types are strict: what we build is what Slack gets.
 
 use super::mrkdwn;
+use crate::domain::framework::Framework;
 use serde::Serialize;
 
 /// Slack caps a section's text at 3,000 characters.
@@ -31,6 +32,14 @@ fn section(text: String) -> Block {
         text: Text::Mrkdwn {
             text: mrkdwn::truncate(&text, SECTION_MAX),
         },
+    }
+}
+
+impl Message {
+    /// Adds a small line under the message (already safe mrkdwn).
+    pub fn with_note(mut self, note: &str) -> Self {
+        self.blocks.push(context(note.to_owned()));
+        self
     }
 }
 
@@ -132,9 +141,118 @@ impl KudosView<'_> {
     }
 }
 
+/// Plain text from a framework file, made safe to show in mrkdwn.
+fn plain(text: &str) -> String {
+    mrkdwn::safe(&crate::domain::markup::escape_text(text))
+}
+
+/// Slack allows 50 blocks a message; the rest of the framework is named in one line.
+const MAX_COMPETENCY_BLOCKS: usize = 40;
+const EXAMPLE_MAX: usize = 240;
+
+/// `/growth framework`: the active framework's competencies, their tags and one example each.
+pub fn framework_overview(framework: &Framework) -> Message {
+    let about = &framework.about;
+    let mut blocks = vec![section(format!(
+        "*{}* (`{}` version {})\n{}",
+        plain(&about.name),
+        plain(&about.id),
+        plain(&about.version),
+        plain(&about.description)
+    ))];
+    let current: Vec<_> = framework
+        .competencies
+        .iter()
+        .filter(|c| !c.deprecated)
+        .collect();
+    for c in current.iter().take(MAX_COMPETENCY_BLOCKS) {
+        let emoji = c
+            .emoji
+            .as_deref()
+            .map(|e| format!("{} ", plain(e)))
+            .unwrap_or_default();
+        let also: Vec<String> = c
+            .tags
+            .iter()
+            .chain(&c.aliases)
+            .filter(|t| t.as_str() != c.display_tag())
+            .map(|t| format!("#{}", plain(t)))
+            .collect();
+        let mut text = format!("{emoji}*{}*  `#{}`", plain(&c.name), plain(c.display_tag()));
+        if !also.is_empty() {
+            text.push_str(&format!("  (also {})", also.join(" ")));
+        }
+        if !c.description.is_empty() {
+            text.push_str(&format!("\n{}", plain(&c.description)));
+        }
+        if let Some(example) = c.example() {
+            text.push_str(&format!(
+                "\n_For example: {}_",
+                mrkdwn::truncate(&plain(example), EXAMPLE_MAX)
+            ));
+        }
+        blocks.push(section(text));
+    }
+    if current.len() > MAX_COMPETENCY_BLOCKS {
+        let rest: Vec<String> = current[MAX_COMPETENCY_BLOCKS..]
+            .iter()
+            .map(|c| format!("`#{}`", plain(c.display_tag())))
+            .collect();
+        blocks.push(context(format!("Also: {}", rest.join(" "))));
+    }
+    let kinds: Vec<String> = framework
+        .multiplier_kinds
+        .iter()
+        .filter(|m| !m.deprecated)
+        .map(|m| format!("`#{}` {}", plain(m.display_tag()), plain(&m.name)))
+        .collect();
+    if !kinds.is_empty() {
+        blocks.push(context(format!(
+            "Ways of making others better, to tag too: {}",
+            kinds.join("  ·  ")
+        )));
+    }
+    blocks.push(context(
+        "Use them like this: `/kudos @teammate #tag what they did`. `cairn framework show` prints the whole framework.".to_owned(),
+    ));
+    let tags: Vec<String> = current
+        .iter()
+        .map(|c| format!("#{}", c.display_tag()))
+        .collect();
+    Message {
+        text: mrkdwn::truncate(
+            &format!(
+                "{}: competencies {}",
+                plain(&about.name),
+                plain(&tags.join(", "))
+            ),
+            SECTION_MAX,
+        ),
+        blocks,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn framework_overview_snapshot() {
+        let f = Framework::load("matrix-3x3").unwrap();
+        let msg = framework_overview(&f);
+        assert!(msg.blocks.len() <= 50);
+        insta::assert_json_snapshot!(msg);
+    }
+
+    #[test]
+    fn every_builtin_overview_fits_slack() {
+        for id in crate::domain::framework::builtin_ids() {
+            let msg = framework_overview(&Framework::load(id).unwrap());
+            assert!(msg.blocks.len() <= 50, "{id}");
+            let text = serde_json::to_string(&msg).unwrap();
+            assert!(!text.contains("<!"), "{id}: no broadcast can slip through");
+        }
+    }
 
     fn view<'a>(
         recipients: &'a [String],
