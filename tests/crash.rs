@@ -2,38 +2,12 @@
 //! arrives, and none twice, although the killed process had posted messages it never recorded.
 
 mod common;
-use cairn::domain::ids::{TeamId, UserId};
-use cairn::store::{Delivery, NewKudos, Visibility};
+use cairn::domain::ids::UserId;
 use common::*;
 use std::collections::HashMap;
 use std::time::Duration;
 
 const MESSAGES: usize = 500;
-
-fn kudos(i: usize) -> NewKudos {
-    // One receiver each, all different: no channel pacing slows the drain.
-    let user = UserId::parse(&format!("U{i:05}K")).unwrap();
-    NewKudos {
-        team_id: TeamId::parse("T07KUD0S01").unwrap(),
-        team_domain: None,
-        giver: UserId::parse("U07ALICE01").unwrap(),
-        recipients: vec![user.clone()],
-        competencies: vec!["values".into()],
-        multiplier_kinds: vec![],
-        text: format!("kudos {i}"),
-        channel_id: None,
-        visibility: Visibility::Public,
-        framework_id: "matrix-3x3".into(),
-        framework_version: "1.0.0".into(),
-        created_at: chrono::Utc::now(),
-        deliveries: vec![Delivery {
-            key: format!("dm:{user}"),
-            channel: user.to_string(),
-            text: format!("kudos {i} for {user}"),
-            blocks: serde_json::json!([]),
-        }],
-    }
-}
 
 /// Posts per dedupe key, from the metadata Cairn attaches to every message.
 fn posts_by_key(slack: &FakeSlack) -> HashMap<String, usize> {
@@ -53,7 +27,9 @@ both_backends! {
         let Some(db) = test_db(backend).await else { return };
         let store = cairn::store::connect(&db.url).await.unwrap();
         for i in 0..MESSAGES {
-            store.record_kudos(kudos(i)).await.unwrap();
+            // One receiver each, all different: no channel pacing slows the drain.
+            let user = UserId::parse(&format!("U{i:05}K")).unwrap();
+            store.record_kudos(queued_kudos(i, vec![user])).await.unwrap();
         }
         let slack = FakeSlack::start().await;
         // Slow enough that a batch is always part-way through when the kill comes.

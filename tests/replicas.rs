@@ -2,8 +2,7 @@
 //! delivered exactly once.
 
 mod common;
-use cairn::domain::ids::{TeamId, UserId};
-use cairn::store::{Delivery, NewKudos, Visibility};
+use cairn::domain::ids::UserId;
 use common::*;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -18,37 +17,13 @@ async fn two_replicas_deliver_each_message_exactly_once() {
     let (first, _) = serve(&db.url, &slack.url);
     let (second, _) = serve(&db.url, &slack.url);
     // 1,000 kudos with two receivers each: 2,000 DMs, enqueued while both replicas run.
-    let now = chrono::Utc::now();
     let writes = (0..1000).map(|i| {
         let store = store.clone();
         let recipients: Vec<UserId> = ["A", "B"]
             .iter()
             .map(|s| UserId::parse(&format!("U{i:04}{s}")).unwrap())
             .collect();
-        let deliveries = recipients
-            .iter()
-            .map(|u| Delivery {
-                key: format!("dm:{u}"),
-                channel: u.to_string(),
-                text: format!("kudos {i} for {u}"),
-                blocks: serde_json::json!([]),
-            })
-            .collect();
-        let kudos = NewKudos {
-            team_id: TeamId::parse("T07KUD0S01").unwrap(),
-            team_domain: None,
-            giver: UserId::parse("U07ALICE01").unwrap(),
-            recipients,
-            competencies: vec!["values".into()],
-            multiplier_kinds: vec![],
-            text: format!("kudos {i}"),
-            channel_id: None,
-            visibility: Visibility::Public,
-            framework_id: "matrix-3x3".into(),
-            framework_version: "1.0.0".into(),
-            created_at: now,
-            deliveries,
-        };
+        let kudos = queued_kudos(i, recipients);
         tokio::spawn(async move { store.record_kudos(kudos).await.unwrap() })
     });
     for w in writes.collect::<Vec<_>>() {

@@ -18,6 +18,21 @@ pub struct UnknownTag {
     pub suggestions: Vec<String>,
 }
 
+/// What a retired entity's tags are recorded as (its replacement, else itself), and what to
+/// tell the person who used one.
+fn retired(id: &str, tag: &str, replacement: Option<(&str, &str)>) -> (String, String) {
+    match replacement {
+        Some((new_id, new_tag)) => (
+            new_id.to_owned(),
+            format!("#{tag} is retired, so this counts as #{new_tag}"),
+        ),
+        None => (
+            id.to_owned(),
+            format!("#{tag} is retired; it is still recorded"),
+        ),
+    }
+}
+
 /// Lower-case, no leading '#', '-' and '_' alike.
 pub fn normalize(tag: &str) -> String {
     tag.trim()
@@ -68,44 +83,21 @@ impl TagIndex {
             let replacement = c
                 .replaced_by
                 .as_deref()
-                .and_then(|r| framework.competency(r));
-            let (target, note) = match replacement {
-                Some(r) => (
-                    TagTarget::Competency(r.id.clone()),
-                    format!(
-                        "#{} is retired, so this counts as #{}",
-                        c.display_tag(),
-                        r.display_tag()
-                    ),
-                ),
-                None => (
-                    TagTarget::Competency(c.id.clone()),
-                    format!("#{} is retired; it is still recorded", c.display_tag()),
-                ),
-            };
+                .and_then(|r| framework.competency(r))
+                .map(|r| (r.id.as_str(), r.display_tag()));
             let spellings = std::iter::once(&c.id).chain(&c.tags).chain(&c.aliases);
-            index.retire(spellings, &target, &note);
+            let (id, note) = retired(&c.id, c.display_tag(), replacement);
+            index.retire(spellings, &TagTarget::Competency(id), &note);
         }
         for m in framework.multiplier_kinds.iter().filter(|m| m.deprecated) {
             let replacement = m
                 .replaced_by
                 .as_deref()
-                .and_then(|r| framework.multiplier_kind(r));
-            let (target, note) = match replacement {
-                Some(r) => (
-                    TagTarget::MultiplierKind(r.id.clone()),
-                    format!(
-                        "#{} is retired, so this counts as #{}",
-                        m.display_tag(),
-                        r.display_tag()
-                    ),
-                ),
-                None => (
-                    TagTarget::MultiplierKind(m.id.clone()),
-                    format!("#{} is retired; it is still recorded", m.display_tag()),
-                ),
-            };
-            index.retire(std::iter::once(&m.id).chain(&m.tags), &target, &note);
+                .and_then(|r| framework.multiplier_kind(r))
+                .map(|r| (r.id.as_str(), r.display_tag()));
+            let spellings = std::iter::once(&m.id).chain(&m.tags);
+            let (id, note) = retired(&m.id, m.display_tag(), replacement);
+            index.retire(spellings, &TagTarget::MultiplierKind(id), &note);
         }
         index
     }

@@ -615,3 +615,35 @@ pub fn stop(mut child: Child) {
     }
     let _ = child.kill();
 }
+
+/// A kudos `i` to `recipients`, with the DM each of them gets, as /kudos would record it.
+pub fn queued_kudos(
+    i: usize,
+    recipients: Vec<cairn::domain::ids::UserId>,
+) -> cairn::store::NewKudos {
+    use cairn::domain::ids::{TeamId, UserId};
+    let deliveries = recipients
+        .iter()
+        .map(|u| cairn::store::Delivery {
+            key: format!("dm:{u}"),
+            channel: u.to_string(),
+            text: format!("kudos {i} for {u}"),
+            blocks: serde_json::json!([]),
+        })
+        .collect();
+    cairn::store::NewKudos {
+        team_id: TeamId::parse("T07KUD0S01").unwrap(),
+        team_domain: None,
+        giver: UserId::parse("U07ALICE01").unwrap(),
+        recipients,
+        competencies: vec!["values".into()],
+        multiplier_kinds: vec![],
+        text: format!("kudos {i}"),
+        channel_id: None,
+        visibility: cairn::store::Visibility::Public,
+        framework_id: "matrix-3x3".into(),
+        framework_version: "1.0.0".into(),
+        created_at: chrono::Utc::now(),
+        deliveries,
+    }
+}
