@@ -456,8 +456,12 @@ impl Framework {
             p.push("competencies", "a framework needs at least one competency");
         }
 
-        let dimensions: HashMap<&str, &Dimension> =
-            self.dimensions.iter().map(|d| (d.id.as_str(), d)).collect();
+        // The first of two dimensions with one id is the one references resolve to; the second
+        // is reported as a duplicate, not as the cause of errors elsewhere.
+        let mut dimensions: HashMap<&str, &Dimension> = HashMap::new();
+        for d in &self.dimensions {
+            dimensions.entry(d.id.as_str()).or_insert(d);
+        }
         p.unique("dimensions", self.dimensions.iter().map(|d| d.id.as_str()));
         let mut roles: HashMap<Role, &str> = HashMap::new();
         for (i, d) in self.dimensions.iter().enumerate() {
@@ -544,10 +548,17 @@ impl Framework {
                 &format!("{at}.levels"),
                 t.levels.iter().map(|l| l.id.as_str()),
             );
+            let mut ranks = HashSet::new();
             for (j, l) in t.levels.iter().enumerate() {
                 let at = format!("{at}.levels[{j}]");
                 p.id(&format!("{at}.id"), &l.id);
                 p.name(&format!("{at}.name"), &l.name);
+                if !ranks.insert(l.rank) {
+                    p.push(
+                        &format!("{at}.rank"),
+                        &format!("rank {} is used twice in track '{}'", l.rank, t.id),
+                    );
+                }
                 for (dim, point) in &l.expects {
                     match dimensions.get(dim.as_str()) {
                         None => p.push(
@@ -804,16 +815,21 @@ struct TagOwners(HashMap<String, String>);
 
 impl TagOwners {
     fn claim(&mut self, p: &mut Problems, at: String, tag: &str, owner: &str) {
-        if tag.starts_with('#') {
+        if tag.trim_start().starts_with('#') {
             p.push(
                 &at,
-                &format!("write '{}' without the '#'", tag.trim_start_matches('#')),
+                &format!("write '{}' without the '#'", tag.trim_start().trim_start_matches('#')),
             );
             return;
         }
         let key = crate::domain::tags::normalize(tag);
         if key.is_empty() {
             p.push(&at, "empty tag");
+            return;
+        }
+        // Ids need not be typeable (their tags are); a tag that /kudos cannot read is a trap.
+        if !at.ends_with(".id") && !typeable(tag) {
+            p.push(&at, &format!("'{tag}' cannot be typed as a tag: start with a letter, then use letters, digits, '_' or '-'"));
             return;
         }
         match self.0.get(&key) {
@@ -826,6 +842,13 @@ impl TagOwners {
             }
         }
     }
+}
+
+/// What `/kudos` reads after '#': a letter, then letters, digits, '_' or '-'.
+fn typeable(tag: &str) -> bool {
+    let mut chars = tag.chars();
+    chars.next().is_some_and(char::is_alphabetic)
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 impl Competency {
@@ -962,6 +985,34 @@ multiplier_kinds:
                 "acme.yaml: competencies[1].name: must not be empty",
                 "acme.yaml: competencies[1].tags[1]: '#Ship' is already a tag of competency 'delivery'",
                 "acme.yaml: multiplier_kinds[0].id: '#delivery' is already a tag of competency 'delivery'",
+            ]
+        );
+    }
+
+    #[test]
+    fn tags_nobody_can_type_and_a_duplicate_dimension_are_reported_once() {
+        let yaml = r#"
+framework: {id: acme, name: Acme, version: "1"}
+dimensions:
+  - {id: sphere, name: Sphere, role: sphere, scale: [{id: me, rank: 1, name: Me, canonical: self}]}
+  - {id: sphere, name: Again, role: custom, scale: [{id: x, rank: 1, name: X}]}
+tracks:
+  - {id: ic, name: IC, levels: [{id: a, rank: 1, name: A, expects: {sphere: me}}, {id: b, rank: 1, name: B}]}
+competencies:
+  - {id: delivery, name: Delivery, tags: ["code quality", 1on1, " #x"]}
+"#;
+        let err = Framework::from_yaml("acme.yaml", yaml)
+            .unwrap_err()
+            .to_string();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "acme.yaml: dimensions[1].id: 'sphere' is already the id of dimensions[0]",
+                "acme.yaml: tracks[0].levels[1].rank: rank 1 is used twice in track 'ic'",
+                "acme.yaml: competencies[0].tags[0]: 'code quality' cannot be typed as a tag: start with a letter, then use letters, digits, '_' or '-'",
+                "acme.yaml: competencies[0].tags[1]: '1on1' cannot be typed as a tag: start with a letter, then use letters, digits, '_' or '-'",
+                "acme.yaml: competencies[0].tags[2]: write 'x' without the '#'",
             ]
         );
     }
