@@ -818,7 +818,10 @@ impl TagOwners {
         if tag.trim_start().starts_with('#') {
             p.push(
                 &at,
-                &format!("write '{}' without the '#'", tag.trim_start().trim_start_matches('#')),
+                &format!(
+                    "write '{}' without the '#'",
+                    tag.trim_start().trim_start_matches('#')
+                ),
             );
             return;
         }
