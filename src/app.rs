@@ -71,6 +71,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         admin_token: config.admin_token.clone(),
         require_competency_tag: config.require_competency_tag,
         outbox_wake: outbox_wake.clone(),
+        slack: config.bot_token.clone().map(|t| (slack.clone(), t)),
     };
     let shutdown = CancellationToken::new();
 

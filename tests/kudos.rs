@@ -78,7 +78,6 @@ both_backends! {
             ("<@U07ANA0001> #technical", "Say what they did"),
             ("<@U07ANA0001> #tecnical fixed the build", "I don't know the tag #tecnical. Did you mean #technical?"),
             ("<@U07ANA0001> fixed the build", "Add at least one competency tag: #values, #technical, #leadership"),
-            ("", "Give kudos like this"),
         ];
         for (text, expected) in cases {
             let answer = app.kudos(text).await;

@@ -171,6 +171,79 @@ pub fn parse(
     }
 }
 
+/// What the kudos modal collected: people picked from a user select, tags from the framework's
+/// options, and the message as plain text (not Slack markup).
+#[derive(Debug, Clone, Default)]
+pub struct KudosForm {
+    pub recipients: Vec<UserId>,
+    pub competencies: Vec<String>,
+    pub multiplier_kinds: Vec<String>,
+    pub message: String,
+}
+
+/// The modal's fields, so each problem is shown next to the one to fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Recipients,
+    Tags,
+    Message,
+}
+
+/// The modal's version of `parse`: the same rules, each problem attached to its field.
+pub fn check_form(
+    giver: &UserId,
+    form: KudosForm,
+    rules: KudosRules,
+) -> Result<KudosDraft, Vec<(Field, String)>> {
+    let mut problems = Vec::new();
+    let mut recipients = Vec::new();
+    for r in form.recipients {
+        push_unique(&mut recipients, r);
+    }
+    if recipients.is_empty() {
+        problems.push((Field::Recipients, "Pick at least one person.".to_owned()));
+    } else if recipients.contains(giver) {
+        problems.push((
+            Field::Recipients,
+            "You can't give kudos to yourself. To keep a note of your own work, use /growth log."
+                .to_owned(),
+        ));
+    } else if recipients.len() > MAX_RECIPIENTS {
+        problems.push((
+            Field::Recipients,
+            format!(
+                "That's {} people; a kudos can name at most {MAX_RECIPIENTS}.",
+                recipients.len()
+            ),
+        ));
+    }
+    if rules.require_competency && form.competencies.is_empty() {
+        problems.push((Field::Tags, "Pick at least one competency.".to_owned()));
+    }
+    let message = markup::escape_text(form.message.trim());
+    if message.is_empty() {
+        problems.push((Field::Message, "Say what they did.".to_owned()));
+    } else if message.chars().count() > MAX_MESSAGE_CHARS {
+        problems.push((
+            Field::Message,
+            format!(
+                "That's {} characters; keep it under {MAX_MESSAGE_CHARS}.",
+                message.chars().count()
+            ),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(KudosDraft {
+        recipients,
+        competencies: form.competencies,
+        multiplier_kinds: form.multiplier_kinds,
+        message,
+        notes: Vec::new(),
+    })
+}
+
 /// What Slack says about a recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecipientFacts {
@@ -340,6 +413,38 @@ mod tests {
         parse(&giver(), text, &tags(), KudosRules::default())
             .unwrap_err()
             .problems
+    }
+
+    #[test]
+    fn the_form_puts_each_problem_next_to_its_field() {
+        let form = KudosForm {
+            recipients: vec![giver()],
+            message: "   ".into(),
+            ..KudosForm::default()
+        };
+        let problems = check_form(&giver(), form, KudosRules::default()).unwrap_err();
+        let fields: Vec<Field> = problems.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, [Field::Recipients, Field::Tags, Field::Message]);
+        assert!(problems[0].1.contains("yourself"));
+    }
+
+    #[test]
+    fn the_form_keeps_plain_text_as_text() {
+        let form = KudosForm {
+            recipients: vec![
+                UserId::parse("U0ANA").unwrap(),
+                UserId::parse("U0ANA").unwrap(),
+            ],
+            competencies: vec!["technical".into()],
+            multiplier_kinds: vec![],
+            message: " fixed <!channel> & the deploy — thanks :tada: ".into(),
+        };
+        let d = check_form(&giver(), form, KudosRules::default()).unwrap();
+        assert_eq!(d.recipients.len(), 1);
+        assert_eq!(
+            d.message,
+            "fixed &lt;!channel&gt; &amp; the deploy — thanks :tada:"
+        );
     }
 
     #[test]

@@ -4,24 +4,21 @@
 //! useful for an error status). A kudos is committed, with one outbox row per recipient DM,
 //! before the channel sees it; if it cannot be recorded the giver is told so, with their text.
 
+use super::giving::{give, Given, Giving};
 use super::verified::SlackRequest;
 use super::AppState;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
-use crate::domain::kudos::{self, KudosDraft, KudosRules, RecipientFacts};
-use crate::slack::blocks::{KudosView, Message};
+use crate::domain::kudos::{self, KudosRules};
+use crate::slack::blocks::Message;
 use crate::slack::mrkdwn;
 use crate::slack::payloads::SlashCommand;
-use crate::store::{Delivery, NewKudos, Visibility};
+use crate::slack::views::KudosModal;
+use crate::store::Visibility;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::json;
 use tracing::Instrument;
-
-/// Slack gives up on an answer after 3 s. Checking recipients with Slack and recording the kudos
-/// each get a share of that; past them we answer with what we know.
-const LOOKUP_BUDGET: std::time::Duration = std::time::Duration::from_millis(600);
-const RECORD_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2000);
 
 const KUDOS_USAGE: &str = "Give kudos like this: `/kudos @ana @ben #technical #mentoring paired with me on the flaky deploy test`.";
 
@@ -88,6 +85,15 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
     };
     let channel = ChannelId::parse(&command.channel_id).ok();
     if command.text.trim().is_empty() {
+        // No text: the modal, opened where the command was typed; the usage line if it can't be.
+        let modal = KudosModal {
+            channel: channel.as_ref().map(ToString::to_string),
+            metadata: json!({ "origin": "command" }).to_string(),
+            ..KudosModal::default()
+        };
+        if super::interactivity::open_kudos_modal(state, &command.trigger_id, &modal).await {
+            return ().into_response();
+        }
         return ephemeral(KUDOS_USAGE);
     }
     let rules = KudosRules {
@@ -100,100 +106,35 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
             return ephemeral(&with_their_text(&rejected.explain(), &command.text));
         }
     };
-    let recipients: Vec<String> = draft.recipients.iter().map(ToString::to_string).collect();
-    let known = state
-        .people
-        .lookup(team.as_str(), &recipients, LOOKUP_BUDGET)
-        .await;
-    let refused = kudos::check_recipients(&draft, |u| {
-        known.get(u.as_str()).map(|p| RecipientFacts {
-            is_bot: p.is_bot,
-            deleted: p.deleted,
-        })
-    });
-    if !refused.is_empty() {
-        let rejected = kudos::Rejected {
-            problems: refused,
-            valid_tags: Vec::new(),
-        };
-        return ephemeral(&with_their_text(&rejected.explain(), &command.text));
-    }
-    let labels = labels(state, &draft);
-    let view = KudosView {
-        giver: giver.as_str(),
-        recipients: &recipients,
-        message: &draft.message,
-        labels: &labels,
-        channel: channel.as_ref().map(ChannelId::as_str),
-    };
-    let dm = view.direct_message();
-    let deliveries = recipients
-        .iter()
-        .map(|r| Delivery {
-            key: format!("dm:{r}"),
-            channel: r.clone(),
-            text: dm.text.clone(),
-            blocks: serde_json::to_value(&dm.blocks).unwrap_or(Value::Null),
-        })
-        .collect();
-    let announcement = draft.notes.iter().fold(view.announcement(), |m, note| {
-        m.with_note(&mrkdwn::safe(note))
-    });
-    let new = NewKudos {
-        team_id: team,
+    let giving = Giving {
+        team,
         team_domain: Some(command.team_domain.clone()).filter(|d| !d.is_empty()),
         giver,
-        recipients: draft.recipients,
-        competencies: draft.competencies,
-        multiplier_kinds: draft.multiplier_kinds,
-        text: draft.message,
-        channel_id: channel,
+        draft,
+        channel,
         visibility: Visibility::Public,
-        framework_id: state.framework.id().to_owned(),
-        framework_version: state.framework.version().to_owned(),
-        created_at: state.clock.now(),
-        deliveries,
+        announce_via_outbox: false,
     };
-    match tokio::time::timeout(RECORD_DEADLINE, state.store.record_kudos(new)).await {
-        Err(_) => {
-            tracing::error!("recording a kudos took too long to answer Slack in time");
+    match give(state, giving).await {
+        Given::Recorded(announcement) => in_channel(&announcement),
+        Given::Refused(problems) => {
+            let rejected = kudos::Rejected {
+                problems,
+                valid_tags: Vec::new(),
+            };
+            ephemeral(&with_their_text(&rejected.explain(), &command.text))
+        }
+        Given::TimedOut => {
             let note = "Saving that kudos is taking longer than Slack lets me wait, so I can't confirm it was recorded. \
                         Check with `/growth` later before giving it again.";
             ephemeral(&with_their_text(note, &command.text))
         }
-        Ok(Ok(id)) => {
-            crate::metrics::inc("cairn_kudos_recorded_total", &[]);
-            tracing::info!(
-                kudos_id = id,
-                recipients = recipients.len(),
-                "kudos recorded"
-            );
-            state.outbox_wake.notify_one();
-            in_channel(&announcement)
-        }
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "could not record a kudos");
+        Given::Failed => {
             let note = "I couldn't record that kudos just now (the database didn't answer), so nothing was posted. \
                         Please try again in a minute.";
             ephemeral(&with_their_text(note, &command.text))
         }
     }
-}
-
-/// Display labels: each competency, then each multiplier kind, with its emoji when it has one.
-fn labels(state: &AppState, draft: &KudosDraft) -> Vec<(Option<String>, String)> {
-    let f = &state.framework;
-    let competencies = draft
-        .competencies
-        .iter()
-        .filter_map(|id| f.competency(id))
-        .map(|c| (c.emoji.clone(), c.name.clone()));
-    let kinds = draft
-        .multiplier_kinds
-        .iter()
-        .filter_map(|id| f.multiplier_kind(id))
-        .map(|m| (None, m.name.clone()));
-    competencies.chain(kinds).collect()
 }
 
 /// Appends what the person typed, so a refused or failed command loses nothing.

@@ -4,7 +4,9 @@ mod api;
 mod commands;
 mod error;
 mod events;
+mod giving;
 mod health;
+mod interactivity;
 mod verified;
 
 use crate::clock::SharedClock;
@@ -32,6 +34,9 @@ pub struct AppState {
     pub require_competency_tag: bool,
     /// Poked after a change enqueues messages, so the outbox worker sends them at once.
     pub outbox_wake: Arc<Notify>,
+    /// For the calls that cannot wait for the outbox (opening a modal within the 3 s a
+    /// trigger lives); `None` without a bot token.
+    pub slack: Option<(crate::slack::client::SlackClient, SecretString)>,
 }
 
 /// Counts each request and its latency by route (the route's pattern, never the raw path).
@@ -63,6 +68,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/slack/commands", post(commands::handle))
         .route("/slack/events", post(events::handle))
+        .route("/slack/interactivity", post(interactivity::handle))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

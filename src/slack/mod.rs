@@ -5,3 +5,4 @@ pub mod client;
 pub mod mrkdwn;
 pub mod payloads;
 pub mod verify;
+pub mod views;

@@ -61,6 +61,95 @@ pub struct RevokedTokens {
     pub bot: Vec<String>,
 }
 
+/// The JSON in the `payload` field of `POST /slack/interactivity`. Only what Cairn reads is
+/// typed; `kind` tells `block_actions`, `view_submission`, `view_closed`, `shortcut` and
+/// `message_action` apart, and anything else is still readable.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Interaction {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub team: Team,
+    pub user: User,
+    pub callback_id: String,
+    pub trigger_id: String,
+    pub response_url: Option<String>,
+    pub channel: Option<Channel>,
+    pub message: Option<serde_json::Value>,
+    pub actions: Vec<Action>,
+    pub view: Option<View>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Team {
+    pub id: String,
+    pub domain: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct User {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Channel {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Action {
+    pub action_id: String,
+    pub block_id: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct View {
+    pub id: String,
+    pub callback_id: String,
+    pub private_metadata: String,
+    pub state: ViewState,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ViewState {
+    /// block id → action id → the element's state.
+    pub values: std::collections::HashMap<String, std::collections::HashMap<String, ElementState>>,
+}
+
+/// The state of one input element; which field is set depends on the element's type.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ElementState {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: Option<String>,
+    pub selected_users: Vec<String>,
+    pub selected_options: Vec<SelectedOption>,
+    pub selected_option: Option<SelectedOption>,
+    pub selected_conversation: Option<String>,
+    pub selected_channel: Option<String>,
+    pub selected_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SelectedOption {
+    pub value: String,
+}
+
+impl View {
+    pub fn element(&self, block: &str, action: &str) -> Option<&ElementState> {
+        self.state.values.get(block)?.get(action)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +172,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(env.event.unwrap().kind, "user_change");
+    }
+
+    #[test]
+    fn reads_a_view_submission_fixture() {
+        let raw = include_str!("../../tests/fixtures/interactivity_view_submission.json");
+        let i: Interaction = serde_json::from_str(raw).unwrap();
+        assert_eq!(i.kind, "view_submission");
+        assert_eq!(i.team.id, "T07KUD0S01");
+        let view = i.view.unwrap();
+        assert_eq!(view.callback_id, "kudos_modal");
+        let users = view.element("recipients", "users").unwrap();
+        assert_eq!(users.selected_users, ["U07BOB0002", "U07CAROL03"]);
+        let message = view.element("message", "message_input").unwrap();
+        assert!(message.value.as_deref().unwrap().contains('—'));
+        let channel = view.element("channel", "channel_select").unwrap();
+        assert_eq!(channel.selected_conversation.as_deref(), Some("C07KUDOS01"));
     }
 }

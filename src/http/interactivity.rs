@@ -1,0 +1,227 @@
+//! `POST /slack/interactivity`: shortcuts, modal submissions and button clicks (the form field
+//! `payload`, signed like every Slack request). Whatever arrives is acknowledged: an action
+//! Cairn does not know is logged, never a 500 (Slack would show the person an error).
+
+use super::giving::{give, Given, Giving};
+use super::verified::SlackRequest;
+use super::AppState;
+use crate::domain::ids::{ChannelId, TeamId, UserId};
+use crate::domain::kudos::{self, Field, KudosForm, KudosRules};
+use crate::slack::payloads::{Interaction, View};
+use crate::slack::views::{self, KudosModal};
+use crate::store::Visibility;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::Duration;
+use tracing::Instrument;
+
+/// A trigger id is good for 3 s; opening the modal must fit inside it.
+const OPEN_BUDGET: Duration = Duration::from_millis(2500);
+pub const GIVE_KUDOS_SHORTCUT: &str = "give_kudos";
+
+#[derive(Deserialize)]
+struct Form {
+    payload: String,
+}
+
+pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Response {
+    let interaction: Interaction = match serde_urlencoded::from_bytes::<Form>(&request.body)
+        .map_err(|e| e.to_string())
+        .and_then(|f| serde_json::from_str(&f.payload).map_err(|e| e.to_string()))
+    {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::warn!(error = %e, "unreadable interactivity payload");
+            return (
+                axum::http::StatusCode::BAD_REQUEST,
+                "expected a form field `payload` with JSON",
+            )
+                .into_response();
+        }
+    };
+    let span = tracing::info_span!("interaction", team = %interaction.team.id, user = %interaction.user.id, kind = %interaction.kind);
+    dispatch(&state, &interaction).instrument(span).await
+}
+
+async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
+    match (interaction.kind.as_str(), interaction.callback_id.as_str()) {
+        ("shortcut", GIVE_KUDOS_SHORTCUT) => {
+            let modal = KudosModal {
+                metadata: json!({ "origin": "shortcut" }).to_string(),
+                ..KudosModal::default()
+            };
+            open_kudos_modal(state, &interaction.trigger_id, &modal).await;
+            ().into_response()
+        }
+        ("view_submission", _) => match &interaction.view {
+            Some(view) if view.callback_id == views::KUDOS_CALLBACK => {
+                submit_kudos(state, interaction, view).await
+            }
+            _ => acknowledge(interaction),
+        },
+        _ => acknowledge(interaction),
+    }
+}
+
+fn acknowledge(interaction: &Interaction) -> Response {
+    let callback = interaction
+        .view
+        .as_ref()
+        .map(|v| v.callback_id.as_str())
+        .unwrap_or(interaction.callback_id.as_str());
+    let actions: Vec<&str> = interaction
+        .actions
+        .iter()
+        .map(|a| a.action_id.as_str())
+        .collect();
+    tracing::info!(
+        callback,
+        ?actions,
+        "interaction acknowledged, nothing to do"
+    );
+    ().into_response()
+}
+
+/// Opens the kudos modal; false if it could not be (no token, Slack slow or refusing).
+pub(super) async fn open_kudos_modal(
+    state: &AppState,
+    trigger_id: &str,
+    modal: &KudosModal,
+) -> bool {
+    let Some((slack, token)) = &state.slack else {
+        tracing::warn!("cannot open a modal without SLACK_BOT_TOKEN");
+        return false;
+    };
+    let view = views::kudos_modal(&state.framework, modal);
+    match tokio::time::timeout(OPEN_BUDGET, slack.views_open(token, trigger_id, &view)).await {
+        Ok(Ok(_)) => true,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "could not open the kudos modal");
+            false
+        }
+        Err(_) => {
+            tracing::warn!("Slack did not open the kudos modal in time");
+            false
+        }
+    }
+}
+
+async fn submit_kudos(state: &AppState, interaction: &Interaction, view: &View) -> Response {
+    let (Ok(team), Ok(giver)) = (
+        TeamId::parse(&interaction.team.id),
+        UserId::parse(&interaction.user.id),
+    ) else {
+        return errors(&[(
+            views::RECIPIENTS_BLOCK,
+            "Slack sent this without a valid team or user; please try again.".into(),
+        )]);
+    };
+    let element = |block, action| view.element(block, action);
+    let mut form = KudosForm::default();
+    if let Some(users) = element(views::RECIPIENTS_BLOCK, views::RECIPIENTS_ACTION) {
+        form.recipients = users
+            .selected_users
+            .iter()
+            .filter_map(|u| UserId::parse(u).ok())
+            .collect();
+    }
+    if let Some(tags) = element(views::TAGS_BLOCK, views::TAGS_ACTION) {
+        for option in &tags.selected_options {
+            if let Some(id) = option.value.strip_prefix(views::COMPETENCY_PREFIX) {
+                form.competencies.push(id.to_owned());
+            } else if let Some(id) = option.value.strip_prefix(views::KIND_PREFIX) {
+                form.multiplier_kinds.push(id.to_owned());
+            }
+        }
+    }
+    form.message = element(views::MESSAGE_BLOCK, views::MESSAGE_ACTION)
+        .and_then(|m| m.value.clone())
+        .unwrap_or_default();
+    let visibility = match element(views::VISIBILITY_BLOCK, views::VISIBILITY_ACTION)
+        .and_then(|v| v.selected_option.as_ref())
+        .map(|o| o.value.as_str())
+    {
+        Some("manager") => Visibility::Manager,
+        _ => Visibility::Public,
+    };
+    let channel = element(views::CHANNEL_BLOCK, views::CHANNEL_ACTION)
+        .and_then(|c| {
+            c.selected_conversation
+                .clone()
+                .or(c.selected_channel.clone())
+        })
+        .and_then(|c| ChannelId::parse(&c).ok());
+    let rules = KudosRules {
+        require_competency: state.require_competency_tag,
+    };
+    let mut problems: Vec<(&str, String)> = Vec::new();
+    let draft = match kudos::check_form(&giver, form, rules) {
+        Ok(d) => Some(d),
+        Err(found) => {
+            problems.extend(
+                found
+                    .into_iter()
+                    .map(|(field, text)| (block_of(field), text)),
+            );
+            None
+        }
+    };
+    if visibility == Visibility::Public && channel.is_none() {
+        problems.push((
+            views::CHANNEL_BLOCK,
+            "Pick the channel to announce it in, or make it private.".into(),
+        ));
+    }
+    let Some(draft) = draft.filter(|_| problems.is_empty()) else {
+        return errors(&problems);
+    };
+    let giving = Giving {
+        team,
+        team_domain: Some(interaction.team.domain.clone()).filter(|d| !d.is_empty()),
+        giver,
+        draft,
+        channel: if visibility == Visibility::Public {
+            channel
+        } else {
+            None
+        },
+        visibility,
+        announce_via_outbox: true,
+    };
+    match give(state, giving).await {
+        // An empty 200 closes the modal.
+        Given::Recorded(_) => ().into_response(),
+        Given::Refused(problems) => {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            errors(&[(views::RECIPIENTS_BLOCK, text.join(" "))])
+        }
+        Given::TimedOut => errors(&[(views::MESSAGE_BLOCK, "Saving is taking longer than Slack lets me wait; I can't confirm it was recorded. Check later before sending again.".into())]),
+        Given::Failed => errors(&[(views::MESSAGE_BLOCK, "I couldn't record it just now (the database didn't answer). Please try again in a minute.".into())]),
+    }
+}
+
+fn block_of(field: Field) -> &'static str {
+    match field {
+        Field::Recipients => views::RECIPIENTS_BLOCK,
+        Field::Tags => views::TAGS_BLOCK,
+        Field::Message => views::MESSAGE_BLOCK,
+    }
+}
+
+/// Shown next to each field; the modal stays open with what the person typed.
+fn errors(problems: &[(&str, String)]) -> Response {
+    let mut map: HashMap<&str, String> = HashMap::new();
+    for (block, text) in problems {
+        map.entry(block)
+            .and_modify(|t| {
+                t.push(' ');
+                t.push_str(text)
+            })
+            .or_insert_with(|| text.clone());
+    }
+    Json(json!({ "response_action": "errors", "errors": map })).into_response()
+}

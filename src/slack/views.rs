@@ -1,0 +1,187 @@
+//! Modals Cairn opens, as Block Kit view JSON. Block and action ids are the contract between a
+//! view and the handler that reads its submission: they are constants here.
+
+use crate::domain::framework::Framework;
+use serde_json::{json, Value};
+
+pub const KUDOS_CALLBACK: &str = "kudos_modal";
+pub const RECIPIENTS_BLOCK: &str = "recipients";
+pub const RECIPIENTS_ACTION: &str = "users";
+pub const TAGS_BLOCK: &str = "tags";
+pub const TAGS_ACTION: &str = "tags_select";
+pub const MESSAGE_BLOCK: &str = "message";
+pub const MESSAGE_ACTION: &str = "message_input";
+pub const VISIBILITY_BLOCK: &str = "visibility";
+pub const VISIBILITY_ACTION: &str = "visibility_radio";
+pub const CHANNEL_BLOCK: &str = "channel";
+pub const CHANNEL_ACTION: &str = "channel_select";
+
+/// Option values carry what they stand for: a competency or a multiplier kind.
+pub const COMPETENCY_PREFIX: &str = "c:";
+pub const KIND_PREFIX: &str = "m:";
+
+/// Slack's limits: 100 options per group, 75 characters per option text, 3,000 per message.
+const MAX_OPTIONS: usize = 100;
+const OPTION_TEXT_MAX: usize = 75;
+pub const MESSAGE_MAX: usize = crate::domain::kudos::MAX_MESSAGE_CHARS;
+
+fn plain(text: &str) -> Value {
+    json!({ "type": "plain_text", "text": text, "emoji": true })
+}
+
+fn option(text: &str, value: String) -> Value {
+    let text: String = if text.chars().count() > OPTION_TEXT_MAX {
+        text.chars()
+            .take(OPTION_TEXT_MAX - 1)
+            .chain(['…'])
+            .collect()
+    } else {
+        text.to_owned()
+    };
+    json!({ "text": plain(&text), "value": value })
+}
+
+/// What the modal starts with: who it is for and where it was opened from.
+#[derive(Debug, Clone, Default)]
+pub struct KudosModal {
+    pub recipients: Vec<String>,
+    /// The channel the kudos is announced in, when public.
+    pub channel: Option<String>,
+    pub message: String,
+    /// Returned with the submission (`private_metadata`).
+    pub metadata: String,
+}
+
+/// The kudos modal: people, competencies and multiplier kinds of the active framework, the
+/// message, and whether the channel sees it.
+pub fn kudos_modal(framework: &Framework, modal: &KudosModal) -> Value {
+    let competencies: Vec<Value> = framework
+        .competencies
+        .iter()
+        .filter(|c| !c.deprecated)
+        .take(MAX_OPTIONS)
+        .map(|c| {
+            let label = match &c.emoji {
+                Some(e) => format!("{e} {}", c.name),
+                None => c.name.clone(),
+            };
+            option(&label, format!("{COMPETENCY_PREFIX}{}", c.id))
+        })
+        .collect();
+    let kinds: Vec<Value> = framework
+        .multiplier_kinds
+        .iter()
+        .filter(|m| !m.deprecated)
+        .take(MAX_OPTIONS)
+        .map(|m| option(&m.name, format!("{KIND_PREFIX}{}", m.id)))
+        .collect();
+    let mut groups = vec![json!({ "label": plain("Competencies"), "options": competencies })];
+    if !kinds.is_empty() {
+        groups.push(json!({ "label": plain("Making others better"), "options": kinds }));
+    }
+    let mut recipients = json!({
+        "type": "multi_users_select",
+        "action_id": RECIPIENTS_ACTION,
+        "placeholder": plain("Pick people"),
+        "max_selected_items": 20,
+    });
+    if !modal.recipients.is_empty() {
+        recipients["initial_users"] = json!(modal.recipients);
+    }
+    let mut message = json!({
+        "type": "plain_text_input",
+        "action_id": MESSAGE_ACTION,
+        "multiline": true,
+        "max_length": MESSAGE_MAX,
+        "placeholder": plain("What did they do, and what did it change?"),
+    });
+    if !modal.message.is_empty() {
+        message["initial_value"] = json!(modal.message);
+    }
+    let public = option("Public: announced in a channel", "public".into());
+    let private = option("Private: only them and their managers", "manager".into());
+    let mut channel = json!({
+        "type": "conversations_select",
+        "action_id": CHANNEL_ACTION,
+        "placeholder": plain("Pick a channel"),
+        "filter": { "include": ["public", "private"], "exclude_bot_users": true },
+    });
+    match &modal.channel {
+        Some(c) => channel["initial_conversation"] = json!(c),
+        None => channel["default_to_current_conversation"] = json!(true),
+    }
+    json!({
+        "type": "modal",
+        "callback_id": KUDOS_CALLBACK,
+        "private_metadata": modal.metadata,
+        "title": plain("Give kudos"),
+        "submit": plain("Send"),
+        "close": plain("Cancel"),
+        "blocks": [
+            { "type": "input", "block_id": RECIPIENTS_BLOCK, "label": plain("Who deserves kudos?"), "element": recipients },
+            {
+                "type": "input", "block_id": TAGS_BLOCK, "label": plain("What for?"),
+                "optional": false,
+                "element": {
+                    "type": "multi_static_select", "action_id": TAGS_ACTION,
+                    "placeholder": plain("Competencies and ways of helping"),
+                    "option_groups": groups,
+                },
+            },
+            { "type": "input", "block_id": MESSAGE_BLOCK, "label": plain("Message"), "element": message },
+            {
+                "type": "input", "block_id": VISIBILITY_BLOCK, "label": plain("Who sees it?"),
+                "element": {
+                    "type": "radio_buttons", "action_id": VISIBILITY_ACTION,
+                    "initial_option": public, "options": [public, private],
+                },
+            },
+            {
+                "type": "input", "block_id": CHANNEL_BLOCK, "optional": true,
+                "label": plain("Announce in (public kudos)"), "element": channel,
+            },
+        ],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kudos_modal_snapshot() {
+        let f = Framework::load("matrix-3x3").unwrap();
+        let view = kudos_modal(
+            &f,
+            &KudosModal {
+                recipients: vec!["U07ANA0001".into()],
+                channel: Some("C07KUDOS01".into()),
+                message: String::new(),
+                metadata: r#"{"origin":"shortcut"}"#.into(),
+            },
+        );
+        insta::assert_json_snapshot!(view);
+    }
+
+    #[test]
+    fn every_builtin_fits_the_modal() {
+        for id in crate::domain::framework::builtin_ids() {
+            let view = kudos_modal(&Framework::load(id).unwrap(), &KudosModal::default());
+            let groups = view["blocks"][1]["element"]["option_groups"]
+                .as_array()
+                .unwrap();
+            for g in groups {
+                let options = g["options"].as_array().unwrap();
+                assert!(!options.is_empty() && options.len() <= MAX_OPTIONS, "{id}");
+                for o in options {
+                    assert!(o["text"]["text"].as_str().unwrap().chars().count() <= OPTION_TEXT_MAX);
+                }
+            }
+            assert!(view["blocks"].as_array().unwrap().len() <= 100);
+            assert_eq!(
+                view["blocks"][4]["element"]["default_to_current_conversation"],
+                true
+            );
+        }
+    }
+}
