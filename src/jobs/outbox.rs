@@ -11,9 +11,11 @@ use crate::clock::SharedClock;
 use crate::jobs::pacing::{Limits, Pacer};
 use crate::slack::client::{SlackClient, SlackError};
 use crate::store::{OutboxMessage, Outcome, Store, StoreError};
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use secrecy::SecretString;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
@@ -48,6 +50,9 @@ pub struct OutboxWorker {
     /// DM channel per (team, user), so each recipient costs one `conversations.open` per process.
     dm_channels: Arc<Mutex<HashMap<(String, String), String>>>,
     pacer: Arc<Mutex<Pacer>>,
+    /// When rows this worker put off (paced, rate-limited, backing off) fall due, soonest first,
+    /// so it wakes for them on time instead of at the next poll.
+    due: Arc<std::sync::Mutex<BinaryHeap<Reverse<DateTime<Utc>>>>>,
 }
 
 impl OutboxWorker {
@@ -71,6 +76,7 @@ impl OutboxWorker {
             worker_id,
             dm_channels: Arc::default(),
             pacer: Arc::new(Mutex::new(Pacer::new(limits))),
+            due: Arc::default(),
         }
     }
 
@@ -95,7 +101,7 @@ impl OutboxWorker {
             let mut pacer = self.pacer.lock().await;
             pacer.forget_idle(now);
             for message in batch {
-                match pacer.admit(&message.team_id, &message.channel, now) {
+                match pacer.admit(&message.team_id, &message.channel, now, message.put_off) {
                     Ok(()) => {
                         let key = (message.team_id.clone(), message.channel.clone());
                         match queues.iter_mut().find(|(k, _)| *k == key) {
@@ -127,6 +133,16 @@ impl OutboxWorker {
         while let Some(done) = tasks.join_next().await {
             if let Ok(done) = done {
                 outcomes.extend(done);
+            }
+        }
+        {
+            let mut due = self.due.lock().unwrap_or_else(|e| e.into_inner());
+            for (_, outcome) in &outcomes {
+                if let Outcome::Defer { not_before, .. } | Outcome::Retry { not_before, .. } =
+                    outcome
+                {
+                    due.push(Reverse(*not_before));
+                }
             }
         }
         for (_, outcome) in &outcomes {
@@ -189,9 +205,21 @@ impl OutboxWorker {
                     // Let a burst of kudos gather so one claim serves many of them.
                     tokio::time::sleep(GATHER).await;
                 }
-                _ = tokio::time::sleep(POLL) => {}
+                _ = tokio::time::sleep(self.until_next_due()) => {}
             }
         }
+    }
+
+    /// How long to sleep: until the soonest row this worker put off falls due, at most `POLL`.
+    fn until_next_due(&self) -> Duration {
+        let now = self.clock.now();
+        let mut due = self.due.lock().unwrap_or_else(|e| e.into_inner());
+        while due.peek().is_some_and(|Reverse(t)| *t <= now) {
+            due.pop();
+        }
+        due.peek()
+            .and_then(|Reverse(t)| (*t - now).to_std().ok())
+            .map_or(POLL, |wait| wait.min(POLL))
     }
 
     /// Delivers one channel's messages in order. After a 429 the rest are not tried: they take

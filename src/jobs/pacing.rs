@@ -19,6 +19,8 @@ pub const CHANNEL_PER_MINUTE: u32 = 55;
 pub const WORKSPACE_PER_MINUTE: u32 = 600;
 /// A kudos to twenty people sends its twenty DMs at once.
 const WORKSPACE_BURST: i32 = 20;
+/// A message may go this fraction of an interval early (1/20: at 55 a minute, 55 ms).
+const SLACK_DIVISOR: i32 = 20;
 /// 429s from this many channels of one workspace within `STORM_WINDOW` mean the workspace limit.
 const STORM_CHANNELS: usize = 3;
 const STORM_WINDOW: Duration = Duration::seconds(10);
@@ -86,11 +88,14 @@ impl Pacer {
     }
 
     /// `Ok` takes a send slot now in `channel` of `team`; `Err(t)` says to come back at `t`.
+    /// A message that `returns` from an earlier slot and still may not go is given the first
+    /// free moment, ahead of the slots handed out since, so a channel's messages stay in order.
     pub fn admit(
         &mut self,
         team: &str,
         channel: &str,
         now: DateTime<Utc>,
+        returns: bool,
     ) -> Result<(), DateTime<Utc>> {
         let Limits {
             channel: channel_rate,
@@ -100,15 +105,23 @@ impl Pacer {
             .channels
             .entry((team.to_owned(), channel.to_owned()))
             .or_insert_with(|| Bucket::new(now));
-        if let Err(at) = c.check(channel_rate, now) {
-            return Err(c.defer(channel_rate, at));
+        if let Err(at) = c.check(channel_rate, now, returns) {
+            return Err(if returns {
+                at
+            } else {
+                c.defer(channel_rate, at)
+            });
         }
         let w = self
             .workspaces
             .entry(team.to_owned())
             .or_insert_with(|| Bucket::new(now));
-        if let Err(at) = w.check(workspace_rate, now) {
-            return Err(w.defer(workspace_rate, at));
+        if let Err(at) = w.check(workspace_rate, now, returns) {
+            return Err(if returns {
+                at
+            } else {
+                w.defer(workspace_rate, at)
+            });
         }
         w.take(workspace_rate, now);
         c.take(channel_rate, now);
@@ -162,14 +175,26 @@ impl Bucket {
         }
     }
 
-    /// Whether one message may go at `now`, or the earliest time it may.
-    fn check(&self, rate: Option<Rate>, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+    /// Whether one message may go at `now`, or the earliest time it may. A message that is not
+    /// back from a slot of its own waits behind those that are (the slots handed out so far).
+    fn check(
+        &self,
+        rate: Option<Rate>,
+        now: DateTime<Utc>,
+        returns: bool,
+    ) -> Result<(), DateTime<Utc>> {
         if let Some(until) = self.blocked_until.filter(|u| *u > now) {
             return Err(until);
         }
         let Some(rate) = rate else { return Ok(()) };
+        if !returns && self.horizon > now + rate.interval / SLACK_DIVISOR {
+            return Err(self.horizon);
+        }
         let allowed_at = self.tat.max(now) + rate.interval - rate.interval * rate.burst;
-        if allowed_at <= now {
+        // A message sent a little after its slot moves the bucket on by that much; without some
+        // slack the next message, due exactly one interval after the slot, would be refused
+        // and sent to the back of its channel's queue.
+        if allowed_at <= now + rate.interval / SLACK_DIVISOR {
             Ok(())
         } else {
             Err(allowed_at)
@@ -216,58 +241,101 @@ mod tests {
     #[test]
     fn one_a_second_per_channel() {
         let mut p = pacer();
-        assert_eq!(p.admit("T1", "C1", t(0)), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Ok(()));
         // The next ones get successive slots, without calling Slack.
-        assert_eq!(p.admit("T1", "C1", t(0)), Err(t(1000)));
-        assert_eq!(p.admit("T1", "C1", t(0)), Err(t(2000)));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Err(t(1000)));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Err(t(2000)));
         // Other channels, and the same channel id in another workspace, are not held up.
-        assert_eq!(p.admit("T1", "C2", t(0)), Ok(()));
-        assert_eq!(p.admit("T2", "C1", t(0)), Ok(()));
+        assert_eq!(p.admit("T1", "C2", t(0), false), Ok(()));
+        assert_eq!(p.admit("T2", "C1", t(0), false), Ok(()));
         // Back at their slots, they go; never two within a second.
-        assert_eq!(p.admit("T1", "C1", t(1000)), Ok(()));
-        assert_eq!(p.admit("T1", "C1", t(1500)), Err(t(3000)));
-        assert_eq!(p.admit("T1", "C1", t(2000)), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(1000), true), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(1500), false), Err(t(3000)));
+        assert_eq!(p.admit("T1", "C1", t(2000), true), Ok(()));
+    }
+
+    #[test]
+    fn a_slot_taken_a_little_late_does_not_cost_the_next_one_its_turn() {
+        let mut p = pacer();
+        assert_eq!(p.admit("T1", "C1", t(0), false), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Err(t(1000)));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Err(t(2000)));
+        // The first deferred one goes 30 ms late; the next is still on time at its slot...
+        assert_eq!(p.admit("T1", "C1", t(1030), true), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(2000), true), Ok(()));
+        // ...but never much earlier than a second after the one before.
+        assert_eq!(p.admit("T1", "C1", t(2500), true), Err(t(3030)));
+    }
+
+    #[test]
+    fn a_message_back_from_its_slot_keeps_its_place_in_line() {
+        let mut p = pacer();
+        assert_eq!(p.admit("T1", "C1", t(0), false), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Err(t(1000)));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Err(t(2000)));
+        // The first goes 100 ms late, so the second, back at its slot, may not go yet: it is
+        // told the first free moment, ahead of anything queued after it.
+        assert_eq!(p.admit("T1", "C1", t(1100), true), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(2000), true), Err(t(2100)));
+        assert_eq!(p.admit("T1", "C1", t(2000), false), Err(t(3000)));
+        assert_eq!(p.admit("T1", "C1", t(2100), true), Ok(()));
+    }
+
+    #[test]
+    fn a_new_message_never_jumps_the_line() {
+        let mut p = pacer();
+        assert_eq!(p.admit("T1", "C1", t(0), false), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Err(t(1000)));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Err(t(2000)));
+        // At 2.5 s the channel's budget would allow one, but two are still queued for their
+        // slots (the one due at 1 s has not come back yet): the new one goes after them.
+        assert_eq!(p.admit("T1", "C1", t(2500), false), Err(t(3000)));
+        assert_eq!(p.admit("T1", "C1", t(2500), true), Ok(()));
     }
 
     #[test]
     fn a_workspace_gets_a_burst_then_its_rate() {
         let mut p = pacer();
         for i in 0..20 {
-            assert_eq!(p.admit("T1", &format!("D{i}"), t(0)), Ok(()), "message {i}");
+            assert_eq!(
+                p.admit("T1", &format!("D{i}"), t(0), false),
+                Ok(()),
+                "message {i}"
+            );
         }
         // Then one every 200 ms, handed out in order.
-        assert_eq!(p.admit("T1", "D20", t(0)), Err(t(200)));
-        assert_eq!(p.admit("T1", "D21", t(0)), Err(t(400)));
-        assert_eq!(p.admit("T2", "D20", t(0)), Ok(()));
-        assert_eq!(p.admit("T1", "D20", t(200)), Ok(()));
-        assert_eq!(p.admit("T1", "D21", t(200)), Err(t(600)));
+        assert_eq!(p.admit("T1", "D20", t(0), false), Err(t(200)));
+        assert_eq!(p.admit("T1", "D21", t(0), false), Err(t(400)));
+        assert_eq!(p.admit("T2", "D20", t(0), false), Ok(()));
+        assert_eq!(p.admit("T1", "D20", t(200), true), Ok(()));
+        assert_eq!(p.admit("T1", "D22", t(200), false), Err(t(600)));
         // A refused message does not use its channel's budget.
-        assert_eq!(p.admit("T1", "D21", t(400)), Ok(()));
+        assert_eq!(p.admit("T1", "D21", t(400), true), Ok(()));
     }
 
     #[test]
     fn no_limits_admit_everything() {
         let mut p = Pacer::new(Limits::per_minute(0, 0));
         for _ in 0..1000 {
-            assert_eq!(p.admit("T1", "C1", t(0)), Ok(()));
+            assert_eq!(p.admit("T1", "C1", t(0), false), Ok(()));
         }
     }
 
     #[test]
     fn a_quiet_channel_can_send_again() {
         let mut p = pacer();
-        assert_eq!(p.admit("T1", "C1", t(0)), Ok(()));
-        assert_eq!(p.admit("T1", "C1", t(10_000)), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(10_000), false), Ok(()));
     }
 
     #[test]
     fn a_429_holds_the_channel_until_retry_after() {
         let mut p = pacer();
-        assert_eq!(p.admit("T1", "C1", t(0)), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(0), false), Ok(()));
         assert_eq!(p.rate_limited("T1", "C1", t(0), t(30_000)), t(30_000));
-        assert_eq!(p.admit("T1", "C1", t(5000)), Err(t(31_000)));
-        assert_eq!(p.admit("T1", "C2", t(5000)), Ok(()));
-        assert_eq!(p.admit("T1", "C1", t(31_000)), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(5000), false), Err(t(31_000)));
+        assert_eq!(p.admit("T1", "C2", t(5000), false), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(31_000), true), Ok(()));
     }
 
     #[test]
@@ -276,20 +344,20 @@ mod tests {
         p.rate_limited("T1", "C1", t(0), t(20_000));
         p.rate_limited("T1", "C2", t(1000), t(20_000));
         assert_eq!(
-            p.admit("T1", "C9", t(2000)),
+            p.admit("T1", "C9", t(2000), false),
             Ok(()),
             "two channels may be busy ones"
         );
         p.rate_limited("T1", "C3", t(3000), t(20_000));
-        assert_eq!(p.admit("T1", "C9", t(4000)), Err(t(20_000)));
-        assert_eq!(p.admit("T2", "C9", t(4000)), Ok(()));
-        assert_eq!(p.admit("T1", "C9", t(20_000)), Ok(()));
+        assert_eq!(p.admit("T1", "C9", t(4000), false), Err(t(20_000)));
+        assert_eq!(p.admit("T2", "C9", t(4000), false), Ok(()));
+        assert_eq!(p.admit("T1", "C9", t(20_000), true), Ok(()));
     }
 
     #[test]
     fn idle_buckets_are_forgotten() {
         let mut p = pacer();
-        p.admit("T1", "C1", t(0)).unwrap();
+        p.admit("T1", "C1", t(0), false).unwrap();
         p.forget_idle(t(600_000));
         assert!(p.channels.is_empty() && p.workspaces.is_empty());
     }

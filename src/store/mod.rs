@@ -178,6 +178,9 @@ pub struct OutboxMessage {
     /// Set when an earlier attempt may have posted the message without Cairn learning of it:
     /// a copy posted since then must be looked for before sending again.
     pub doubt_since: Option<DateTime<Utc>>,
+    /// It was put off before (paced, rate-limited, retried): it keeps its place in its
+    /// channel's line rather than going to the back.
+    pub put_off: bool,
 }
 
 /// What one delivery attempt came to.

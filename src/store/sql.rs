@@ -349,7 +349,7 @@ pub(crate) fn claim_outbox(lock: &str) -> String {
                 doubt_since = CASE WHEN locked_by IS NOT NULL THEN COALESCE(doubt_since, claimed_at) ELSE doubt_since END
          WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND not_before <= $3
                       AND (locked_until IS NULL OR locked_until < $3) ORDER BY id LIMIT $4 {lock})
-         RETURNING id, team_id, dedupe_key, channel, text, blocks, attempts, doubt_since"
+         RETURNING id, team_id, dedupe_key, channel, text, blocks, attempts, doubt_since, (not_before > created_at) AS put_off"
     )
 }
 
@@ -533,6 +533,7 @@ where
     &'static str: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
     String: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
 {
     let blocks: String = row.try_get("blocks")?;
     Ok(OutboxMessage {
@@ -546,6 +547,7 @@ where
         doubt_since: row
             .try_get::<Option<i64>, _>("doubt_since")?
             .and_then(chrono::DateTime::from_timestamp_millis),
+        put_off: row.try_get("put_off")?,
     })
 }
 
