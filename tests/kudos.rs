@@ -108,10 +108,31 @@ both_backends! {
             assert!(shown.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"), "{shown}");
         }
         // A refusal echoes the text back just as safely.
-        let refused = app.kudos("<!subteam^S07DEVS|@devs> <!channel> #values &lt;b&gt;").await;
+        let refused = app.kudos("<@U07ANA0001> <!subteam^S07DEVS|@devs> <!channel> &lt;b&gt;").await;
         let shown = refused["text"].as_str().unwrap();
-        assert!(shown.contains("User-group mentions aren't supported yet"), "{shown}");
+        assert!(shown.contains("Add at least one competency tag"), "{shown}");
         assert!(!shown.contains("<!") && !shown.contains("@devs") && !shown.contains("@channel") && !shown.contains("<b>"), "{shown}");
+    }
+
+    async fn a_user_group_thanks_its_members_but_not_the_giver(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // The fake's @devs: Alice (the giver), Bob and Carol.
+        let answer = app.kudos("<!subteam^S07DEVS|@devs> <@U07ANA0001> #values thanks for the release").await;
+        assert_eq!(answer["response_type"], "in_channel", "{answer}");
+        let lookups = app.slack.calls_to("usergroups.users.list");
+        assert_eq!(lookups.len(), 1);
+        assert_eq!(lookups[0].body["usergroup"], "S07DEVS");
+        let (_, page) = app.api("/api/v1/kudos").await;
+        assert_eq!(page["items"][0]["recipients"], serde_json::json!(["U07ANA0001", "U07BOB0002", "U07CAROL03"]));
+        assert!(!all_text(&answer).contains("<!subteam"), "{answer}");
+        app.slack.wait_for("chat.postMessage", 3).await;
+        // Slack failing to say who is in a group: refused, nothing recorded, the text kept.
+        app.slack.script("usergroups.users.list", vec![Scripted::Error("no_such_subteam")]);
+        let refused = app.kudos("<!subteam^S07GONE|@gone> #values thanks").await;
+        let text = refused["text"].as_str().unwrap();
+        assert!(text.starts_with("I couldn't record that kudos:\n• I couldn't find out who is in @gone just now"), "{text}");
+        let (_, page) = app.api("/api/v1/kudos").await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
     }
 
     async fn the_fixture_command_without_a_tag_is_explained(backend: Backend) {

@@ -35,6 +35,9 @@ pub struct KudosDraft {
     pub message: String,
     /// Things to tell the giver, e.g. that a tag is retired and what it counted as.
     pub notes: Vec<String>,
+    /// User groups mentioned (`<!subteam^S…|@team>`), with their labels: their members are
+    /// added to the recipients by `add_group_members` once Slack has said who they are.
+    pub groups: Vec<(UserGroupId, Option<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +45,20 @@ pub enum Problem {
     NoRecipient,
     SelfKudos,
     TooManyRecipients(usize),
-    UserGroups(Vec<UserGroupId>),
+    /// A mentioned user group has more members than a kudos may name.
+    GroupTooBig {
+        label: String,
+        members: usize,
+    },
+    /// Slack could not say who is in a mentioned user group.
+    GroupUnknown {
+        label: String,
+    },
     UnknownTag(UnknownTag),
     ChannelLinkWithoutName,
-    MissingCompetency { valid: Vec<String> },
+    MissingCompetency {
+        valid: Vec<String>,
+    },
     EmptyMessage,
     MessageTooLong(usize),
     Bot(UserId),
@@ -67,7 +80,7 @@ pub fn parse(
     rules: KudosRules,
 ) -> Result<KudosDraft, Rejected> {
     let mut recipients: Vec<UserId> = Vec::new();
-    let mut groups: Vec<UserGroupId> = Vec::new();
+    let mut groups: Vec<(UserGroupId, Option<String>)> = Vec::new();
     let mut competencies: Vec<String> = Vec::new();
     let mut kinds: Vec<String> = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
@@ -100,7 +113,11 @@ pub fn parse(
                 push_unique(&mut recipients, id.clone());
                 message.push(token);
             }
-            Token::UserGroup { id, .. } => push_unique(&mut groups, id),
+            Token::UserGroup { id, label } => {
+                if !groups.iter().any(|(g, _)| *g == id) {
+                    groups.push((id, label));
+                }
+            }
             Token::Channel {
                 name: Some(name), ..
             } => tag(&name, &mut problems),
@@ -133,9 +150,6 @@ pub fn parse(
     if recipients.len() > MAX_RECIPIENTS {
         ordered.push(Problem::TooManyRecipients(recipients.len()));
     }
-    if !groups.is_empty() {
-        ordered.push(Problem::UserGroups(groups));
-    }
     ordered.append(&mut problems);
     let has_tag_problem = ordered
         .iter()
@@ -162,6 +176,7 @@ pub fn parse(
             multiplier_kinds: kinds,
             message: text,
             notes,
+            groups,
         })
     } else {
         Err(Rejected {
@@ -241,7 +256,44 @@ pub fn check_form(
         multiplier_kinds: form.multiplier_kinds,
         message,
         notes: Vec::new(),
+        groups: Vec::new(),
     })
+}
+
+/// Adds the members of the mentioned user groups (`members[i]` for `draft.groups[i]`, `None` if
+/// Slack could not say) to the recipients, without the giver and without repeats. Refuses a
+/// group that would take the kudos past the limit rather than picking people from it.
+pub fn add_group_members(
+    draft: &mut KudosDraft,
+    giver: &UserId,
+    members: &[Option<Vec<UserId>>],
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for ((id, label), members) in draft.groups.iter().zip(members) {
+        let label = markup::escape_text(label.as_deref().unwrap_or(id.as_str()));
+        let Some(members) = members else {
+            problems.push(Problem::GroupUnknown { label });
+            continue;
+        };
+        let others: Vec<&UserId> = members.iter().filter(|m| *m != giver).collect();
+        if others.len() > MAX_RECIPIENTS {
+            problems.push(Problem::GroupTooBig {
+                label,
+                members: others.len(),
+            });
+            continue;
+        }
+        for m in others {
+            push_unique(&mut draft.recipients, m.clone());
+        }
+    }
+    if problems.is_empty() && draft.recipients.len() > MAX_RECIPIENTS {
+        problems.push(Problem::TooManyRecipients(draft.recipients.len()));
+    }
+    if problems.is_empty() && draft.recipients.is_empty() {
+        problems.push(Problem::NoRecipient);
+    }
+    problems
 }
 
 /// What Slack says about a recipient.
@@ -348,7 +400,8 @@ impl fmt::Display for Problem {
             ),
             Problem::SelfKudos => write!(f, "You can't give kudos to yourself: take yourself out of the mentions. To keep a note of your own work, use `/growth log`."),
             Problem::TooManyRecipients(n) => write!(f, "That's {n} people; a kudos can name at most {MAX_RECIPIENTS}. Split it into smaller ones."),
-            Problem::UserGroups(_) => write!(f, "User-group mentions aren't supported yet: mention the people themselves."),
+            Problem::GroupTooBig { label, members } => write!(f, "{label} has {members} people besides you; a kudos can name at most {MAX_RECIPIENTS}. Mention the people themselves."),
+            Problem::GroupUnknown { label } => write!(f, "I couldn't find out who is in {label} just now. Mention the people themselves, or try again."),
             Problem::UnknownTag(u) => {
                 write!(f, "I don't know the tag #{}.", u.tag)?;
                 match u.suggestions.as_slice() {
@@ -413,6 +466,34 @@ mod tests {
         parse(&giver(), text, &tags(), KudosRules::default())
             .unwrap_err()
             .problems
+    }
+
+    #[test]
+    fn user_groups_add_their_members_but_not_the_giver() {
+        let mut d = ok("<!subteam^S0DEVS|@devs> <@U0ANA> #technical shipped the migration");
+        assert!(d.recipients.len() == 1 && d.groups.len() == 1);
+        let u = |s: &str| UserId::parse(s).unwrap();
+        let members = vec![Some(vec![u("U0GIVER"), u("U0ANA"), u("U0BEN")])];
+        assert!(add_group_members(&mut d, &giver(), &members).is_empty());
+        assert_eq!(d.recipients, [u("U0ANA"), u("U0BEN")]);
+        assert_eq!(d.message, "shipped the migration");
+    }
+
+    #[test]
+    fn a_big_or_unknown_group_is_refused_with_its_name() {
+        let u = |i: usize| UserId::parse(&format!("U0P{i:03}")).unwrap();
+        let mut d = ok("<!subteam^S0ALL|@everyone-eng> #values thanks all");
+        let problems = add_group_members(&mut d, &giver(), &[Some((0..34).map(u).collect())]);
+        assert_eq!(problems[0].to_string(), "@everyone-eng has 34 people besides you; a kudos can name at most 20. Mention the people themselves.");
+        let mut d = ok("<!subteam^S0X> #values thanks all");
+        let problems = add_group_members(&mut d, &giver(), &[None]);
+        assert_eq!(problems[0].to_string(), "I couldn't find out who is in S0X just now. Mention the people themselves, or try again.");
+        // A group of only the giver leaves nobody to thank.
+        let mut d = ok("<!subteam^S0ME|@me> #values thanks");
+        assert_eq!(
+            add_group_members(&mut d, &giver(), &[Some(vec![giver()])]),
+            [Problem::NoRecipient]
+        );
     }
 
     #[test]

@@ -20,6 +20,9 @@ use axum::Json;
 use serde_json::json;
 use tracing::Instrument;
 
+/// Looking up user groups' members gets this much of Slack's 3 s.
+const GROUP_BUDGET: std::time::Duration = std::time::Duration::from_millis(700);
+
 const KUDOS_USAGE: &str = "Give kudos like this: `/kudos @ana @ben #technical #mentoring paired with me on the flaky deploy test`.";
 
 pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Response {
@@ -99,13 +102,24 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
     let rules = KudosRules {
         require_competency: state.require_competency_tag,
     };
-    let draft = match kudos::parse(&giver, &command.text, &state.tags, rules) {
+    let mut draft = match kudos::parse(&giver, &command.text, &state.tags, rules) {
         Ok(d) => d,
         Err(rejected) => {
             tracing::info!(problems = rejected.problems.len(), "kudos refused");
             return ephemeral(&with_their_text(&rejected.explain(), &command.text));
         }
     };
+    if !draft.groups.is_empty() {
+        let members = group_members(state, &draft).await;
+        let problems = kudos::add_group_members(&mut draft, &giver, &members);
+        if !problems.is_empty() {
+            let rejected = kudos::Rejected {
+                problems,
+                valid_tags: Vec::new(),
+            };
+            return ephemeral(&with_their_text(&rejected.explain(), &command.text));
+        }
+    }
     let giving = Giving {
         team,
         team_domain: Some(command.team_domain.clone()).filter(|d| !d.is_empty()),
@@ -135,6 +149,37 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
             ephemeral(&with_their_text(note, &command.text))
         }
     }
+}
+
+/// Who is in each user group the kudos mentions (`usergroups.users.list`, all at once, within
+/// the budget Slack's 3 s leave); `None` for a group Slack could not tell us about in time.
+async fn group_members(state: &AppState, draft: &kudos::KudosDraft) -> Vec<Option<Vec<UserId>>> {
+    let Some((slack, token)) = &state.slack else {
+        return vec![None; draft.groups.len()];
+    };
+    // Spawned together, so the groups are looked up at the same time.
+    let lookups: Vec<_> = draft
+        .groups
+        .iter()
+        .map(|(id, _)| {
+            let (slack, token, id) = (slack.clone(), token.clone(), id.to_string());
+            tokio::spawn(async move {
+                tokio::time::timeout(GROUP_BUDGET, slack.usergroups_users_list(&token, &id)).await
+            })
+        })
+        .collect();
+    let mut members = Vec::with_capacity(lookups.len());
+    for lookup in lookups {
+        members.push(match lookup.await {
+            Ok(Ok(Ok(users))) => Some(users.iter().filter_map(|u| UserId::parse(u).ok()).collect()),
+            Ok(Ok(Err(e))) => {
+                tracing::warn!(error = %e, "could not list a user group's members");
+                None
+            }
+            _ => None,
+        });
+    }
+    members
 }
 
 /// Appends what the person typed, so a refused or failed command loses nothing.
