@@ -53,7 +53,7 @@ async fn growth_without_a_known_subcommand_explains_itself() {
         .await;
     let text = unknown["text"].as_str().unwrap();
     assert!(text.starts_with("I don't know `/growth dance`"), "{text}");
-    let later = app.command("/growth", "summary", "U07ALICE01").await;
+    let later = app.command("/growth", "packet", "U07ALICE01").await;
     assert!(
         later["text"].as_str().unwrap().contains("not available"),
         "{later}"
@@ -61,6 +61,36 @@ async fn growth_without_a_known_subcommand_explains_itself() {
 }
 
 both_backends! {
+    async fn growth_log_keeps_private_evidence_with_tags_and_people_helped(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let answer = app.command("/growth", "log #leadership #mentoring ran the incident review with <@U07ANA0001> — for 3 teams 🎉", "U07ALICE01").await;
+        assert_eq!(answer["response_type"], "ephemeral");
+        let text = answer["text"].as_str().unwrap();
+        assert!(text.starts_with(":lock: Logged, privately (only you see it): ran the incident review with <@U07ANA0001> — for 3 teams 🎉"), "{text}");
+        assert!(text.contains("Tagged #leadership #mentoring"), "{text}");
+        let items = app.store().evidence_of("T07KUD0S01", "U07ALICE01", 10).await.unwrap();
+        assert_eq!(items.len(), 1);
+        let e = &items[0];
+        assert_eq!((e.source, e.visibility), (cairn::store::Source::SelfLogged, cairn::store::Visibility::Private));
+        assert_eq!(e.competencies, ["leadership"]);
+        assert_eq!(e.multiplier_kinds, ["mentoring"]);
+        assert_eq!(e.people, ["U07ANA0001"]);
+        assert_eq!((e.author.as_str(), e.framework_id.as_str()), ("U07ALICE01", "matrix-3x3"));
+        // Nothing is posted anywhere, and the kudos API does not show it.
+        assert!(app.slack.calls_to("chat.postMessage").is_empty());
+        let (_, page) = app.api("/api/v1/kudos").await;
+        assert_eq!(page["items"], serde_json::json!([]));
+
+        // Mistakes are explained with what was typed; nothing more is saved.
+        let refused = app.command("/growth", "log #leadrship", "U07ALICE01").await;
+        let text = refused["text"].as_str().unwrap();
+        assert!(text.starts_with("I couldn't record that evidence:\n• I don't know the tag #leadrship. Did you mean #leadership?"), "{text}");
+        assert!(text.ends_with("What you typed:\n>#leadrship"), "{text}");
+        let usage = app.command("/growth", "log", "U07ALICE01").await;
+        assert!(usage["text"].as_str().unwrap().starts_with("Log your own work like this"));
+        assert_eq!(app.store().evidence_of("T07KUD0S01", "U07ALICE01", 10).await.unwrap().len(), 1);
+    }
+
     async fn a_new_framework_keeps_old_evidence_and_retired_tags_still_work(backend: Backend) {
         let Some(mut app) = TestApp::spawn(backend).await else { return };
         // Under the built-in framework: a #values kudos.

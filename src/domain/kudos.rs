@@ -79,6 +79,73 @@ pub fn parse(
     tags: &TagIndex,
     rules: KudosRules,
 ) -> Result<KudosDraft, Rejected> {
+    let Scan {
+        recipients,
+        groups,
+        competencies,
+        kinds,
+        mut problems,
+        message,
+        notes,
+        text,
+    } = scan(wire, tags);
+
+    let mut ordered = Vec::new();
+    if recipients.is_empty() && groups.is_empty() {
+        ordered.push(Problem::NoRecipient);
+    }
+    if recipients.contains(giver) {
+        ordered.push(Problem::SelfKudos);
+    }
+    if recipients.len() > MAX_RECIPIENTS {
+        ordered.push(Problem::TooManyRecipients(recipients.len()));
+    }
+    ordered.append(&mut problems);
+    let has_tag_problem = ordered
+        .iter()
+        .any(|p| matches!(p, Problem::UnknownTag(_) | Problem::ChannelLinkWithoutName));
+    if rules.require_competency && competencies.is_empty() && !has_tag_problem {
+        ordered.push(Problem::MissingCompetency {
+            valid: competency_tags(tags),
+        });
+    }
+    if markup::to_plain(&message).trim().is_empty() {
+        ordered.push(Problem::EmptyMessage);
+    } else if text.chars().count() > MAX_MESSAGE_CHARS {
+        ordered.push(Problem::MessageTooLong(text.chars().count()));
+    }
+
+    if ordered.is_empty() {
+        Ok(KudosDraft {
+            recipients,
+            competencies,
+            multiplier_kinds: kinds,
+            message: text,
+            notes,
+            groups,
+        })
+    } else {
+        Err(Rejected {
+            problems: ordered,
+            valid_tags: tags.valid_tags().to_vec(),
+        })
+    }
+}
+
+/// What a command's text holds: mentions, tags (resolved), and the message that remains.
+struct Scan {
+    recipients: Vec<UserId>,
+    groups: Vec<(UserGroupId, Option<String>)>,
+    competencies: Vec<String>,
+    kinds: Vec<String>,
+    problems: Vec<Problem>,
+    message: Vec<Token>,
+    notes: Vec<String>,
+    /// The message in wire form.
+    text: String,
+}
+
+fn scan(wire: &str, tags: &TagIndex) -> Scan {
     let mut recipients: Vec<UserId> = Vec::new();
     let mut groups: Vec<(UserGroupId, Option<String>)> = Vec::new();
     let mut competencies: Vec<String> = Vec::new();
@@ -139,51 +206,79 @@ pub fn parse(
 
     trim_edges(&mut message);
     let text = markup::to_wire(&message);
+    Scan {
+        recipients,
+        groups,
+        competencies,
+        kinds,
+        problems,
+        message,
+        notes,
+        text,
+    }
+}
 
-    let mut ordered = Vec::new();
-    if recipients.is_empty() && groups.is_empty() {
-        ordered.push(Problem::NoRecipient);
-    }
-    if recipients.contains(giver) {
-        ordered.push(Problem::SelfKudos);
-    }
-    if recipients.len() > MAX_RECIPIENTS {
-        ordered.push(Problem::TooManyRecipients(recipients.len()));
-    }
-    ordered.append(&mut problems);
-    let has_tag_problem = ordered
+/// A piece of evidence a person logs about their own work: `/growth log #tags what I did`.
+/// People mentioned are the ones it helped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogDraft {
+    pub people: Vec<UserId>,
+    pub competencies: Vec<String>,
+    pub multiplier_kinds: Vec<String>,
+    pub message: String,
+    pub notes: Vec<String>,
+}
+
+pub fn parse_log(
+    author: &UserId,
+    wire: &str,
+    tags: &TagIndex,
+    rules: KudosRules,
+) -> Result<LogDraft, Rejected> {
+    let Scan {
+        recipients,
+        competencies,
+        kinds,
+        mut problems,
+        message,
+        notes,
+        text,
+        ..
+    } = scan(wire, tags);
+    let has_tag_problem = problems
         .iter()
         .any(|p| matches!(p, Problem::UnknownTag(_) | Problem::ChannelLinkWithoutName));
     if rules.require_competency && competencies.is_empty() && !has_tag_problem {
-        let valid = tags
-            .valid_tags()
-            .iter()
-            .filter(|t| matches!(tags.resolve(t), Ok(TagTarget::Competency(_))))
-            .cloned()
-            .collect();
-        ordered.push(Problem::MissingCompetency { valid });
+        problems.push(Problem::MissingCompetency {
+            valid: competency_tags(tags),
+        });
     }
     if markup::to_plain(&message).trim().is_empty() {
-        ordered.push(Problem::EmptyMessage);
+        problems.push(Problem::EmptyMessage);
     } else if text.chars().count() > MAX_MESSAGE_CHARS {
-        ordered.push(Problem::MessageTooLong(text.chars().count()));
+        problems.push(Problem::MessageTooLong(text.chars().count()));
     }
-
-    if ordered.is_empty() {
-        Ok(KudosDraft {
-            recipients,
-            competencies,
-            multiplier_kinds: kinds,
-            message: text,
-            notes,
-            groups,
-        })
-    } else {
-        Err(Rejected {
-            problems: ordered,
+    if !problems.is_empty() {
+        return Err(Rejected {
+            problems,
             valid_tags: tags.valid_tags().to_vec(),
-        })
+        });
     }
+    Ok(LogDraft {
+        people: recipients.into_iter().filter(|u| u != author).collect(),
+        competencies,
+        multiplier_kinds: kinds,
+        message: text,
+        notes,
+    })
+}
+
+fn competency_tags(tags: &TagIndex) -> Vec<String> {
+    tags.valid_tags()
+        .iter()
+        .filter(|t| matches!(tags.resolve(t), Ok(TagTarget::Competency(_))))
+        .cloned()
+        .collect()
 }
 
 /// What the kudos modal collected: people picked from a user select, tags from the framework's
@@ -427,7 +522,12 @@ impl fmt::Display for Problem {
 impl Rejected {
     /// The ephemeral answer: every problem, the valid tags when a tag was wrong, and nothing else.
     pub fn explain(&self) -> String {
-        let mut out = String::from("I couldn't record that kudos:\n");
+        self.explain_for("that kudos")
+    }
+
+    /// The explanation, naming what could not be recorded ("that evidence").
+    pub fn explain_for(&self, what: &str) -> String {
+        let mut out = format!("I couldn't record {what}:\n");
         for p in &self.problems {
             out.push_str("• ");
             out.push_str(&p.to_string());
@@ -466,6 +566,26 @@ mod tests {
         parse(&giver(), text, &tags(), KudosRules::default())
             .unwrap_err()
             .problems
+    }
+
+    #[test]
+    fn a_log_entry_needs_no_recipient_and_mentions_are_people_helped() {
+        let d = parse_log(
+            &giver(),
+            "#leadership ran the incident review with <@U0ANA> and <@U0GIVER> for three teams",
+            &tags(),
+            KudosRules::default(),
+        )
+        .unwrap();
+        assert_eq!(d.people, [UserId::parse("U0ANA").unwrap()]);
+        assert_eq!(d.competencies, ["leadership"]);
+        assert_eq!(
+            d.message,
+            "ran the incident review with <@U0ANA> and <@U0GIVER> for three teams"
+        );
+        let err = parse_log(&giver(), "#leadrship", &tags(), KudosRules::default()).unwrap_err();
+        assert!(matches!(err.problems[0], Problem::UnknownTag(_)));
+        assert_eq!(err.problems[1], Problem::EmptyMessage);
     }
 
     #[test]

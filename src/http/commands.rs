@@ -13,12 +13,15 @@ use crate::slack::blocks::Message;
 use crate::slack::mrkdwn;
 use crate::slack::payloads::SlashCommand;
 use crate::slack::views::KudosModal;
-use crate::store::Visibility;
+use crate::store::{NewEvidence, Source, Visibility};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use tracing::Instrument;
+
+/// Saving evidence gets this much of Slack's 3 s.
+const LOG_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2000);
 
 /// Looking up user groups' members gets this much of Slack's 3 s.
 const GROUP_BUDGET: std::time::Duration = std::time::Duration::from_millis(700);
@@ -39,7 +42,7 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
     let span = tracing::info_span!("command", team = %command.team_id, user = %command.user_id, command = %command.command);
     match command.command.as_str() {
         "/kudos" => kudos_command(&state, &command).instrument(span).await,
-        "/growth" => growth_command(&state, &command),
+        "/growth" => growth_command(&state, &command).instrument(span).await,
         other => ephemeral(&format!(
             "Cairn doesn't handle `{}`. Try `/kudos` or `/growth help`.",
             mrkdwn::safe(other)
@@ -49,11 +52,12 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
 
 const GROWTH_HELP: &str = "*Cairn*: kudos and evidence of growth.\n\
 • `/kudos @person #competency what they did`: thank someone; the channel sees it and they get a DM.\n\
+• `/growth log #competency what you did`: keep a private note of your own work (mention who it helped).\n\
 • `/growth framework`: the competencies and tags you can use.\n\
 • `/growth help`: this message.";
 
 /// `/growth SUBCOMMAND …`: the subcommands built so far; the others say so rather than guess.
-fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
+async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
     let text = command.text.trim();
     let sub = text
         .split_whitespace()
@@ -67,13 +71,101 @@ fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
             Json(json!({ "response_type": "ephemeral", "text": m.text, "blocks": m.blocks }))
                 .into_response()
         }
-        "log" | "summary" | "packet" | "settings" | "forget-me" => ephemeral(&format!(
+        "log" => {
+            let rest = text
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, r)| r.trim());
+            log_command(state, command, rest).await
+        }
+        "summary" | "packet" | "settings" | "forget-me" => ephemeral(&format!(
             "`/growth {sub}` is not available in this version of Cairn yet.\n\n{GROWTH_HELP}"
         )),
         _ => ephemeral(&format!(
             "I don't know `/growth {}`.\n\n{GROWTH_HELP}",
             mrkdwn::safe(&sub)
         )),
+    }
+}
+
+const LOG_USAGE: &str = "Log your own work like this: `/growth log #leadership ran the incident review for three teams`. \
+Mention the people it helped. It stays private: only you see it, until you share it.";
+
+/// `/growth log #tags what I did`: evidence of one's own work, private by default.
+async fn log_command(state: &AppState, command: &SlashCommand, text: &str) -> Response {
+    let (Ok(team), Ok(author)) = (
+        TeamId::parse(&command.team_id),
+        UserId::parse(&command.user_id),
+    ) else {
+        return ephemeral(
+            "Slack sent this command without a valid team or user id; please try again.",
+        );
+    };
+    if text.is_empty() {
+        return ephemeral(LOG_USAGE);
+    }
+    let rules = KudosRules {
+        require_competency: state.require_competency_tag,
+    };
+    let draft = match kudos::parse_log(&author, text, &state.tags, rules) {
+        Ok(d) => d,
+        Err(rejected) => {
+            return ephemeral(&with_their_text(
+                &rejected.explain_for("that evidence"),
+                text,
+            ))
+        }
+    };
+    let now = state.clock.now();
+    let evidence = NewEvidence {
+        team_id: team,
+        subject: author.clone(),
+        author,
+        source: Source::SelfLogged,
+        text: draft.message.clone(),
+        permalink: None,
+        visibility: Visibility::Private,
+        competencies: draft.competencies.clone(),
+        multiplier_kinds: draft.multiplier_kinds.clone(),
+        sphere: None,
+        people: draft.people.clone(),
+        framework_id: state.framework.id().to_owned(),
+        framework_version: state.framework.version().to_owned(),
+        occurred_at: now,
+        created_at: now,
+    };
+    match tokio::time::timeout(LOG_DEADLINE, state.store.record_evidence(evidence)).await {
+        Ok(Ok(id)) => {
+            tracing::info!(evidence_id = id, "evidence logged");
+            let tags: Vec<String> = draft
+                .competencies
+                .iter()
+                .filter_map(|c| state.framework.competency(c))
+                .map(|c| format!("#{}", c.display_tag()))
+                .chain(
+                    draft
+                        .multiplier_kinds
+                        .iter()
+                        .filter_map(|m| state.framework.multiplier_kind(m))
+                        .map(|m| format!("#{}", m.display_tag())),
+                )
+                .collect();
+            let mut answer = format!(
+                ":lock: Logged, privately (only you see it): {}",
+                mrkdwn::safe(&draft.message)
+            );
+            if !tags.is_empty() {
+                answer.push_str(&format!("\nTagged {}", tags.join(" ")));
+            }
+            for note in &draft.notes {
+                answer.push_str(&format!("\n_{}_", mrkdwn::safe(note)));
+            }
+            ephemeral(&answer)
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "could not record evidence");
+            ephemeral(&with_their_text("I couldn't save that just now (the database didn't answer). Please try again in a minute.", text))
+        }
+        Err(_) => ephemeral(&with_their_text("Saving that is taking longer than Slack lets me wait, so I can't confirm it was saved. Check before logging it again.", text)),
     }
 }
 

@@ -128,6 +128,53 @@ where
         Ok(Page { items, next_cursor })
     }
 
+    async fn record_evidence(&self, evidence: NewEvidence) -> Result<i64> {
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let head = sql::insert_evidence(&evidence);
+        let row = sql::bind(sqlx::query::<DB>(&head.sql), &head.args)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let id: i64 = row.try_get(0)?;
+        sql::execute_all::<DB>(&mut tx, &sql::evidence_children(id, &evidence)).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(id)
+    }
+
+    async fn evidence_of(&self, team_id: &str, subject: &str, limit: i64) -> Result<Vec<Evidence>> {
+        let args = vec![
+            Arg::Text(team_id.into()),
+            Arg::Text(subject.into()),
+            Arg::Int(limit),
+        ];
+        let rows = self.read(&stmt(sql::EVIDENCE_OF, args)).await?;
+        let mut items = rows
+            .iter()
+            .map(sql::evidence_head)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let ids: Vec<i64> = items.iter().map(|e| e.id).collect();
+        if ids.is_empty() {
+            return Ok(items);
+        }
+        for row in self.read(&sql::evidence_tags(&ids)).await? {
+            let (id, kind, tag): (i64, String, String) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            if let Some(e) = items.iter_mut().find(|e| e.id == id) {
+                match kind.as_str() {
+                    "competency" => e.competencies.push(tag),
+                    _ => e.multiplier_kinds.push(tag),
+                }
+            }
+        }
+        for row in self.read(&sql::evidence_people(&ids)).await? {
+            let (id, user): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            if let Some(e) = items.iter_mut().find(|e| e.id == id) {
+                e.people.push(user);
+            }
+        }
+        Ok(items)
+    }
+
     async fn workspaces(&self) -> Result<Vec<String>> {
         let rows = self.read(&stmt(sql::WORKSPACES, vec![])).await?;
         Ok(rows

@@ -117,6 +117,80 @@ pub struct Kudos {
     pub created_at: DateTime<Utc>,
 }
 
+/// Where a piece of evidence came from (contracts.md: `source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Logged by the person (`/growth log`, the evidence modal).
+    SelfLogged,
+    /// A Slack message saved with "Save as evidence".
+    Message,
+    Reflection,
+    Import,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::SelfLogged => "self",
+            Source::Message => "message",
+            Source::Reflection => "reflection",
+            Source::Import => "import",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Source::SelfLogged,
+            Source::Message,
+            Source::Reflection,
+            Source::Import,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvidence {
+    pub team_id: TeamId,
+    pub subject: UserId,
+    pub author: UserId,
+    pub source: Source,
+    /// Slack wire text.
+    pub text: String,
+    pub permalink: Option<String>,
+    pub visibility: Visibility,
+    pub competencies: Vec<String>,
+    pub multiplier_kinds: Vec<String>,
+    /// A canonical sphere level the author declared.
+    pub sphere: Option<String>,
+    /// People the work helped.
+    pub people: Vec<UserId>,
+    pub framework_id: String,
+    pub framework_version: String,
+    pub occurred_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub id: i64,
+    pub team_id: String,
+    pub subject: String,
+    pub author: String,
+    pub source: Source,
+    pub text: String,
+    pub permalink: Option<String>,
+    pub visibility: Visibility,
+    pub competencies: Vec<String>,
+    pub multiplier_kinds: Vec<String>,
+    pub sphere: Option<String>,
+    pub people: Vec<String>,
+    pub framework_id: String,
+    pub framework_version: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Received,
@@ -234,6 +308,10 @@ pub trait Store: Send + Sync + 'static {
     async fn list_kudos(&self, query: &KudosQuery) -> Result<Page<Kudos>>;
     /// Workspaces seen so far, to default `team` in the API.
     async fn workspaces(&self) -> Result<Vec<String>>;
+    /// Records one piece of evidence with its tags and the people it helped; returns its id.
+    async fn record_evidence(&self, evidence: NewEvidence) -> Result<i64>;
+    /// A person's evidence, newest first.
+    async fn evidence_of(&self, team_id: &str, subject: &str, limit: i64) -> Result<Vec<Evidence>>;
     /// Records an event id; false when it was already recorded (a retry).
     async fn record_event(&self, event: &SlackEvent) -> Result<bool>;
     async fn upsert_person(&self, person: &Person) -> Result<()>;

@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbox_doubt",
         include_str!("../../migrations/postgres/0002_outbox_doubt.sql"),
     ),
+    (
+        3,
+        "evidence",
+        include_str!("../../migrations/postgres/0003_evidence.sql"),
+    ),
 ];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for

@@ -2,8 +2,8 @@
 //! here as text plus arguments, and each backend only binds and runs it.
 
 use super::{
-    from_millis, millis, Kudos, KudosQuery, NewKudos, OutboxCounts, OutboxMessage, OutboxRow,
-    Outcome, Person, Role, Visibility,
+    from_millis, millis, Evidence, Kudos, KudosQuery, NewEvidence, NewKudos, OutboxCounts,
+    OutboxMessage, OutboxRow, Outcome, Person, Role, Source, Visibility,
 };
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{ColumnIndex, Decode, Row};
@@ -325,6 +325,115 @@ pub(crate) fn kudos_tags(ids: &[i64]) -> Stmt {
         ),
         args: ids.iter().map(|i| Arg::Int(*i)).collect(),
     }
+}
+
+/// The evidence row itself; its id comes back for the children.
+pub(crate) fn insert_evidence(e: &NewEvidence) -> Stmt {
+    Stmt {
+        sql: "INSERT INTO evidence (team_id, subject, author, source, text, permalink, visibility, sphere, framework_id, framework_version, occurred_at, created_at)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id".to_owned(),
+        args: vec![
+            Arg::Text(e.team_id.to_string()),
+            Arg::Text(e.subject.to_string()),
+            Arg::Text(e.author.to_string()),
+            Arg::Text(e.source.as_str().to_owned()),
+            Arg::Text(e.text.clone()),
+            Arg::OptText(e.permalink.clone()),
+            Arg::Text(e.visibility.as_str().to_owned()),
+            Arg::OptText(e.sphere.clone()),
+            Arg::Text(e.framework_id.clone()),
+            Arg::Text(e.framework_version.clone()),
+            Arg::Int(millis(e.occurred_at)),
+            Arg::Int(millis(e.created_at)),
+        ],
+    }
+}
+
+/// Its tags and the people it helped.
+pub(crate) fn evidence_children(id: i64, e: &NewEvidence) -> Vec<Stmt> {
+    let team = || Arg::Text(e.team_id.to_string());
+    let kinds = e.competencies.iter().map(|c| ("competency", c));
+    let tags = kinds
+        .chain(e.multiplier_kinds.iter().map(|m| ("multiplier", m)))
+        .enumerate()
+        .map(|(i, (kind, tag))| {
+            vec![
+                Arg::Int(id),
+                team(),
+                Arg::Text(kind.into()),
+                Arg::Text(tag.clone()),
+                Arg::Int(i as i64),
+            ]
+        })
+        .collect();
+    let people = e
+        .people
+        .iter()
+        .map(|u| vec![Arg::Int(id), team(), Arg::Text(u.to_string())])
+        .collect();
+    let mut statements = insert_rows(
+        "evidence_tags",
+        &["evidence_id", "team_id", "kind", "tag_id", "position"],
+        tags,
+        "",
+    );
+    statements.extend(insert_rows(
+        "evidence_people",
+        &["evidence_id", "team_id", "user_id"],
+        people,
+        " ON CONFLICT DO NOTHING",
+    ));
+    statements
+}
+
+pub(crate) const EVIDENCE_OF: &str = "SELECT id, team_id, subject, author, source, text, permalink, visibility, sphere, framework_id, framework_version, occurred_at
+     FROM evidence WHERE team_id = $1 AND subject = $2 ORDER BY occurred_at DESC, id DESC LIMIT $3";
+
+pub(crate) fn evidence_tags(ids: &[i64]) -> Stmt {
+    Stmt {
+        sql: format!(
+            "SELECT evidence_id, kind, tag_id FROM evidence_tags WHERE evidence_id IN ({}) ORDER BY evidence_id, position",
+            placeholders(1, ids.len())
+        ),
+        args: ids.iter().map(|i| Arg::Int(*i)).collect(),
+    }
+}
+
+pub(crate) fn evidence_people(ids: &[i64]) -> Stmt {
+    Stmt {
+        sql: format!(
+            "SELECT evidence_id, user_id FROM evidence_people WHERE evidence_id IN ({}) ORDER BY evidence_id, user_id",
+            placeholders(1, ids.len())
+        ),
+        args: ids.iter().map(|i| Arg::Int(*i)).collect(),
+    }
+}
+
+pub(crate) fn evidence_head<'r, R: Row>(row: &'r R) -> Result<Evidence, sqlx::Error>
+where
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let visibility: String = row.try_get("visibility")?;
+    let source: String = row.try_get("source")?;
+    Ok(Evidence {
+        id: row.try_get("id")?,
+        team_id: row.try_get("team_id")?,
+        subject: row.try_get("subject")?,
+        author: row.try_get("author")?,
+        source: Source::parse(&source).unwrap_or(Source::SelfLogged),
+        text: row.try_get("text")?,
+        permalink: row.try_get("permalink")?,
+        visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Private),
+        competencies: Vec::new(),
+        multiplier_kinds: Vec::new(),
+        sphere: row.try_get("sphere")?,
+        people: Vec::new(),
+        framework_id: row.try_get("framework_id")?,
+        framework_version: row.try_get("framework_version")?,
+        occurred_at: from_millis(row.try_get("occurred_at")?),
+    })
 }
 
 pub(crate) const WORKSPACES: &str = "SELECT team_id FROM workspaces ORDER BY team_id";

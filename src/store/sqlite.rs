@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbox_doubt",
         include_str!("../../migrations/sqlite/0002_outbox_doubt.sql"),
     ),
+    (
+        3,
+        "evidence",
+        include_str!("../../migrations/sqlite/0003_evidence.sql"),
+    ),
 ];
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised
