@@ -168,6 +168,111 @@ both_backends! {
     }
 }
 
+fn message_action(author: &str) -> Value {
+    let mut payload = fixture_json("interactivity_message_action.json");
+    payload["callback_id"] = json!("save_evidence");
+    payload["message"]["user"] = json!(author);
+    payload
+}
+
+#[tokio::test]
+async fn saving_your_own_message_opens_the_evidence_modal_with_its_text_and_link() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    assert_eq!(
+        interact(&app, &message_action("U07ALICE01")).await.status(),
+        200
+    );
+    let link = app.slack.calls_to("chat.getPermalink");
+    assert_eq!(
+        (
+            link[0].body["channel"].as_str(),
+            link[0].body["message_ts"].as_str()
+        ),
+        (Some("C07GENERAL"), Some("1767622800.000900"))
+    );
+    let view = &app.slack.wait_for("views.open", 1).await[0].body["view"];
+    assert_eq!(view["callback_id"], "evidence_modal");
+    let blocks = view["blocks"].as_array().unwrap();
+    assert_eq!(
+        blocks[0]["element"]["initial_value"],
+        "Hotfix deployed, error rate back to baseline."
+    );
+    assert_eq!(blocks[4]["element"]["initial_date"], "2026-01-05");
+    assert_eq!(
+        blocks[5]["element"]["initial_value"],
+        "https://acme.slack.com/archives/C07GENERAL/p1767622800000900"
+    );
+    assert_eq!(blocks[6]["element"]["initial_option"]["value"], "private");
+}
+
+#[tokio::test]
+async fn saving_someone_elses_message_offers_kudos_for_its_author() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    assert_eq!(
+        interact(&app, &message_action("U07BOB0002")).await.status(),
+        200
+    );
+    let view = &app.slack.wait_for("views.open", 1).await[0].body["view"];
+    assert_eq!(view["callback_id"], "kudos_modal");
+    assert_eq!(
+        view["blocks"][0]["element"]["initial_users"],
+        json!(["U07BOB0002"])
+    );
+    assert_eq!(
+        view["blocks"][4]["element"]["initial_conversation"],
+        "C07GENERAL"
+    );
+}
+
+fn evidence_submission(text: &str, date: &str, link: &str) -> Value {
+    let mut payload = fixture_json("interactivity_view_submission.json");
+    payload["view"]["callback_id"] = json!("evidence_modal");
+    payload["view"]["private_metadata"] = json!(r#"{"source":"message"}"#);
+    payload["view"]["state"]["values"] = json!({
+        "evidence_text": {"text_input": {"type": "plain_text_input", "value": text}},
+        "tags": {"tags_select": {"type": "multi_static_select", "selected_options": [{"value": "c:technical"}, {"value": "m:unblocking"}]}},
+        "sphere": {"sphere_select": {"type": "static_select", "selected_option": {"value": "group"}}},
+        "people": {"people_select": {"type": "multi_users_select", "selected_users": ["U07BOB0002", "U07ALICE01"]}},
+        "date": {"date_picker": {"type": "datepicker", "selected_date": date}},
+        "link": {"link_input": {"type": "url_text_input", "value": link}},
+        "visibility": {"visibility_radio": {"type": "radio_buttons", "selected_option": {"value": "manager"}}},
+    });
+    payload
+}
+
+both_backends! {
+    async fn a_submitted_evidence_modal_is_saved_as_declared(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let payload = evidence_submission("Hotfix deployed — error rate back to baseline 🎉", "2026-01-04", "https://acme.slack.com/archives/C07GENERAL/p1767622800000900");
+        let response = interact(&app, &payload).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.text().await.unwrap(), "");
+        let items = app.store().evidence_of("T07KUD0S01", "U07ALICE01", 10).await.unwrap();
+        assert_eq!(items.len(), 1);
+        let e = &items[0];
+        assert_eq!(e.source, cairn::store::Source::Message);
+        assert_eq!(e.visibility, cairn::store::Visibility::Manager);
+        assert_eq!(e.text, "Hotfix deployed — error rate back to baseline 🎉");
+        assert_eq!((e.competencies.clone(), e.multiplier_kinds.clone()), (vec!["technical".to_owned()], vec!["unblocking".to_owned()]));
+        assert_eq!(e.sphere.as_deref(), Some("group"));
+        assert_eq!(e.people, ["U07BOB0002"], "not the author themselves");
+        assert_eq!(e.occurred_at.date_naive().to_string(), "2026-01-04");
+        assert_eq!(e.permalink.as_deref(), Some("https://acme.slack.com/archives/C07GENERAL/p1767622800000900"));
+        assert!(app.slack.calls_to("chat.postMessage").is_empty(), "evidence is never announced");
+    }
+
+    async fn a_bad_evidence_submission_shows_what_to_fix(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // The app's clock is 2026-01-05: the 9th is in the future.
+        let answer: Value = interact(&app, &evidence_submission(" ", "2026-01-09", "javascript:alert(1)")).await.json().await.unwrap();
+        assert_eq!(answer["response_action"], "errors");
+        let mut fields: Vec<&str> = answer["errors"].as_object().unwrap().keys().map(String::as_str).collect();
+        fields.sort();
+        assert_eq!(fields, ["date", "evidence_text", "link"]);
+        assert!(app.store().evidence_of("T07KUD0S01", "U07ALICE01", 10).await.unwrap().is_empty());
+    }
+}
+
 #[tokio::test]
 async fn other_interactions_are_acknowledged_and_bad_ones_refused() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();

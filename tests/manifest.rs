@@ -52,7 +52,7 @@ fn the_manifest_declares_every_surface_and_no_more_scopes_than_needed() {
         .iter()
         .map(|s| s["callback_id"].as_str().unwrap())
         .collect();
-    assert_eq!(shortcuts, ["give_kudos"]);
+    assert_eq!(shortcuts, ["give_kudos", "save_evidence"]);
     let commands: Vec<&str> = m["features"]["slash_commands"]
         .as_array()
         .unwrap()

@@ -1,5 +1,6 @@
 //! Pure logic: no HTTP, no Slack JSON, no SQL.
 
+pub mod evidence;
 pub mod framework;
 pub mod ids;
 pub mod kudos;

@@ -5,11 +5,12 @@
 use super::giving::{give, Given, Giving};
 use super::verified::SlackRequest;
 use super::AppState;
+use crate::domain::evidence::{check_evidence, EvidenceField, EvidenceForm};
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use crate::domain::kudos::{self, Field, KudosForm, KudosRules};
 use crate::slack::payloads::{Interaction, View};
 use crate::slack::views::{self, KudosModal};
-use crate::store::Visibility;
+use crate::store::{NewEvidence, Source, Visibility};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -22,6 +23,9 @@ use tracing::Instrument;
 /// A trigger id is good for 3 s; opening the modal must fit inside it.
 const OPEN_BUDGET: Duration = Duration::from_millis(2500);
 pub const GIVE_KUDOS_SHORTCUT: &str = "give_kudos";
+pub const SAVE_EVIDENCE_SHORTCUT: &str = "save_evidence";
+/// Asking Slack for a message's permalink gets this much of the trigger's 3 s.
+const PERMALINK_BUDGET: Duration = Duration::from_millis(700);
 
 #[derive(Deserialize)]
 struct Form {
@@ -57,9 +61,16 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
             open_kudos_modal(state, &interaction.trigger_id, &modal).await;
             ().into_response()
         }
+        ("message_action", SAVE_EVIDENCE_SHORTCUT) => {
+            save_message(state, interaction).await;
+            ().into_response()
+        }
         ("view_submission", _) => match &interaction.view {
             Some(view) if view.callback_id == views::KUDOS_CALLBACK => {
                 submit_kudos(state, interaction, view).await
+            }
+            Some(view) if view.callback_id == views::EVIDENCE_CALLBACK => {
+                submit_evidence(state, interaction, view).await
             }
             _ => acknowledge(interaction),
         },
@@ -92,11 +103,88 @@ pub(super) async fn open_kudos_modal(
     trigger_id: &str,
     modal: &KudosModal,
 ) -> bool {
+    open_modal(
+        state,
+        trigger_id,
+        views::kudos_modal(&state.framework, modal),
+    )
+    .await
+}
+
+/// "Save as evidence" on a message: your own message opens the evidence modal with its text and
+/// link; someone else's opens the kudos modal for its author instead.
+async fn save_message(state: &AppState, interaction: &Interaction) {
+    let message = interaction.message.clone().unwrap_or_default();
+    let author = message["user"].as_str().unwrap_or_default();
+    let ts = message["ts"].as_str().unwrap_or_default();
+    let channel = interaction
+        .channel
+        .as_ref()
+        .map(|c| c.id.clone())
+        .unwrap_or_default();
+    if !author.is_empty() && author != interaction.user.id {
+        let modal = KudosModal {
+            recipients: vec![author.to_owned()],
+            channel: Some(channel).filter(|c| c.starts_with('C') || c.starts_with('G')),
+            metadata: json!({ "origin": "message" }).to_string(),
+            ..KudosModal::default()
+        };
+        open_kudos_modal(state, &interaction.trigger_id, &modal).await;
+        return;
+    }
+    let link = permalink(state, &interaction.team.domain, &channel, ts).await;
+    let date = ts
+        .split('.')
+        .next()
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(|| state.clock.now())
+        .date_naive();
+    let text = crate::domain::markup::to_plain(&crate::domain::markup::tokenize(
+        message["text"].as_str().unwrap_or_default(),
+    ));
+    let modal = views::EvidenceModal {
+        text,
+        link,
+        date: date.format("%Y-%m-%d").to_string(),
+        metadata: json!({ "source": "message" }).to_string(),
+    };
+    open_modal(
+        state,
+        &interaction.trigger_id,
+        views::evidence_modal(&state.framework, &modal),
+    )
+    .await;
+}
+
+/// The message's permalink from Slack, or, if Slack is slow, the documented form of one.
+async fn permalink(state: &AppState, domain: &str, channel: &str, ts: &str) -> Option<String> {
+    if channel.is_empty() || ts.is_empty() {
+        return None;
+    }
+    if let Some((slack, token)) = &state.slack {
+        if let Ok(Ok(link)) = tokio::time::timeout(
+            PERMALINK_BUDGET,
+            slack.chat_get_permalink(token, channel, ts),
+        )
+        .await
+        {
+            return Some(link);
+        }
+    }
+    (!domain.is_empty()).then(|| {
+        format!(
+            "https://{domain}.slack.com/archives/{channel}/p{}",
+            ts.replace('.', "")
+        )
+    })
+}
+
+async fn open_modal(state: &AppState, trigger_id: &str, view: serde_json::Value) -> bool {
     let Some((slack, token)) = &state.slack else {
         tracing::warn!("cannot open a modal without SLACK_BOT_TOKEN");
         return false;
     };
-    let view = views::kudos_modal(&state.framework, modal);
     match tokio::time::timeout(OPEN_BUDGET, slack.views_open(token, trigger_id, &view)).await {
         Ok(Ok(_)) => true,
         Ok(Err(e)) => {
@@ -201,6 +289,122 @@ async fn submit_kudos(state: &AppState, interaction: &Interaction, view: &View) 
         }
         Given::TimedOut => errors(&[(views::MESSAGE_BLOCK, "Saving is taking longer than Slack lets me wait; I can't confirm it was recorded. Check later before sending again.".into())]),
         Given::Failed => errors(&[(views::MESSAGE_BLOCK, "I couldn't record it just now (the database didn't answer). Please try again in a minute.".into())]),
+    }
+}
+
+async fn submit_evidence(state: &AppState, interaction: &Interaction, view: &View) -> Response {
+    let (Ok(team), Ok(author)) = (
+        TeamId::parse(&interaction.team.id),
+        UserId::parse(&interaction.user.id),
+    ) else {
+        return errors(&[(
+            views::TEXT_BLOCK,
+            "Slack sent this without a valid team or user; please try again.".into(),
+        )]);
+    };
+    let element = |block, action| view.element(block, action);
+    let mut form = EvidenceForm {
+        text: element(views::TEXT_BLOCK, views::TEXT_ACTION)
+            .and_then(|t| t.value.clone())
+            .unwrap_or_default(),
+        ..EvidenceForm::default()
+    };
+    if let Some(tags) = element(views::TAGS_BLOCK, views::TAGS_ACTION) {
+        for option in &tags.selected_options {
+            if let Some(id) = option.value.strip_prefix(views::COMPETENCY_PREFIX) {
+                form.competencies.push(id.to_owned());
+            } else if let Some(id) = option.value.strip_prefix(views::KIND_PREFIX) {
+                form.multiplier_kinds.push(id.to_owned());
+            }
+        }
+    }
+    form.sphere = element(views::SPHERE_BLOCK, views::SPHERE_ACTION)
+        .and_then(|s| s.selected_option.as_ref())
+        .map(|o| o.value.clone());
+    form.people = element(views::PEOPLE_BLOCK, views::PEOPLE_ACTION)
+        .map(|p| {
+            p.selected_users
+                .iter()
+                .filter_map(|u| UserId::parse(u).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    form.date =
+        element(views::DATE_BLOCK, views::DATE_ACTION).and_then(|d| d.selected_date.clone());
+    form.link = element(views::LINK_BLOCK, views::LINK_ACTION).and_then(|l| l.value.clone());
+    let visibility = element(views::VISIBILITY_BLOCK, views::VISIBILITY_ACTION)
+        .and_then(|v| v.selected_option.as_ref())
+        .and_then(|o| Visibility::parse(&o.value))
+        .unwrap_or(Visibility::Private);
+    let source = match serde_json::from_str::<serde_json::Value>(&view.private_metadata) {
+        Ok(m) if m["source"] == "message" => Source::Message,
+        _ => Source::SelfLogged,
+    };
+    let rules = KudosRules {
+        require_competency: state.require_competency_tag,
+    };
+    let now = state.clock.now();
+    let draft = match check_evidence(&author, form, rules, now.date_naive()) {
+        Ok(d) => d,
+        Err(problems) => {
+            let problems: Vec<(&str, String)> = problems
+                .into_iter()
+                .map(|(f, t)| (evidence_block(f), t))
+                .collect();
+            return errors(&problems);
+        }
+    };
+    // Noon UTC of the day it happened: the date is what the person chose, not a time.
+    let occurred_at = draft
+        .occurred_on
+        .and_hms_opt(12, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    let evidence = NewEvidence {
+        team_id: team,
+        subject: author.clone(),
+        author,
+        source,
+        text: draft.text,
+        permalink: draft.link,
+        visibility,
+        competencies: draft.competencies,
+        multiplier_kinds: draft.multiplier_kinds,
+        sphere: draft.sphere,
+        people: draft.people,
+        framework_id: state.framework.id().to_owned(),
+        framework_version: state.framework.version().to_owned(),
+        occurred_at,
+        created_at: now,
+    };
+    match tokio::time::timeout(
+        Duration::from_secs(2),
+        state.store.record_evidence(evidence),
+    )
+    .await
+    {
+        Ok(Ok(id)) => {
+            tracing::info!(evidence_id = id, "evidence saved");
+            ().into_response()
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "could not save evidence");
+            errors(&[(views::TEXT_BLOCK, "I couldn't save it just now (the database didn't answer). Please try again in a minute.".into())])
+        }
+        Err(_) => errors(&[(
+            views::TEXT_BLOCK,
+            "Saving is taking longer than Slack lets me wait; I can't confirm it was saved.".into(),
+        )]),
+    }
+}
+
+fn evidence_block(field: EvidenceField) -> &'static str {
+    match field {
+        EvidenceField::Text => views::TEXT_BLOCK,
+        EvidenceField::Tags => views::TAGS_BLOCK,
+        EvidenceField::Sphere => views::SPHERE_BLOCK,
+        EvidenceField::Date => views::DATE_BLOCK,
+        EvidenceField::Link => views::LINK_BLOCK,
     }
 }
 

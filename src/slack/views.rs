@@ -144,6 +144,97 @@ pub fn kudos_modal(framework: &Framework, modal: &KudosModal) -> Value {
     })
 }
 
+pub const EVIDENCE_CALLBACK: &str = "evidence_modal";
+pub const TEXT_BLOCK: &str = "evidence_text";
+pub const TEXT_ACTION: &str = "text_input";
+pub const SPHERE_BLOCK: &str = "sphere";
+pub const SPHERE_ACTION: &str = "sphere_select";
+pub const PEOPLE_BLOCK: &str = "people";
+pub const PEOPLE_ACTION: &str = "people_select";
+pub const DATE_BLOCK: &str = "date";
+pub const DATE_ACTION: &str = "date_picker";
+pub const LINK_BLOCK: &str = "link";
+pub const LINK_ACTION: &str = "link_input";
+
+/// What the evidence modal starts with.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceModal {
+    /// Plain text (a saved message's text, or nothing).
+    pub text: String,
+    pub link: Option<String>,
+    /// `YYYY-MM-DD`, the person's today (or the message's day).
+    pub date: String,
+    pub metadata: String,
+}
+
+/// The evidence modal: what you did, its competencies, how far it reached (declared), who it
+/// helped, when, a link, and who may see it (private unless you say otherwise).
+pub fn evidence_modal(framework: &Framework, modal: &EvidenceModal) -> Value {
+    let tags = kudos_modal(framework, &KudosModal::default())["blocks"][1].clone();
+    let mut text = json!({
+        "type": "plain_text_input", "action_id": TEXT_ACTION, "multiline": true, "max_length": MESSAGE_MAX,
+        "placeholder": plain("What did you do, and what did it change?"),
+    });
+    if !modal.text.is_empty() {
+        let initial: String = modal.text.chars().take(MESSAGE_MAX).collect();
+        text["initial_value"] = json!(initial);
+    }
+    // The framework's own names for its sphere levels, stored as Cairn's canonical levels.
+    let spheres: Vec<Value> = match framework.dimension(crate::domain::framework::Role::Sphere) {
+        Some(d) => d
+            .scale
+            .iter()
+            .filter(|p| !p.deprecated)
+            .filter_map(|p| p.canonical.map(|c| option(&p.name, c.as_str().to_owned())))
+            .collect(),
+        None => ["self", "team", "group", "org", "external"]
+            .iter()
+            .map(|c| option(c, (*c).to_owned()))
+            .collect(),
+    };
+    let mut link = json!({
+        "type": "url_text_input", "action_id": LINK_ACTION, "placeholder": plain("https://…"),
+    });
+    if let Some(url) = &modal.link {
+        link["initial_value"] = json!(url);
+    }
+    let private = option("Only me", "private".into());
+    let manager = option("Me and my managers", "manager".into());
+    let public = option("Anyone in the workspace", "public".into());
+    json!({
+        "type": "modal",
+        "callback_id": EVIDENCE_CALLBACK,
+        "private_metadata": modal.metadata,
+        "title": plain("Log evidence"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
+        "blocks": [
+            { "type": "input", "block_id": TEXT_BLOCK, "label": plain("What you did"), "element": text },
+            tags,
+            {
+                "type": "input", "block_id": SPHERE_BLOCK, "optional": true, "label": plain("How far did it reach?"),
+                "element": { "type": "static_select", "action_id": SPHERE_ACTION, "placeholder": plain("Just me, unless you say"), "options": spheres },
+            },
+            {
+                "type": "input", "block_id": PEOPLE_BLOCK, "optional": true, "label": plain("Who did it help?"),
+                "element": { "type": "multi_users_select", "action_id": PEOPLE_ACTION, "placeholder": plain("Pick people"), "max_selected_items": 20 },
+            },
+            {
+                "type": "input", "block_id": DATE_BLOCK, "label": plain("When"),
+                "element": { "type": "datepicker", "action_id": DATE_ACTION, "initial_date": modal.date },
+            },
+            { "type": "input", "block_id": LINK_BLOCK, "optional": true, "label": plain("Link"), "element": link },
+            {
+                "type": "input", "block_id": VISIBILITY_BLOCK, "label": plain("Who sees it?"),
+                "element": {
+                    "type": "radio_buttons", "action_id": VISIBILITY_ACTION,
+                    "initial_option": private, "options": [private, manager, public],
+                },
+            },
+        ],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +251,25 @@ mod tests {
                 metadata: r#"{"origin":"shortcut"}"#.into(),
             },
         );
+        insta::assert_json_snapshot!(view);
+    }
+
+    #[test]
+    fn evidence_modal_snapshot() {
+        let f = Framework::load("career-steps").unwrap();
+        let view = evidence_modal(
+            &f,
+            &EvidenceModal {
+                text: "Hotfix deployed, error rate back to baseline.".into(),
+                link: Some("https://acme.slack.com/archives/C07GENERAL/p1767622800000900".into()),
+                date: "2026-01-05".into(),
+                metadata: r#"{"source":"message"}"#.into(),
+            },
+        );
+        // The sphere choices are the framework's own step names.
+        let spheres = &view["blocks"][2]["element"]["options"];
+        assert_eq!(spheres[0]["value"], "self");
+        assert_eq!(spheres.as_array().unwrap().len(), 4);
         insta::assert_json_snapshot!(view);
     }
 
