@@ -54,6 +54,13 @@ async fn dispatch(state: &AppState, team_id: &str, event: &InnerEvent) {
             Err(e) => tracing::error!(error = %e, "could not park a workspace's messages"),
         }
     }
+    if event.kind == "app_home_opened" && event.tab.as_deref() == Some("home") {
+        if let Some(user) = event.user.as_ref().and_then(|u| u.as_str()) {
+            // After the answer: Slack wants the event acknowledged within 3 s.
+            let (state, team, user) = (state.clone(), team_id.to_owned(), user.to_owned());
+            tokio::spawn(async move { super::home::publish(&state, &team, &user).await });
+        }
+    }
     if event.kind == "user_change" {
         let profile = event.user.clone().map(serde_json::from_value::<SlackUser>);
         match profile {

@@ -61,6 +61,24 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
             open_kudos_modal(state, &interaction.trigger_id, &modal).await;
             ().into_response()
         }
+        ("block_actions", _) if has_action(interaction, views::HOME_GIVE_KUDOS) => {
+            let modal = KudosModal {
+                metadata: json!({ "origin": "home" }).to_string(),
+                ..KudosModal::default()
+            };
+            open_kudos_modal(state, &interaction.trigger_id, &modal).await;
+            ().into_response()
+        }
+        ("block_actions", _) if has_action(interaction, views::HOME_LOG_EVIDENCE) => {
+            let modal = views::EvidenceModal {
+                date: state.clock.now().format("%Y-%m-%d").to_string(),
+                metadata: json!({ "source": "self" }).to_string(),
+                ..views::EvidenceModal::default()
+            };
+            let view = views::evidence_modal(&state.framework, &modal);
+            open_modal(state, &interaction.trigger_id, view).await;
+            ().into_response()
+        }
         ("message_action", SAVE_EVIDENCE_SHORTCUT) => {
             save_message(state, interaction).await;
             ().into_response()
@@ -76,6 +94,10 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
         },
         _ => acknowledge(interaction),
     }
+}
+
+fn has_action(interaction: &Interaction, action_id: &str) -> bool {
+    interaction.actions.iter().any(|a| a.action_id == action_id)
 }
 
 fn acknowledge(interaction: &Interaction) -> Response {

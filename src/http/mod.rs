@@ -6,6 +6,7 @@ mod error;
 mod events;
 mod giving;
 mod health;
+mod home;
 mod interactivity;
 mod verified;
 

@@ -50,6 +50,8 @@ pub struct InnerEvent {
     pub user: Option<serde_json::Value>,
     pub channel: Option<String>,
     pub ts: Option<String>,
+    /// `app_home_opened`: `home` or `messages`.
+    pub tab: Option<String>,
     /// `tokens_revoked`: the user ids whose tokens were revoked, by kind.
     pub tokens: Option<RevokedTokens>,
 }

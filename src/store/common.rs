@@ -141,6 +141,24 @@ where
         Ok(id)
     }
 
+    async fn competency_counts(
+        &self,
+        team_id: &str,
+        user: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, i64)>> {
+        let args = vec![
+            Arg::Text(team_id.into()),
+            Arg::Text(user.into()),
+            Arg::Int(millis(since)),
+        ];
+        let rows = self.read(&stmt(sql::COMPETENCY_COUNTS, args)).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<std::result::Result<_, sqlx::Error>>()?)
+    }
+
     async fn evidence_of(&self, team_id: &str, subject: &str, limit: i64) -> Result<Vec<Evidence>> {
         let args = vec![
             Arg::Text(team_id.into()),

@@ -310,6 +310,13 @@ pub trait Store: Send + Sync + 'static {
     async fn workspaces(&self) -> Result<Vec<String>>;
     /// Records one piece of evidence with its tags and the people it helped; returns its id.
     async fn record_evidence(&self, evidence: NewEvidence) -> Result<i64>;
+    /// How many items (kudos received, evidence held) a person has per competency since `since`.
+    async fn competency_counts(
+        &self,
+        team_id: &str,
+        user: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, i64)>>;
     /// A person's evidence, newest first.
     async fn evidence_of(&self, team_id: &str, subject: &str, limit: i64) -> Result<Vec<Evidence>>;
     /// Records an event id; false when it was already recorded (a retry).

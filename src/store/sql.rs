@@ -436,6 +436,15 @@ where
     })
 }
 
+/// Items per competency about a person since `$3`: kudos they received and evidence they hold.
+pub(crate) const COMPETENCY_COUNTS: &str = "SELECT tag_id, COUNT(*) FROM (
+        SELECT t.tag_id FROM kudos_tags t JOIN kudos_recipients r ON r.kudos_id = t.kudos_id JOIN kudos k ON k.id = t.kudos_id
+         WHERE r.team_id = $1 AND r.user_id = $2 AND t.kind = 'competency' AND k.created_at >= $3
+        UNION ALL
+        SELECT t.tag_id FROM evidence_tags t JOIN evidence e ON e.id = t.evidence_id
+         WHERE e.team_id = $1 AND e.subject = $2 AND t.kind = 'competency' AND e.occurred_at >= $3
+     ) AS items GROUP BY tag_id ORDER BY tag_id";
+
 pub(crate) const WORKSPACES: &str = "SELECT team_id FROM workspaces ORDER BY team_id";
 
 pub(crate) const RECORD_EVENT: &str =

@@ -1,0 +1,101 @@
+//! The App Home tab, published with `views.publish` when a person opens it. Built from a handful
+//! of indexed reads of that person's own rows; they see everything about themselves.
+
+use super::AppState;
+use crate::slack::views::{self, Home, HomeItem};
+use crate::store::{KudosQuery, Role, Visibility};
+
+/// The spread shown covers this many days.
+const DAYS: i64 = 90;
+const ITEMS: i64 = 10;
+
+/// Builds and publishes `user`'s home tab. Errors are logged: the tab keeps its last version.
+pub(super) async fn publish(state: &AppState, team: &str, user: &str) {
+    let Some((slack, token)) = &state.slack else {
+        return;
+    };
+    let view = match build(state, team, user).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read what the home tab shows");
+            return;
+        }
+    };
+    if let Err(e) = slack.views_publish(token, user, &view).await {
+        tracing::warn!(error = %e, "could not publish the home tab");
+    }
+}
+
+async fn build(
+    state: &AppState,
+    team: &str,
+    user: &str,
+) -> Result<serde_json::Value, crate::store::StoreError> {
+    let since = state.clock.now() - chrono::Duration::days(DAYS);
+    let query = |role| KudosQuery {
+        team_id: team.to_owned(),
+        user: Some(user.to_owned()),
+        role: Some(role),
+        from: None,
+        to: None,
+        limit: ITEMS,
+        before_id: None,
+        include_private: true,
+    };
+    let store = &state.store;
+    let (received_query, given_query) = (query(Role::Received), query(Role::Given));
+    let (received, given, evidence, counts) = tokio::try_join!(
+        store.list_kudos(&received_query),
+        store.list_kudos(&given_query),
+        store.evidence_of(team, user, ITEMS),
+        store.competency_counts(team, user, since),
+    )?;
+    let f = &state.framework;
+    let labels = |competencies: &[String], kinds: &[String]| -> Vec<String> {
+        let c = competencies
+            .iter()
+            .map(|id| f.competency(id).map_or(id.clone(), |c| c.name.clone()));
+        let m = kinds
+            .iter()
+            .map(|id| f.multiplier_kind(id).map_or(id.clone(), |m| m.name.clone()));
+        c.chain(m).collect()
+    };
+    let kudos_items = |items: &[crate::store::Kudos], given: bool| -> Vec<HomeItem> {
+        items
+            .iter()
+            .map(|k| HomeItem {
+                date: k.created_at.format("%Y-%m-%d").to_string(),
+                text: k.text.clone(),
+                who: Some(if given {
+                    k.recipients.join(">, <@")
+                } else {
+                    k.giver.clone()
+                }),
+                labels: labels(&k.competencies, &k.multiplier_kinds),
+                private: k.visibility != Visibility::Public,
+                link: k.permalink.clone(),
+            })
+            .collect()
+    };
+    let evidence_items: Vec<HomeItem> = evidence
+        .iter()
+        .map(|e| HomeItem {
+            date: e.occurred_at.format("%Y-%m-%d").to_string(),
+            text: e.text.clone(),
+            who: None,
+            labels: labels(&e.competencies, &e.multiplier_kinds),
+            private: e.visibility != Visibility::Public,
+            link: e.permalink.clone(),
+        })
+        .collect();
+    let received = kudos_items(&received.items, false);
+    let given = kudos_items(&given.items, true);
+    Ok(views::home_view(&Home {
+        framework: f,
+        counts: &counts,
+        days: DAYS,
+        received: &received,
+        evidence: &evidence_items,
+        given: &given,
+    }))
+}
