@@ -158,6 +158,14 @@ impl People {
             .insert(key, known);
     }
 
+    /// Drops a person from memory (forget-me; the store forgets them itself).
+    pub fn forget(&self, team: &str, user: &str) {
+        self.memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(team.to_owned(), user.to_owned()));
+    }
+
     /// Stores a profile Slack sent (from `users.info` or a `user_change` event).
     pub async fn remember(&self, team: &str, profile: &SlackUser) -> Person {
         let person = self.keep_profile(team, profile);

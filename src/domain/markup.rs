@@ -166,6 +166,23 @@ pub fn to_plain(tokens: &[Token]) -> String {
     out
 }
 
+/// Wire text with every mention of `user` replaced by "a former teammate" (forget-me).
+pub fn without_user(wire: &str, user: &str) -> String {
+    let tokens: Vec<Token> = tokenize(wire)
+        .into_iter()
+        .map(|t| match t {
+            Token::User { ref id, .. } if id.as_str() == user => {
+                Token::Text(FORMER_TEAMMATE.to_owned())
+            }
+            other => other,
+        })
+        .collect();
+    to_wire(&tokens)
+}
+
+/// How someone who asked Cairn to forget them is shown.
+pub const FORMER_TEAMMATE: &str = "a former teammate";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +262,14 @@ mod tests {
         assert_eq!(
             to_plain(&tokenize("a &amp; b <@U1|ana> <!here>")),
             "a & b <@U1> @here"
+        );
+    }
+
+    #[test]
+    fn a_forgotten_person_becomes_a_former_teammate() {
+        assert_eq!(
+            without_user("thanks <@U1|ana> &amp; <@U2> for <@U1>", "U1"),
+            "thanks a former teammate &amp; <@U2> for a former teammate"
         );
     }
 }

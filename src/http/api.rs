@@ -59,7 +59,8 @@ pub struct KudosParams {
 pub struct KudosJson {
     id: i64,
     team_id: String,
-    giver: String,
+    /// `null` when the giver asked Cairn to forget them.
+    giver: Option<String>,
     recipients: Vec<String>,
     competencies: Vec<String>,
     multiplier_kinds: Vec<String>,
@@ -75,7 +76,7 @@ impl From<Kudos> for KudosJson {
         Self {
             id: k.id,
             team_id: k.team_id,
-            giver: k.giver,
+            giver: Some(k.giver).filter(|g| !g.is_empty()),
             recipients: k.recipients,
             competencies: k.competencies,
             multiplier_kinds: k.multiplier_kinds,

@@ -54,6 +54,7 @@ const GROWTH_HELP: &str = "*Cairn*: kudos and evidence of growth.\n\
 • `/kudos @person #competency what they did`: thank someone; the channel sees it and they get a DM.\n\
 • `/growth log #competency what you did`: keep a private note of your own work (mention who it helped).\n\
 • `/growth framework`: the competencies and tags you can use.\n\
+• `/growth forget-me`: delete everything Cairn holds about you (after a confirmation).\n\
 • `/growth help`: this message.";
 
 /// `/growth SUBCOMMAND …`: the subcommands built so far; the others say so rather than guess.
@@ -77,7 +78,14 @@ async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
                 .map_or("", |(_, r)| r.trim());
             log_command(state, command, rest).await
         }
-        "summary" | "packet" | "settings" | "forget-me" => ephemeral(&format!(
+        "forget-me" => {
+            if super::interactivity::open_forget_me(state, &command.trigger_id).await {
+                ().into_response()
+            } else {
+                ephemeral("I couldn't open the confirmation just now. Please try `/growth forget-me` again; nothing was deleted.")
+            }
+        }
+        "summary" | "packet" | "settings" => ephemeral(&format!(
             "`/growth {sub}` is not available in this version of Cairn yet.\n\n{GROWTH_HELP}"
         )),
         _ => ephemeral(&format!(

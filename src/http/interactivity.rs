@@ -90,6 +90,9 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
             Some(view) if view.callback_id == views::EVIDENCE_CALLBACK => {
                 submit_evidence(state, interaction, view).await
             }
+            Some(view) if view.callback_id == views::FORGET_CALLBACK => {
+                forget(state, interaction).await
+            }
             _ => acknowledge(interaction),
         },
         _ => acknowledge(interaction),
@@ -418,6 +421,34 @@ async fn submit_evidence(state: &AppState, interaction: &Interaction, view: &Vie
             "Saving is taking longer than Slack lets me wait; I can't confirm it was saved.".into(),
         )]),
     }
+}
+
+/// The person confirmed `/growth forget-me`: delete, then show what was deleted.
+async fn forget(state: &AppState, interaction: &Interaction) -> Response {
+    let (team, user) = (&interaction.team.id, &interaction.user.id);
+    match state.store.forget_person(team, user).await {
+        Ok(report) => {
+            state.people.forget(team, user);
+            tracing::info!(
+                kudos_received = report.kudos_received,
+                evidence = report.evidence,
+                "a person asked to be forgotten; done"
+            );
+            Json(json!({ "response_action": "update", "view": views::forgotten_modal(&report) }))
+                .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not forget a person");
+            let mut view = views::forget_me_modal();
+            view["blocks"][0]["text"]["text"] = json!("I couldn't delete your data just now (the database didn't answer). Nothing was deleted; please try again in a minute.");
+            Json(json!({ "response_action": "update", "view": view })).into_response()
+        }
+    }
+}
+
+/// `/growth forget-me`: a confirmation first; nothing is deleted until it is submitted.
+pub(super) async fn open_forget_me(state: &AppState, trigger_id: &str) -> bool {
+    open_modal(state, trigger_id, views::forget_me_modal()).await
 }
 
 fn evidence_block(field: EvidenceField) -> &'static str {

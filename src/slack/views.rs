@@ -235,6 +235,38 @@ pub fn evidence_modal(framework: &Framework, modal: &EvidenceModal) -> Value {
     })
 }
 
+pub const FORGET_CALLBACK: &str = "forget_me";
+
+/// The confirmation `/growth forget-me` asks for before deleting anything.
+pub fn forget_me_modal() -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": FORGET_CALLBACK,
+        "title": plain("Forget me"),
+        "submit": plain("Delete it all"),
+        "close": plain("Keep it"),
+        "blocks": [{
+            "type": "section",
+            "text": { "type": "mrkdwn", "text": "This deletes everything Cairn holds about you: the kudos you received, your evidence and reflections, your profile and the messages Cairn sent you. Kudos you gave stay with the people who received them, shown as from *a former teammate*.\n\n*This cannot be undone.*" },
+        }],
+    })
+}
+
+/// What forget-me did, shown in place of the confirmation.
+pub fn forgotten_modal(report: &crate::store::Forgotten) -> Value {
+    let text = format!(
+        "Done. Cairn deleted:\n• your place in {} kudos you received\n• {} pieces of your evidence\n• {} messages to or about you\n\nThe {} kudos you gave now show as from a former teammate.",
+        report.kudos_received, report.evidence, report.messages, report.kudos_given
+    );
+    json!({
+        "type": "modal",
+        "callback_id": "forgotten",
+        "title": plain("Forgotten"),
+        "close": plain("Close"),
+        "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": text } }],
+    })
+}
+
 pub const HOME_GIVE_KUDOS: &str = "home_give_kudos";
 pub const HOME_LOG_EVIDENCE: &str = "home_log_evidence";
 /// Items listed per section of the home tab, and characters shown per item.

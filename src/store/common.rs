@@ -141,6 +141,61 @@ where
         Ok(id)
     }
 
+    async fn forget_person(&self, team_id: &str, user: &str) -> Result<Forgotten> {
+        let args = || {
+            vec![
+                Arg::Text(team_id.into()),
+                Arg::Text(user.into()),
+                Arg::Text(format!("%{user}%")),
+            ]
+        };
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut report = Forgotten::default();
+        for (sql, slot) in [
+            (sql::FORGET_COUNT_RECEIVED, &mut report.kudos_received),
+            (sql::FORGET_COUNT_GIVEN, &mut report.kudos_given),
+            (sql::FORGET_COUNT_EVIDENCE, &mut report.evidence),
+        ] {
+            let s = stmt(sql, args()[..2].to_vec());
+            let row = sql::bind(sqlx::query::<DB>(&s.sql), &s.args)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            *slot = row.try_get::<i64, _>(0)? as u64;
+        }
+        let deletes: Vec<Stmt> = sql::FORGET_DELETES
+            .iter()
+            .map(|sql| stmt(sql, args()[..2].to_vec()))
+            .collect();
+        sql::execute_all::<DB>(&mut tx, &deletes).await?;
+        // Mentions in what others wrote become "a former teammate".
+        for (select, update) in [
+            (sql::FORGET_KUDOS_TEXTS, sql::SET_KUDOS_TEXT),
+            (sql::FORGET_EVIDENCE_TEXTS, sql::SET_EVIDENCE_TEXT),
+        ] {
+            let s = stmt(select, vec![args()[0].clone(), args()[2].clone()]);
+            let rows = sql::bind(sqlx::query::<DB>(&s.sql), &s.args)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            let mut updates = Vec::new();
+            for row in &rows {
+                let (id, text): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+                let text = crate::domain::markup::without_user(&text, user);
+                updates.push(stmt(update, vec![Arg::Int(id), Arg::Text(text)]));
+            }
+            sql::execute_all::<DB>(&mut tx, &updates).await?;
+        }
+        let outbox = stmt(sql::FORGET_OUTBOX, args());
+        let done = sql::bind(sqlx::query::<DB>(&outbox.sql), &outbox.args)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        report.messages = done.rows_affected();
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(report)
+    }
+
     async fn competency_counts(
         &self,
         team_id: &str,

@@ -191,6 +191,18 @@ pub struct Evidence {
     pub occurred_at: DateTime<Utc>,
 }
 
+/// What forgetting a person removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    /// Kudos they received (the kudos itself is gone when they were its only receiver).
+    pub kudos_received: u64,
+    /// Kudos they gave, kept for their receivers from "a former teammate".
+    pub kudos_given: u64,
+    pub evidence: u64,
+    /// Messages to or about them, sent or waiting.
+    pub messages: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Received,
@@ -310,6 +322,11 @@ pub trait Store: Send + Sync + 'static {
     async fn workspaces(&self) -> Result<Vec<String>>;
     /// Records one piece of evidence with its tags and the people it helped; returns its id.
     async fn record_evidence(&self, evidence: NewEvidence) -> Result<i64>;
+    /// Deletes everything about `user` in one transaction: their evidence, their place among
+    /// kudos receivers (and kudos left with no receiver), their profile and messages to or about
+    /// them; kudos they gave stay for the receivers, from "a former teammate", and every mention
+    /// of them in stored text becomes that too.
+    async fn forget_person(&self, team_id: &str, user: &str) -> Result<Forgotten>;
     /// How many items (kudos received, evidence held) a person has per competency since `since`.
     async fn competency_counts(
         &self,

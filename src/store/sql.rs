@@ -445,6 +445,34 @@ pub(crate) const COMPETENCY_COUNTS: &str = "SELECT tag_id, COUNT(*) FROM (
          WHERE e.team_id = $1 AND e.subject = $2 AND t.kind = 'competency' AND e.occurred_at >= $3
      ) AS items GROUP BY tag_id ORDER BY tag_id";
 
+/// Forget-me, in order: `$1` team, `$2` user (`$2`/`$3`: the user as a LIKE pattern where
+/// noted). The counts come first; texts that mention the person are rewritten in Rust.
+pub(crate) const FORGET_COUNT_RECEIVED: &str =
+    "SELECT COUNT(*) FROM kudos_recipients WHERE team_id = $1 AND user_id = $2";
+pub(crate) const FORGET_COUNT_GIVEN: &str =
+    "SELECT COUNT(*) FROM kudos WHERE team_id = $1 AND giver = $2";
+pub(crate) const FORGET_COUNT_EVIDENCE: &str =
+    "SELECT COUNT(*) FROM evidence WHERE team_id = $1 AND subject = $2";
+pub(crate) const FORGET_DELETES: &[&str] = &[
+    "DELETE FROM evidence_tags WHERE evidence_id IN (SELECT id FROM evidence WHERE team_id = $1 AND subject = $2)",
+    "DELETE FROM evidence_people WHERE evidence_id IN (SELECT id FROM evidence WHERE team_id = $1 AND subject = $2)",
+    "DELETE FROM evidence WHERE team_id = $1 AND subject = $2",
+    "DELETE FROM evidence_people WHERE team_id = $1 AND user_id = $2",
+    "DELETE FROM kudos_recipients WHERE team_id = $1 AND user_id = $2",
+    "DELETE FROM kudos_tags WHERE kudos_id IN (SELECT id FROM kudos k WHERE k.team_id = $1 AND NOT EXISTS (SELECT 1 FROM kudos_recipients r WHERE r.kudos_id = k.id))",
+    "DELETE FROM kudos WHERE team_id = $1 AND NOT EXISTS (SELECT 1 FROM kudos_recipients r WHERE r.kudos_id = kudos.id)",
+    "UPDATE kudos SET giver = '' WHERE team_id = $1 AND giver = $2",
+    "DELETE FROM people WHERE team_id = $1 AND user_id = $2",
+];
+pub(crate) const FORGET_OUTBOX: &str =
+    "DELETE FROM outbox WHERE team_id = $1 AND (channel = $2 OR text LIKE $3 OR blocks LIKE $3 OR dedupe_key LIKE $3)";
+pub(crate) const FORGET_KUDOS_TEXTS: &str =
+    "SELECT id, text FROM kudos WHERE team_id = $1 AND text LIKE $2";
+pub(crate) const FORGET_EVIDENCE_TEXTS: &str =
+    "SELECT id, text FROM evidence WHERE team_id = $1 AND text LIKE $2";
+pub(crate) const SET_KUDOS_TEXT: &str = "UPDATE kudos SET text = $2 WHERE id = $1";
+pub(crate) const SET_EVIDENCE_TEXT: &str = "UPDATE evidence SET text = $2 WHERE id = $1";
+
 pub(crate) const WORKSPACES: &str = "SELECT team_id FROM workspaces ORDER BY team_id";
 
 pub(crate) const RECORD_EVENT: &str =
