@@ -26,9 +26,26 @@ enum Command {
     /// Inspect and retry messages in the outbox
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Act on what Cairn holds about a person
+    #[command(subcommand)]
+    People(PeopleCommand),
     /// Check, show and describe career framework files
     #[command(subcommand)]
     Framework(FrameworkCommand),
+}
+
+#[derive(Subcommand)]
+enum PeopleCommand {
+    /// Delete everything about a person (what `/growth forget-me` does), e.g. for an erasure request
+    Forget {
+        /// Their Slack user id
+        user: String,
+        /// Their workspace (defaults to the only one)
+        #[arg(long)]
+        team: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 #[derive(Subcommand)]
@@ -89,6 +106,7 @@ fn main() -> ExitCode {
         Command::Outbox(
             OutboxCommand::List { settings, .. } | OutboxCommand::Retry { settings, .. },
         ) => settings.clone(),
+        Command::People(PeopleCommand::Forget { settings, .. }) => settings.clone(),
     };
     let config = match settings.resolve() {
         Ok(c) => c,
@@ -113,6 +131,9 @@ fn main() -> ExitCode {
             Command::Serve(_) => serve(config).await,
             Command::Migrate(_) => cairn::app::migrate(&config).await,
             Command::Outbox(command) => outbox(&config, command).await,
+            Command::People(PeopleCommand::Forget { user, team, .. }) => {
+                forget(&config, &user, team).await
+            }
             Command::Framework(_) => Ok(()),
         }
     });
@@ -215,6 +236,31 @@ async fn outbox(config: &Config, command: OutboxCommand) -> anyhow::Result<()> {
             Ok(())
         }
     };
+    store.close().await;
+    result
+}
+
+async fn forget(config: &Config, user: &str, team: Option<String>) -> anyhow::Result<()> {
+    cairn::domain::ids::UserId::parse(user)
+        .map_err(|e| cairn::config::ConfigError::Invalid(format!("{user}: {e}")))?;
+    let store = cairn::store::connect(&config.database_url).await?;
+    let result = async {
+        let team = match team {
+            Some(t) => t,
+            None => match store.workspaces().await?.as_slice() {
+                [only] => only.clone(),
+                [] => return Err(cairn::config::ConfigError::Invalid("no workspace has used Cairn yet: nothing to forget".into()).into()),
+                _ => return Err(cairn::config::ConfigError::Invalid("several workspaces use Cairn: say which with --team T…".into()).into()),
+            },
+        };
+        let report = store.forget_person(&team, user).await?;
+        println!(
+            "forgot {user} in {team}: their place in {} kudos received, {} pieces of evidence, {} messages; {} kudos they gave now show as from a former teammate",
+            report.kudos_received, report.evidence, report.messages, report.kudos_given
+        );
+        Ok(())
+    }
+    .await;
     store.close().await;
     result
 }

@@ -115,3 +115,31 @@ fn sigterm_stops_serve_gracefully() {
     child.kill().unwrap();
     panic!("cairn serve did not stop within 5 s of SIGTERM");
 }
+
+#[test]
+fn people_forget_names_what_to_fix_and_reports_what_it_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let bad = cairn(&["people", "forget", "alice"], &[("DATABASE_URL", &url)]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("alice"),
+        "{bad:?}"
+    );
+    let none = cairn(
+        &["people", "forget", "U07ALICE01"],
+        &[("DATABASE_URL", &url)],
+    );
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("no workspace has used Cairn yet"),
+        "{none:?}"
+    );
+    let ok = cairn(
+        &["people", "forget", "U07ALICE01", "--team", "T07KUD0S01"],
+        &[("DATABASE_URL", &url)],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout)
+        .starts_with("forgot U07ALICE01 in T07KUD0S01: their place in 0 kudos received"));
+}
