@@ -72,6 +72,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         require_competency_tag: config.require_competency_tag,
         outbox_wake: outbox_wake.clone(),
         slack: config.bot_token.clone().map(|t| (slack.clone(), t)),
+        kudos_emoji: Arc::new(config.kudos_emoji.clone()),
     };
     let shutdown = CancellationToken::new();
 

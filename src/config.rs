@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://cairn.db";
 pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api/";
+pub const DEFAULT_KUDOS_EMOJI: &str = "cairn,kudos";
 
 /// Every setting, as a flag with its environment variable, and as a key of the TOML file (the
 /// flag's name with underscores, or the variable's name: `database_url` or `DATABASE_URL`).
@@ -82,6 +83,10 @@ pub struct Settings {
     #[arg(long, env = "CAIRN_LOG_FORMAT")]
     #[serde(alias = "CAIRN_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Reactions that give kudos to a message's author, comma-separated names [default: cairn,kudos]
+    #[arg(long, env = "CAIRN_KUDOS_EMOJI")]
+    #[serde(alias = "CAIRN_KUDOS_EMOJI")]
+    pub kudos_emoji: Option<String>,
     /// Messages a minute the outbox sends into one channel or DM; 0: no limit [default: 55]
     #[arg(long, env = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
     #[serde(alias = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
@@ -117,6 +122,8 @@ pub struct Config {
     pub require_competency_tag: bool,
     pub log_json: bool,
     pub pacing: crate::jobs::pacing::Limits,
+    /// Reaction names (without colons) that give kudos.
+    pub kudos_emoji: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -184,6 +191,7 @@ impl Settings {
             encryption_key: self.encryption_key.or(lower.encryption_key),
             require_competency_tag: self.require_competency_tag.or(lower.require_competency_tag),
             log_format: self.log_format.or(lower.log_format),
+            kudos_emoji: self.kudos_emoji.or(lower.kudos_emoji),
             outbox_channel_per_minute: self
                 .outbox_channel_per_minute
                 .or(lower.outbox_channel_per_minute),
@@ -244,6 +252,13 @@ impl Settings {
             admins,
             base_url: self.base_url,
             require_competency_tag: self.require_competency_tag.unwrap_or(true),
+            kudos_emoji: self
+                .kudos_emoji
+                .unwrap_or_else(|| DEFAULT_KUDOS_EMOJI.to_owned())
+                .split(',')
+                .map(|e| e.trim().trim_matches(':').to_owned())
+                .filter(|e| !e.is_empty())
+                .collect(),
             pacing: crate::jobs::pacing::Limits::per_minute(
                 self.outbox_channel_per_minute
                     .unwrap_or(crate::jobs::pacing::CHANNEL_PER_MINUTE),

@@ -76,6 +76,7 @@ fn the_manifest_declares_every_surface_and_no_more_scopes_than_needed() {
             "commands",
             "im:history",
             "im:write",
+            "reactions:read",
             "users:read",
             "usergroups:read"
         ]

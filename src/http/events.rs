@@ -61,6 +61,11 @@ async fn dispatch(state: &AppState, team_id: &str, event: &InnerEvent) {
             tokio::spawn(async move { super::home::publish(&state, &team, &user).await });
         }
     }
+    match event.kind.as_str() {
+        "reaction_added" => super::reactions::added(state, team_id, event).await,
+        "reaction_removed" => super::reactions::removed(state, team_id, event).await,
+        _ => {}
+    }
     if event.kind == "user_change" {
         let profile = event.user.clone().map(serde_json::from_value::<SlackUser>);
         match profile {

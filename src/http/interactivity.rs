@@ -79,6 +79,13 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
             open_modal(state, &interaction.trigger_id, view).await;
             ().into_response()
         }
+        ("block_actions", _) if tag_action(interaction).is_some() => {
+            if let Some(value) = tag_action(interaction) {
+                super::reactions::tag(state, &interaction.team.id, &interaction.user.id, value)
+                    .await;
+            }
+            ().into_response()
+        }
         ("message_action", SAVE_EVIDENCE_SHORTCUT) => {
             save_message(state, interaction).await;
             ().into_response()
@@ -97,6 +104,15 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
         },
         _ => acknowledge(interaction),
     }
+}
+
+/// The value of a "what was your reaction for?" button.
+fn tag_action(interaction: &Interaction) -> Option<&str> {
+    interaction
+        .actions
+        .iter()
+        .find(|a| a.action_id.starts_with(super::reactions::TAG_ACTION))
+        .and_then(|a| a.value.as_deref())
 }
 
 fn has_action(interaction: &Interaction, action_id: &str) -> bool {

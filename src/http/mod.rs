@@ -8,6 +8,7 @@ mod giving;
 mod health;
 mod home;
 mod interactivity;
+mod reactions;
 mod verified;
 
 use crate::clock::SharedClock;
@@ -38,6 +39,8 @@ pub struct AppState {
     /// For the calls that cannot wait for the outbox (opening a modal within the 3 s a
     /// trigger lives); `None` without a bot token.
     pub slack: Option<(crate::slack::client::SlackClient, SecretString)>,
+    /// Reaction names that give kudos.
+    pub kudos_emoji: Arc<Vec<String>>,
 }
 
 /// Counts each request and its latency by route (the route's pattern, never the raw path).

@@ -50,10 +50,23 @@ pub struct InnerEvent {
     pub user: Option<serde_json::Value>,
     pub channel: Option<String>,
     pub ts: Option<String>,
+    /// `reaction_added` / `reaction_removed`: the emoji's name, the reacted item and its author.
+    pub reaction: Option<String>,
+    pub item: Option<ReactedItem>,
+    pub item_user: Option<String>,
     /// `app_home_opened`: `home` or `messages`.
     pub tab: Option<String>,
     /// `tokens_revoked`: the user ids whose tokens were revoked, by kind.
     pub tokens: Option<RevokedTokens>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReactedItem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub channel: String,
+    pub ts: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -141,6 +141,106 @@ where
         Ok(id)
     }
 
+    async fn record_kudos_once(
+        &self,
+        kudos: NewKudos,
+        source_key: &str,
+        permalink: Option<String>,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let ids = sql::write_kudos::<DB>(
+            &mut tx,
+            std::slice::from_ref(&kudos),
+            &std::collections::HashSet::new(),
+        )
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let Some(id) = ids.first().copied() else {
+            return Ok(None);
+        };
+        let set = stmt(
+            sql::SET_KUDOS_SOURCE,
+            vec![
+                Arg::Int(id),
+                Arg::Text(source_key.into()),
+                Arg::OptText(permalink),
+            ],
+        );
+        match sql::execute_all::<DB>(&mut tx, &[set]).await {
+            Ok(()) => {
+                tx.commit().await.map_err(StoreError::from_sqlx)?;
+                Ok(Some(id))
+            }
+            // Already recorded (the unique source key): nothing of this one is kept.
+            Err(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(StoreError::from_sqlx(e)),
+        }
+    }
+
+    async fn withdraw_kudos(
+        &self,
+        team_id: &str,
+        source_key: &str,
+        giver: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let find = stmt(
+            sql::KUDOS_BY_SOURCE,
+            vec![
+                Arg::Text(team_id.into()),
+                Arg::Text(source_key.into()),
+                Arg::Text(giver.into()),
+                Arg::Int(millis(since)),
+            ],
+        );
+        let row = sql::bind(sqlx::query::<DB>(&find.sql), &find.args)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let Some(row) = row else { return Ok(false) };
+        let id: i64 = row.try_get(0)?;
+        let mut statements: Vec<Stmt> = sql::WITHDRAW_KUDOS
+            .iter()
+            .map(|s| stmt(s, vec![Arg::Int(id)]))
+            .collect();
+        statements.push(stmt(
+            sql::WITHDRAW_OUTBOX,
+            vec![
+                Arg::Text(team_id.into()),
+                Arg::Text(format!("kudos:{id}:%")),
+            ],
+        ));
+        sql::execute_all::<DB>(&mut tx, &statements).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(true)
+    }
+
+    async fn tag_kudos(
+        &self,
+        team_id: &str,
+        source_key: &str,
+        giver: &str,
+        competency: &str,
+    ) -> Result<bool> {
+        let args = vec![
+            Arg::Text(team_id.into()),
+            Arg::Text(source_key.into()),
+            Arg::Text(giver.into()),
+            Arg::Text(competency.into()),
+        ];
+        let done = sql::bind(sqlx::query::<DB>(sql::TAG_KUDOS), &args)
+            .execute(&self.writer)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn forget_person(&self, team_id: &str, user: &str) -> Result<Forgotten> {
         let args = || {
             vec![

@@ -322,6 +322,31 @@ pub trait Store: Send + Sync + 'static {
     async fn workspaces(&self) -> Result<Vec<String>>;
     /// Records one piece of evidence with its tags and the people it helped; returns its id.
     async fn record_evidence(&self, evidence: NewEvidence) -> Result<i64>;
+    /// Records a kudos that has a source (a reaction) at most once: `None` if one with this
+    /// `source_key` exists already. `permalink` is the message it is about.
+    async fn record_kudos_once(
+        &self,
+        kudos: NewKudos,
+        source_key: &str,
+        permalink: Option<String>,
+    ) -> Result<Option<i64>>;
+    /// Withdraws the kudos with `source_key` given by `giver` at or after `since`, with its
+    /// undelivered messages; false if there is none (or it is older).
+    async fn withdraw_kudos(
+        &self,
+        team_id: &str,
+        source_key: &str,
+        giver: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Adds a competency to the kudos with `source_key`, if `giver` gave it.
+    async fn tag_kudos(
+        &self,
+        team_id: &str,
+        source_key: &str,
+        giver: &str,
+        competency: &str,
+    ) -> Result<bool>;
     /// Deletes everything about `user` in one transaction: their evidence, their place among
     /// kudos receivers (and kudos left with no receiver), their profile and messages to or about
     /// them; kudos they gave stay for the receivers, from "a former teammate", and every mention

@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "evidence",
         include_str!("../../migrations/postgres/0003_evidence.sql"),
     ),
+    (
+        4,
+        "kudos_source",
+        include_str!("../../migrations/postgres/0004_kudos_source.sql"),
+    ),
 ];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for

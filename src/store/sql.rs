@@ -473,6 +473,21 @@ pub(crate) const FORGET_EVIDENCE_TEXTS: &str =
 pub(crate) const SET_KUDOS_TEXT: &str = "UPDATE kudos SET text = $2 WHERE id = $1";
 pub(crate) const SET_EVIDENCE_TEXT: &str = "UPDATE evidence SET text = $2 WHERE id = $1";
 
+pub(crate) const KUDOS_BY_SOURCE: &str =
+    "SELECT id FROM kudos WHERE team_id = $1 AND source_key = $2 AND giver = $3 AND created_at >= $4";
+pub(crate) const SET_KUDOS_SOURCE: &str =
+    "UPDATE kudos SET source_key = $2, permalink = $3 WHERE id = $1";
+pub(crate) const WITHDRAW_KUDOS: &[&str] = &[
+    "DELETE FROM kudos_tags WHERE kudos_id = $1",
+    "DELETE FROM kudos_recipients WHERE kudos_id = $1",
+    "DELETE FROM kudos WHERE id = $1",
+];
+pub(crate) const WITHDRAW_OUTBOX: &str =
+    "DELETE FROM outbox WHERE team_id = $1 AND status = 'pending' AND dedupe_key LIKE $2";
+pub(crate) const TAG_KUDOS: &str = "INSERT INTO kudos_tags (kudos_id, team_id, kind, tag_id, position)
+     SELECT id, team_id, 'competency', $4, 0 FROM kudos WHERE team_id = $1 AND source_key = $2 AND giver = $3
+     ON CONFLICT DO NOTHING";
+
 pub(crate) const WORKSPACES: &str = "SELECT team_id FROM workspaces ORDER BY team_id";
 
 pub(crate) const RECORD_EVENT: &str =

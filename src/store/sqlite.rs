@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "evidence",
         include_str!("../../migrations/sqlite/0003_evidence.sql"),
     ),
+    (
+        4,
+        "kudos_source",
+        include_str!("../../migrations/sqlite/0004_kudos_source.sql"),
+    ),
 ];
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised

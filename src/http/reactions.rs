@@ -1,0 +1,202 @@
+//! Reaction kudos: a configured emoji (`CAIRN_KUDOS_EMOJI`, default `:cairn:` and `:kudos:`) on
+//! someone's message records a kudos from the reactor to the message's author. A competency
+//! whose emoji is that reaction tags it; otherwise the giver gets a DM with a button per
+//! competency. Removing the reaction within 10 minutes withdraws the kudos. Reactions on one's
+//! own messages and on apps' messages are ignored.
+
+use super::AppState;
+use crate::domain::ids::{ChannelId, TeamId, UserId};
+use crate::slack::blocks::KudosView;
+use crate::slack::payloads::InnerEvent;
+use crate::store::{Delivery, NewKudos, Visibility};
+use serde_json::json;
+use std::time::Duration;
+
+pub const TAG_ACTION: &str = "tag_kudos";
+/// How long a removed reaction still withdraws its kudos.
+const WITHDRAW_WINDOW_MINUTES: i64 = 10;
+const LOOKUP_BUDGET: Duration = Duration::from_millis(700);
+/// Slack allows 25 elements in an actions block.
+const MAX_BUTTONS: usize = 25;
+
+/// (giver, author, channel, ts, emoji) of a kudos reaction, or `None` for any other reaction.
+fn kudos_reaction(
+    state: &AppState,
+    event: &InnerEvent,
+) -> Option<(UserId, UserId, String, String, String)> {
+    let emoji = event.reaction.as_deref()?;
+    if !state.kudos_emoji.iter().any(|e| e == emoji) {
+        return None;
+    }
+    let item = event.item.as_ref().filter(|i| i.kind == "message")?;
+    let giver = UserId::parse(event.user.as_ref()?.as_str()?).ok()?;
+    let author = UserId::parse(event.item_user.as_deref()?).ok()?;
+    (giver != author).then(|| {
+        (
+            giver,
+            author,
+            item.channel.clone(),
+            item.ts.clone(),
+            emoji.to_owned(),
+        )
+    })
+}
+
+fn source_key(channel: &str, ts: &str, giver: &UserId) -> String {
+    format!("reaction:{channel}:{ts}:{giver}")
+}
+
+pub(super) async fn added(state: &AppState, team: &str, event: &InnerEvent) {
+    let Some((giver, author, channel, ts, emoji)) = kudos_reaction(state, event) else {
+        return;
+    };
+    let Ok(team_id) = TeamId::parse(team) else {
+        return;
+    };
+    let known = state
+        .people
+        .lookup(team, &[author.to_string()], LOOKUP_BUDGET)
+        .await;
+    if known
+        .get(author.as_str())
+        .is_some_and(|p| p.is_bot || p.deleted)
+    {
+        tracing::info!("a kudos reaction on an app's or a former member's message; ignored");
+        return;
+    }
+    let f = &state.framework;
+    let tagged: Vec<String> = f
+        .competencies
+        .iter()
+        .filter(|c| !c.deprecated && c.emoji.as_deref() == Some(&format!(":{emoji}:")))
+        .map(|c| c.id.clone())
+        .collect();
+    let permalink = match &state.slack {
+        Some((slack, token)) => tokio::time::timeout(
+            LOOKUP_BUDGET,
+            slack.chat_get_permalink(token, &channel, &ts),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok),
+        None => None,
+    };
+    let text = match &permalink {
+        Some(link) => format!("reacted :{emoji}: to <{link}|this message>"),
+        None => format!("reacted :{emoji}: to a message in <#{channel}>"),
+    };
+    let recipients = [author.to_string()];
+    let labels: Vec<(Option<String>, String)> = tagged
+        .iter()
+        .filter_map(|id| f.competency(id))
+        .map(|c| (c.emoji.clone(), c.name.clone()))
+        .collect();
+    let view = KudosView {
+        giver: giver.as_str(),
+        recipients: &recipients,
+        message: &text,
+        labels: &labels,
+        channel: Some(channel.as_str()).filter(|c| c.starts_with('C')),
+    };
+    let dm = view.direct_message();
+    let key = source_key(&channel, &ts, &giver);
+    let mut deliveries = vec![Delivery {
+        key: format!("dm:{author}"),
+        channel: author.to_string(),
+        text: dm.text,
+        blocks: serde_json::to_value(&dm.blocks).unwrap_or_default(),
+    }];
+    if tagged.is_empty() {
+        deliveries.push(ask_for_tag(state, &key, &author, &emoji, &giver));
+    }
+    let kudos = NewKudos {
+        team_id,
+        team_domain: None,
+        giver,
+        recipients: vec![author],
+        competencies: tagged,
+        multiplier_kinds: Vec::new(),
+        text,
+        channel_id: ChannelId::parse(&channel).ok(),
+        visibility: Visibility::Public,
+        framework_id: f.id().to_owned(),
+        framework_version: f.version().to_owned(),
+        created_at: state.clock.now(),
+        deliveries,
+    };
+    match state.store.record_kudos_once(kudos, &key, permalink).await {
+        Ok(Some(id)) => {
+            crate::metrics::inc("cairn_kudos_recorded_total", &[]);
+            tracing::info!(kudos_id = id, "kudos recorded from a reaction");
+            state.outbox_wake.notify_one();
+        }
+        Ok(None) => tracing::debug!("that reaction's kudos was recorded already"),
+        Err(e) => tracing::error!(error = %e, "could not record a reaction kudos"),
+    }
+}
+
+/// The DM asking the giver what their reaction was for: one button per competency.
+fn ask_for_tag(
+    state: &AppState,
+    key: &str,
+    author: &UserId,
+    emoji: &str,
+    giver: &UserId,
+) -> Delivery {
+    let buttons: Vec<serde_json::Value> = state
+        .framework
+        .competencies
+        .iter()
+        .filter(|c| !c.deprecated)
+        .take(MAX_BUTTONS)
+        .map(|c| {
+            json!({
+                "type": "button", "action_id": format!("{TAG_ACTION}:{}", c.id),
+                "text": { "type": "plain_text", "text": c.name, "emoji": true },
+                "value": format!("{key} {}", c.id),
+            })
+        })
+        .collect();
+    let text = format!("You gave <@{author}> kudos with :{emoji}:. What was it for? Pick one so it counts toward their growth.");
+    Delivery {
+        key: format!("ask:{giver}"),
+        channel: giver.to_string(),
+        text: text.clone(),
+        blocks: json!([
+            { "type": "section", "text": { "type": "mrkdwn", "text": text } },
+            { "type": "actions", "block_id": TAG_ACTION, "elements": buttons },
+        ]),
+    }
+}
+
+pub(super) async fn removed(state: &AppState, team: &str, event: &InnerEvent) {
+    let Some((giver, _, channel, ts, _)) = kudos_reaction(state, event) else {
+        return;
+    };
+    let since = state.clock.now() - chrono::Duration::minutes(WITHDRAW_WINDOW_MINUTES);
+    let key = source_key(&channel, &ts, &giver);
+    match state
+        .store
+        .withdraw_kudos(team, &key, giver.as_str(), since)
+        .await
+    {
+        Ok(true) => tracing::info!("a reaction kudos was withdrawn"),
+        Ok(false) => {}
+        Err(e) => tracing::error!(error = %e, "could not withdraw a reaction kudos"),
+    }
+}
+
+/// The giver picked what their reaction kudos was for.
+pub(super) async fn tag(state: &AppState, team: &str, giver: &str, value: &str) {
+    let Some((key, competency)) = value.rsplit_once(' ') else {
+        return;
+    };
+    if state.framework.competency(competency).is_none() {
+        return;
+    }
+    match state.store.tag_kudos(team, key, giver, competency).await {
+        Ok(true) => tracing::info!("a reaction kudos was tagged"),
+        Ok(false) => tracing::info!("no reaction kudos to tag (withdrawn, or not theirs)"),
+        Err(e) => tracing::error!(error = %e, "could not tag a reaction kudos"),
+    }
+}
