@@ -461,6 +461,32 @@ mod tests {
     }
 
     #[test]
+    fn forget_me_snapshots() {
+        insta::assert_json_snapshot!("forget_me", forget_me_modal());
+        let report = crate::store::Forgotten {
+            kudos_received: 2,
+            kudos_given: 1,
+            evidence: 3,
+            messages: 4,
+        };
+        insta::assert_json_snapshot!("forgotten", forgotten_modal(&report));
+    }
+
+    #[test]
+    fn a_long_message_is_cut_to_fit_the_evidence_modal() {
+        let f = Framework::load("matrix-3x3").unwrap();
+        let modal = EvidenceModal {
+            text: "é".repeat(5000),
+            ..EvidenceModal::default()
+        };
+        let view = evidence_modal(&f, &modal);
+        let initial = view["blocks"][0]["element"]["initial_value"]
+            .as_str()
+            .unwrap();
+        assert_eq!(initial.chars().count(), MESSAGE_MAX);
+    }
+
+    #[test]
     fn home_snapshot() {
         let f = Framework::load("matrix-3x3").unwrap();
         let counts = vec![("technical".to_owned(), 3), ("values".to_owned(), 1)];
