@@ -101,19 +101,7 @@ pub fn parse(
         ordered.push(Problem::TooManyRecipients(recipients.len()));
     }
     ordered.append(&mut problems);
-    let has_tag_problem = ordered
-        .iter()
-        .any(|p| matches!(p, Problem::UnknownTag(_) | Problem::ChannelLinkWithoutName));
-    if rules.require_competency && competencies.is_empty() && !has_tag_problem {
-        ordered.push(Problem::MissingCompetency {
-            valid: competency_tags(tags),
-        });
-    }
-    if markup::to_plain(&message).trim().is_empty() {
-        ordered.push(Problem::EmptyMessage);
-    } else if text.chars().count() > MAX_MESSAGE_CHARS {
-        ordered.push(Problem::MessageTooLong(text.chars().count()));
-    }
+    check_tags_and_message(&mut ordered, &competencies, &message, &text, tags, rules);
 
     if ordered.is_empty() {
         Ok(KudosDraft {
@@ -245,19 +233,7 @@ pub fn parse_log(
         text,
         ..
     } = scan(wire, tags);
-    let has_tag_problem = problems
-        .iter()
-        .any(|p| matches!(p, Problem::UnknownTag(_) | Problem::ChannelLinkWithoutName));
-    if rules.require_competency && competencies.is_empty() && !has_tag_problem {
-        problems.push(Problem::MissingCompetency {
-            valid: competency_tags(tags),
-        });
-    }
-    if markup::to_plain(&message).trim().is_empty() {
-        problems.push(Problem::EmptyMessage);
-    } else if text.chars().count() > MAX_MESSAGE_CHARS {
-        problems.push(Problem::MessageTooLong(text.chars().count()));
-    }
+    check_tags_and_message(&mut problems, &competencies, &message, &text, tags, rules);
     if !problems.is_empty() {
         return Err(Rejected {
             problems,
@@ -271,6 +247,31 @@ pub fn parse_log(
         message: text,
         notes,
     })
+}
+
+/// The rules kudos and logged evidence share: a competency tag when the workspace requires
+/// one (unless a tag is already refused), and a message of sensible length.
+fn check_tags_and_message(
+    problems: &mut Vec<Problem>,
+    competencies: &[String],
+    message: &[Token],
+    text: &str,
+    tags: &TagIndex,
+    rules: KudosRules,
+) {
+    let has_tag_problem = problems
+        .iter()
+        .any(|p| matches!(p, Problem::UnknownTag(_) | Problem::ChannelLinkWithoutName));
+    if rules.require_competency && competencies.is_empty() && !has_tag_problem {
+        problems.push(Problem::MissingCompetency {
+            valid: competency_tags(tags),
+        });
+    }
+    if markup::to_plain(message).trim().is_empty() {
+        problems.push(Problem::EmptyMessage);
+    } else if text.chars().count() > MAX_MESSAGE_CHARS {
+        problems.push(Problem::MessageTooLong(text.chars().count()));
+    }
 }
 
 fn competency_tags(tags: &TagIndex) -> Vec<String> {

@@ -258,15 +258,7 @@ async fn submit_kudos(state: &AppState, interaction: &Interaction, view: &View) 
             .filter_map(|u| UserId::parse(u).ok())
             .collect();
     }
-    if let Some(tags) = element(views::TAGS_BLOCK, views::TAGS_ACTION) {
-        for option in &tags.selected_options {
-            if let Some(id) = option.value.strip_prefix(views::COMPETENCY_PREFIX) {
-                form.competencies.push(id.to_owned());
-            } else if let Some(id) = option.value.strip_prefix(views::KIND_PREFIX) {
-                form.multiplier_kinds.push(id.to_owned());
-            }
-        }
-    }
+    (form.competencies, form.multiplier_kinds) = selected_tags(view);
     form.message = element(views::MESSAGE_BLOCK, views::MESSAGE_ACTION)
         .and_then(|m| m.value.clone())
         .unwrap_or_default();
@@ -350,15 +342,7 @@ async fn submit_evidence(state: &AppState, interaction: &Interaction, view: &Vie
             .unwrap_or_default(),
         ..EvidenceForm::default()
     };
-    if let Some(tags) = element(views::TAGS_BLOCK, views::TAGS_ACTION) {
-        for option in &tags.selected_options {
-            if let Some(id) = option.value.strip_prefix(views::COMPETENCY_PREFIX) {
-                form.competencies.push(id.to_owned());
-            } else if let Some(id) = option.value.strip_prefix(views::KIND_PREFIX) {
-                form.multiplier_kinds.push(id.to_owned());
-            }
-        }
-    }
+    (form.competencies, form.multiplier_kinds) = selected_tags(view);
     form.sphere = element(views::SPHERE_BLOCK, views::SPHERE_ACTION)
         .and_then(|s| s.selected_option.as_ref())
         .map(|o| o.value.clone());
@@ -475,6 +459,21 @@ fn evidence_block(field: EvidenceField) -> &'static str {
         EvidenceField::Date => views::DATE_BLOCK,
         EvidenceField::Link => views::LINK_BLOCK,
     }
+}
+
+/// The competencies and multiplier kinds picked in a modal's tag select.
+fn selected_tags(view: &View) -> (Vec<String>, Vec<String>) {
+    let (mut competencies, mut kinds) = (Vec::new(), Vec::new());
+    if let Some(tags) = view.element(views::TAGS_BLOCK, views::TAGS_ACTION) {
+        for option in &tags.selected_options {
+            if let Some(id) = option.value.strip_prefix(views::COMPETENCY_PREFIX) {
+                competencies.push(id.to_owned());
+            } else if let Some(id) = option.value.strip_prefix(views::KIND_PREFIX) {
+                kinds.push(id.to_owned());
+            }
+        }
+    }
+    (competencies, kinds)
 }
 
 fn block_of(field: Field) -> &'static str {
