@@ -9,15 +9,12 @@ use crate::domain::ids::{ChannelId, TeamId, UserId};
 use crate::slack::blocks::KudosView;
 use crate::slack::payloads::InnerEvent;
 use crate::store::{Delivery, NewKudos, Visibility};
-use serde_json::json;
 use std::time::Duration;
 
-pub const TAG_ACTION: &str = "tag_kudos";
+pub use crate::slack::views::TAG_ACTION;
 /// How long a removed reaction still withdraws its kudos.
 const WITHDRAW_WINDOW_MINUTES: i64 = 10;
 const LOOKUP_BUDGET: Duration = Duration::from_millis(700);
-/// Slack allows 25 elements in an actions block.
-const MAX_BUTTONS: usize = 25;
 
 /// (giver, author, channel, ts, emoji) of a kudos reaction, or `None` for any other reaction.
 fn kudos_reaction(
@@ -135,7 +132,7 @@ pub(super) async fn added(state: &AppState, team: &str, event: &InnerEvent) {
     }
 }
 
-/// The DM asking the giver what their reaction was for: one button per competency.
+/// The DM asking the giver what their reaction was for.
 fn ask_for_tag(
     state: &AppState,
     key: &str,
@@ -143,29 +140,12 @@ fn ask_for_tag(
     emoji: &str,
     giver: &UserId,
 ) -> Delivery {
-    let buttons: Vec<serde_json::Value> = state
-        .framework
-        .competencies
-        .iter()
-        .filter(|c| !c.deprecated)
-        .take(MAX_BUTTONS)
-        .map(|c| {
-            json!({
-                "type": "button", "action_id": format!("{TAG_ACTION}:{}", c.id),
-                "text": { "type": "plain_text", "text": c.name, "emoji": true },
-                "value": format!("{key} {}", c.id),
-            })
-        })
-        .collect();
-    let text = format!("You gave <@{author}> kudos with :{emoji}:. What was it for? Pick one so it counts toward their growth.");
+    let message = crate::slack::views::tag_question(&state.framework, key, author.as_str(), emoji);
     Delivery {
         key: format!("ask:{giver}"),
         channel: giver.to_string(),
-        text: text.clone(),
-        blocks: json!([
-            { "type": "section", "text": { "type": "mrkdwn", "text": text } },
-            { "type": "actions", "block_id": TAG_ACTION, "elements": buttons },
-        ]),
+        text: message["text"].as_str().unwrap_or_default().to_owned(),
+        blocks: message["blocks"].clone(),
     }
 }
 
