@@ -20,23 +20,33 @@
 //! driver waits (bounded) for the outbox to deliver every DM to the fake Slack, so phase B is
 //! not measured against phase A's DM backlog.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::path::Path;
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::{
+    clock_ticks_per_sec, cpu_ticks, json_response, machine_ticks, postgres_ticks, Backend, Db,
+    Flags, Names, Server, BOT_TOKEN, SECRET,
+};
 
-const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
-const BOT_TOKEN: &str = "xoxb-bench";
-const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const NAMES: Names = Names {
+    bench: "kudos_load",
+    dir: "cairn-bench",
+    database: "cairn_bench",
+};
+
 const FIXTURE: &str = include_str!("../tests/fixtures/slash_command.txt");
 /// Two receivers (two outbox rows per kudos) are put before this text, chosen in turn from
 /// `PEOPLE` people, so DMs spread over many channels as in a real workspace (Cairn paces each
@@ -52,21 +62,6 @@ const MAX_IN_FLIGHT: usize = 2048;
 const DRAIN_LIMIT: Duration = Duration::from_secs(120);
 
 // ---------------------------------------------------------------- arguments
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -89,37 +84,15 @@ fn parse_args() -> Result<Args, String> {
         connections: 32,
         no_dms: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
-        };
-        let number = |v: String| -> Result<u64, String> {
-            match v.parse::<u64>() {
-                Ok(n) if n > 0 => Ok(n),
-                _ => Err(format!("{flag} wants a positive whole number, not {v:?}")),
-            }
-        };
+    let mut flags = Flags::new(USAGE);
+    while let Some(flag) = flags.next_flag() {
         match flag.as_str() {
             // `cargo bench` passes `--bench` to harness-less benches.
             "--bench" => {}
-            "--backend" => {
-                args.backend = match value()?.as_str() {
-                    "sqlite" => Backend::Sqlite,
-                    "postgres" | "postgresql" => Backend::Postgres,
-                    other => return Err(format!("unknown backend {other:?}\n{USAGE}")),
-                }
-            }
-            "--seconds" => args.seconds = number(value()?)?,
-            "--rate" => args.rate = number(value()?)?,
-            "--connections" => args.connections = number(value()?)? as usize,
+            "--backend" => args.backend = flags.backend()?,
+            "--seconds" => args.seconds = flags.number()?,
+            "--rate" => args.rate = flags.number()?,
+            "--connections" => args.connections = flags.number()? as usize,
             "--no-dms" => args.no_dms = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
@@ -129,139 +102,17 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kudos_load: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    support::main(NAMES.bench, parse_args, run)
 }
 
 type Result<T, E = String> = std::result::Result<T, E>;
 
 async fn run(args: Args) -> Result<()> {
-    let binary = release_binary();
-    if !binary.is_file() {
-        return Err(format!(
-            "{} is missing: run `cargo build --release` first (this benchmark builds nothing itself)",
-            binary.display()
-        ));
-    }
-    let db = Db::create(args.backend).await?;
+    let binary = support::release_binary()?;
+    let db = Db::create(&NAMES, args.backend).await?;
     let result = run_with_db(&args, &binary, &db).await;
     db.destroy().await;
     result
-}
-
-fn release_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("release").join("cairn")
-}
-
-// ---------------------------------------------------------------- database
-
-/// A fresh database for one run: always a temp dir (the server's log goes there), plus the
-/// SQLite file or a new PostgreSQL database.
-struct Db {
-    dir: PathBuf,
-    url: String,
-    /// (admin URL, database name) to drop afterwards.
-    pg: Option<(String, String)>,
-}
-
-impl Db {
-    async fn create(backend: Backend) -> Result<Self> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir =
-            std::env::temp_dir().join(format!("cairn-bench-{}-{nanos:08x}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        match backend {
-            Backend::Sqlite => Ok(Self {
-                url: format!("sqlite://{}", dir.join("cairn.db").display()),
-                dir,
-                pg: None,
-            }),
-            Backend::Postgres => {
-                let admin = std::env::var("CAIRN_BENCH_POSTGRES_URL")
-                    .ok()
-                    .filter(|u| !u.is_empty())
-                    .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
-                let name = format!("cairn_bench_{}", std::process::id());
-                let created = async {
-                    let mut conn = pg_connect(&admin).await?;
-                    for sql in [
-                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                        format!("CREATE DATABASE {name}"),
-                    ] {
-                        sqlx::query(&sql)
-                            .execute(&mut conn)
-                            .await
-                            .map_err(|e| format!("{sql}: {e}"))?;
-                    }
-                    Ok::<_, String>(())
-                }
-                .await;
-                if let Err(e) = created {
-                    let _ = std::fs::remove_dir_all(&dir);
-                    return Err(e);
-                }
-                let (base, query) = match admin.split_once('?') {
-                    Some((b, q)) => (b.to_owned(), format!("?{q}")),
-                    None => (admin.clone(), String::new()),
-                };
-                // Swap the database name in the path (keep the query string).
-                let after_scheme = base.find("://").map_or(0, |i| i + 3);
-                let base = match base[after_scheme..].find('/') {
-                    Some(slash) => base[..after_scheme + slash].to_owned(),
-                    None => base,
-                };
-                Ok(Self {
-                    url: format!("{base}/{name}{query}"),
-                    dir,
-                    pg: Some((admin, name)),
-                })
-            }
-        }
-    }
-
-    async fn destroy(self) {
-        if let Some((admin, name)) = &self.pg {
-            match pg_connect(admin).await {
-                Ok(mut conn) => {
-                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    if let Err(e) = sqlx::query(&sql).execute(&mut conn).await {
-                        eprintln!("kudos_load: {sql}: {e}");
-                    }
-                }
-                Err(e) => eprintln!("kudos_load: could not drop {name}: {e}"),
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn pg_connect(url: &str) -> Result<sqlx::PgConnection> {
-    use sqlx::Connection;
-    sqlx::PgConnection::connect(url)
-        .await
-        .map_err(|e| format!("cannot reach PostgreSQL at CAIRN_BENCH_POSTGRES_URL ({url}): {e}"))
 }
 
 // ---------------------------------------------------------------- fake Slack
@@ -277,10 +128,6 @@ struct FakeSlack {
 struct OpenBody {
     #[serde(default)]
     users: Option<String>,
-}
-
-fn json_response(body: String) -> Response {
-    ([(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 async fn fake_open(State(fake): State<Arc<FakeSlack>>, body: Bytes) -> Response {
@@ -329,126 +176,8 @@ async fn start_fake_slack() -> Result<(String, Arc<FakeSlack>)> {
         .route("/api/users.info", post(fake_user))
         .fallback(fake_other)
         .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("fake Slack: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            eprintln!("kudos_load: fake Slack stopped: {e}");
-        }
-    });
-    Ok((format!("http://{addr}/api/"), fake))
-}
-
-// ---------------------------------------------------------------- the server
-
-struct Server {
-    child: Child,
-    pid: u32,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(binary: &Path, db: &Db, slack_url: &str, bot_token: bool) -> Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let log = db.dir.join("cairn.log");
-        let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| e.to_string())?;
-        let mut command = Command::new(binary);
-        command
-            .arg("serve")
-            .env_remove("CAIRN_CONFIG")
-            .env_remove("CAIRN_ADMIN_TOKEN")
-            .env_remove("SLACK_BOT_TOKEN")
-            .env("CAIRN_ADDR", format!("127.0.0.1:{port}"))
-            .env("DATABASE_URL", &db.url)
-            .env("SLACK_SIGNING_SECRET", SECRET)
-            .env("SLACK_API_URL", slack_url)
-            // The fake Slack has no workspace limit; this measures Cairn, not the pacer.
-            .env("CAIRN_OUTBOX_WORKSPACE_PER_MINUTE", "0");
-        if bot_token {
-            command.env("SLACK_BOT_TOKEN", BOT_TOKEN);
-        }
-        let child = command
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        Ok(Self {
-            pid: child.id(),
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        })
-    }
-
-    async fn wait_healthy(&mut self, http: &reqwest::Client) -> Result<()> {
-        let url = format!("{}/healthz", self.base);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!(
-                    "cairn exited during start-up ({status}):\n{}",
-                    self.log_head(20)
-                ));
-            }
-            if let Ok(r) = http.get(&url).send().await {
-                if r.status() == 200 {
-                    return Ok(());
-                }
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "cairn did not answer GET /healthz within 60 s:\n{}",
-                    self.log_head(20)
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn log_head(&self, lines: usize) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let total = text.lines().count();
-        let mut head: String = text
-            .lines()
-            .take(lines)
-            .map(|l| format!("  | {l}\n"))
-            .collect();
-        if total > lines {
-            let _ = writeln!(head, "  | … ({} more lines)", total - lines);
-        }
-        head
-    }
-
-    /// SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 15 s.
-    fn stop(mut self) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.pid.to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => return Some(status),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                _ => {
-                    eprintln!("kudos_load: cairn ignored SIGTERM for 15 s; killing it");
-                    let _ = self.child.kill();
-                    return self.child.wait().ok();
-                }
-            }
-        }
-    }
+    let url = support::serve_fake_slack(NAMES.bench, app).await?;
+    Ok((url, fake))
 }
 
 // ---------------------------------------------------------------- /proc
@@ -461,63 +190,6 @@ fn rss_kb(pid: u32) -> Option<u64> {
 
 fn mb(kb: u64) -> f64 {
     kb as f64 / 1024.0
-}
-
-/// utime + stime (clock ticks) of a process.
-fn cpu_ticks(stat_path: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(stat_path).ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let mut fields = rest.split_whitespace();
-    // Fields 14 and 15 of stat(5); `rest` starts at field 3.
-    let utime: u64 = fields.nth(11)?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
-}
-
-/// Summed CPU ticks of every process called `postgres` (the PostgreSQL server, if local).
-fn postgres_ticks() -> u64 {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter(|e| {
-            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
-        })
-        .filter_map(|e| cpu_ticks(&format!("{}/stat", e.path().display())))
-        .sum()
-}
-
-/// (busy, total) ticks of the whole machine.
-fn machine_ticks() -> (u64, u64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let Some(cpu) = stat.lines().next() else {
-        return (0, 0);
-    };
-    let v: Vec<u64> = cpu
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    let total: u64 = v.iter().take(8).sum();
-    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
-    (total - idle, total)
-}
-
-fn clock_ticks_per_sec() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
 }
 
 /// CPU use over one phase, in % of one core (200% = both cores of a 2-core machine).
@@ -881,9 +553,15 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| e.to_string())?;
-    let mut server = Server::start(binary, db, &slack_url, !args.no_dms)?;
+    let mut server = Server::start(
+        binary,
+        db,
+        &slack_url,
+        "cairn.log",
+        &[("SLACK_BOT_TOKEN", (!args.no_dms).then_some(BOT_TOKEN))],
+    )?;
     let result = async {
-        server.wait_healthy(&http).await?;
+        server.wait_healthy(&http, Duration::from_millis(50)).await?;
         let pid = server.pid;
         println!(
             "{name}: cairn pid {pid} on {} (database {}), {} s per phase, {} connections, {}/s steady",

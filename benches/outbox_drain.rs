@@ -24,6 +24,9 @@
 //! Every run also counts DMs that reach their channel after a newer one (a higher kudos id in the
 //! dedupe key), posts of the same key twice (a failure), and reads Cairn's `/metrics` afterwards.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
@@ -36,16 +39,24 @@ use cairn::store::{Delivery, NewKudos, Store, Visibility};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::path::Path;
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::json_response as json;
+use support::{
+    clock_ticks_per_sec, cpu_ticks, machine_ticks, postgres_ticks, Backend, Db, Flags, Names,
+    Server, BOT_TOKEN,
+};
 
-const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
-const BOT_TOKEN: &str = "xoxb-bench";
+const NAMES: Names = Names {
+    bench: "outbox_drain",
+    dir: "cairn-outbox-bench",
+    database: "cairn_outbox",
+};
+
 const TEAM: &str = "T07KUD0S01";
-const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// Recipients per kudos.
 const PER_KUDOS: u64 = 10;
 /// Kudos recorded at once while enqueueing.
@@ -56,12 +67,6 @@ const LIMITED_WAIT: Duration = Duration::from_secs(300);
 type Result<T, E = String> = std::result::Result<T, E>;
 
 // ---------------------------------------------------------------- arguments
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -94,41 +99,21 @@ fn parse_args() -> Result<Args> {
         messages: 10_000,
         channels: 1_000,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
-        };
-        let number = |v: String| match v.parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(format!("{flag} wants a positive whole number, not {v:?}")),
-        };
+    let mut flags = Flags::new(USAGE);
+    while let Some(flag) = flags.next_flag() {
         match flag.as_str() {
             // `cargo bench` passes `--bench` to harness-less benches.
             "--bench" => {}
-            "--backend" => {
-                args.backend = match value()?.as_str() {
-                    "sqlite" => Backend::Sqlite,
-                    "postgres" | "postgresql" => Backend::Postgres,
-                    other => return Err(format!("unknown backend {other:?}\n{USAGE}")),
-                }
-            }
+            "--backend" => args.backend = flags.backend()?,
             "--mode" => {
-                args.modes = match value()?.as_str() {
+                args.modes = match flags.value()?.as_str() {
                     "unlimited" => vec![Mode::Unlimited],
                     "limited" => vec![Mode::Limited],
                     other => return Err(format!("unknown mode {other:?}\n{USAGE}")),
                 }
             }
-            "--messages" => args.messages = number(value()?)?,
-            "--channels" => args.channels = number(value()?)?,
+            "--messages" => args.messages = flags.number()?,
+            "--channels" => args.channels = flags.number()?,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -140,40 +125,14 @@ fn parse_args() -> Result<Args> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("outbox_drain: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    support::main(NAMES.bench, parse_args, run)
 }
 
 async fn run(args: Args) -> Result<()> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let binary = target.join("release").join("cairn");
-    if !binary.is_file() {
-        return Err(format!(
-            "{} is missing: run `cargo build --release` first (this benchmark builds nothing itself)",
-            binary.display()
-        ));
-    }
+    let binary = support::release_binary()?;
     let mut summary = Vec::new();
     for &mode in &args.modes {
-        let db = Db::create(args.backend).await?;
+        let db = Db::create(&NAMES, args.backend).await?;
         let result = run_mode(&args, mode, &binary, &db).await;
         db.destroy().await;
         summary.push(result?);
@@ -183,95 +142,6 @@ async fn run(args: Args) -> Result<()> {
         println!("{line}");
     }
     Ok(())
-}
-
-// ---------------------------------------------------------------- database
-
-/// A fresh database for one run: always a temp dir (the server's log goes there), plus the
-/// SQLite file or a new PostgreSQL database.
-struct Db {
-    dir: PathBuf,
-    url: String,
-    /// (admin URL, database name) to drop afterwards.
-    pg: Option<(String, String)>,
-}
-
-impl Db {
-    async fn create(backend: Backend) -> Result<Self> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "cairn-outbox-bench-{}-{nanos:08x}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        if backend == Backend::Sqlite {
-            let url = format!("sqlite://{}", dir.join("cairn.db").display());
-            return Ok(Self { dir, url, pg: None });
-        }
-        let admin = std::env::var("CAIRN_BENCH_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
-        let name = format!("cairn_outbox_{}", std::process::id());
-        let created = async {
-            let mut conn = pg_connect(&admin).await?;
-            for sql in [
-                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                format!("CREATE DATABASE {name}"),
-            ] {
-                sqlx::query(&sql)
-                    .execute(&mut conn)
-                    .await
-                    .map_err(|e| format!("{sql}: {e}"))?;
-            }
-            Ok::<_, String>(())
-        }
-        .await;
-        if let Err(e) = created {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-        // Swap the database name in the path (keep the query string).
-        let (base, query) = match admin.split_once('?') {
-            Some((b, q)) => (b.to_owned(), format!("?{q}")),
-            None => (admin.clone(), String::new()),
-        };
-        let after_scheme = base.find("://").map_or(0, |i| i + 3);
-        let base = match base[after_scheme..].find('/') {
-            Some(slash) => base[..after_scheme + slash].to_owned(),
-            None => base,
-        };
-        Ok(Self {
-            url: format!("{base}/{name}{query}"),
-            dir,
-            pg: Some((admin, name)),
-        })
-    }
-
-    async fn destroy(self) {
-        if let Some((admin, name)) = &self.pg {
-            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            match pg_connect(admin).await {
-                Ok(mut conn) => {
-                    if let Err(e) = sqlx::query(&sql).execute(&mut conn).await {
-                        eprintln!("outbox_drain: {sql}: {e}");
-                    }
-                }
-                Err(e) => eprintln!("outbox_drain: could not drop {name}: {e}"),
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn pg_connect(url: &str) -> Result<sqlx::PgConnection> {
-    use sqlx::Connection;
-    sqlx::PgConnection::connect(url)
-        .await
-        .map_err(|e| format!("cannot reach PostgreSQL at CAIRN_BENCH_POSTGRES_URL ({url}): {e}"))
 }
 
 fn user(n: u64) -> String {
@@ -433,10 +303,6 @@ struct OpenBody {
     users: String,
 }
 
-fn json(body: String) -> Response {
-    ([(CONTENT_TYPE, "application/json")], body).into_response()
-}
-
 async fn fake_open(State(fake): State<Arc<FakeSlack>>, body: Bytes) -> Response {
     fake.called();
     fake.opens.fetch_add(1, Ordering::Relaxed);
@@ -537,189 +403,11 @@ async fn start_fake_slack(limited: bool) -> Result<(String, Arc<FakeSlack>)> {
         .route("/api/conversations.history", post(fake_history))
         .fallback(fake_other)
         .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("fake Slack: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            eprintln!("outbox_drain: fake Slack stopped: {e}");
-        }
-    });
-    Ok((format!("http://{addr}/api/"), fake))
-}
-
-// ---------------------------------------------------------------- the server
-
-struct Server {
-    child: Child,
-    pid: u32,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(binary: &Path, db: &Db, slack_url: &str, mode: Mode) -> Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let log = db.dir.join(format!("cairn-{}.log", mode.name()));
-        let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| e.to_string())?;
-        let mut command = Command::new(binary);
-        command
-            .arg("serve")
-            .env_remove("CAIRN_CONFIG")
-            .env_remove("CAIRN_ADMIN_TOKEN")
-            .env_remove("CAIRN_OUTBOX_CHANNEL_PER_MINUTE")
-            .env("CAIRN_ADDR", format!("127.0.0.1:{port}"))
-            .env("DATABASE_URL", &db.url)
-            .env("SLACK_SIGNING_SECRET", SECRET)
-            .env("SLACK_BOT_TOKEN", BOT_TOKEN)
-            .env("SLACK_API_URL", slack_url)
-            // The fake Slack has no workspace-wide limit, in either mode.
-            .env("CAIRN_OUTBOX_WORKSPACE_PER_MINUTE", "0")
-            .env("RUST_LOG", "warn");
-        if mode == Mode::Unlimited {
-            command.env("CAIRN_OUTBOX_CHANNEL_PER_MINUTE", "0");
-        }
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        Ok(Self {
-            pid: child.id(),
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        })
-    }
-
-    fn exited(&mut self) -> Result<()> {
-        match self.child.try_wait() {
-            Ok(Some(status)) => Err(format!("cairn exited ({status}):\n{}", self.log_head(20))),
-            _ => Ok(()),
-        }
-    }
-
-    async fn wait_healthy(&mut self, http: &reqwest::Client) -> Result<()> {
-        let url = format!("{}/healthz", self.base);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            self.exited()?;
-            if let Ok(r) = http.get(&url).send().await {
-                if r.status() == 200 {
-                    return Ok(());
-                }
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "cairn did not answer GET /healthz within 60 s:\n{}",
-                    self.log_head(20)
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
-    fn log_head(&self, lines: usize) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let total = text.lines().count();
-        let mut head: String = text
-            .lines()
-            .take(lines)
-            .map(|l| format!("  | {l}\n"))
-            .collect();
-        if total > lines {
-            let _ = writeln!(head, "  | … ({} more lines)", total - lines);
-        }
-        head
-    }
-
-    /// SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 15 s.
-    fn stop(mut self) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.pid.to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => return Some(status),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                _ => {
-                    eprintln!("outbox_drain: cairn ignored SIGTERM for 15 s; killing it");
-                    let _ = self.child.kill();
-                    return self.child.wait().ok();
-                }
-            }
-        }
-    }
+    let url = support::serve_fake_slack(NAMES.bench, app).await?;
+    Ok((url, fake))
 }
 
 // ---------------------------------------------------------------- /proc
-
-/// utime + stime (clock ticks) of a process.
-fn cpu_ticks(stat_path: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(stat_path).ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let mut fields = rest.split_whitespace();
-    // Fields 14 and 15 of stat(5); `rest` starts at field 3.
-    let utime: u64 = fields.nth(11)?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
-}
-
-/// Summed CPU ticks of every process called `postgres` (the PostgreSQL server, if local).
-fn postgres_ticks() -> u64 {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter(|e| {
-            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
-        })
-        .filter_map(|e| cpu_ticks(&format!("{}/stat", e.path().display())))
-        .sum()
-}
-
-/// (busy, total) ticks of the whole machine.
-fn machine_ticks() -> (u64, u64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let v: Vec<u64> = stat
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    let total: u64 = v.iter().take(8).sum();
-    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
-    (total - idle, total)
-}
-
-fn clock_ticks_per_sec() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
-}
 
 /// CPU ticks of PostgreSQL, this process (driver and fake Slack) and the machine.
 struct Cpu {
@@ -770,10 +458,7 @@ async fn outbox_metrics(http: &reqwest::Client, base: &str) -> String {
 // ---------------------------------------------------------------- one run
 
 async fn run_mode(args: &Args, mode: Mode, binary: &Path, db: &Db) -> Result<String> {
-    let (backend, pg) = match args.backend {
-        Backend::Sqlite => ("sqlite", false),
-        Backend::Postgres => ("postgres", true),
-    };
+    let (backend, pg) = (args.backend.name(), args.backend == Backend::Postgres);
     let label = format!("{backend} {}", mode.name());
     let n = args.messages;
     let started = Instant::now();
@@ -790,9 +475,21 @@ async fn run_mode(args: &Args, mode: Mode, binary: &Path, db: &Db) -> Result<Str
     // is any sending before /healthz answers.
     let before = Cpu::now(pg);
     let spawned = Instant::now();
-    let mut server = Server::start(binary, db, &slack_url, mode)?;
+    let mut server = Server::start(
+        binary,
+        db,
+        &slack_url,
+        &format!("cairn-{}.log", mode.name()),
+        &[
+            ("SLACK_BOT_TOKEN", Some(BOT_TOKEN)),
+            (
+                "CAIRN_OUTBOX_CHANNEL_PER_MINUTE",
+                (mode == Mode::Unlimited).then_some("0"),
+            ),
+        ],
+    )?;
     let result = async {
-        server.wait_healthy(&http).await?;
+        server.wait_healthy(&http, Duration::from_millis(5)).await?;
         let healthy = Instant::now();
         let at_health = cpu_ticks(&format!("/proc/{}/stat", server.pid)).unwrap_or(0);
         let limit = match mode {

@@ -69,6 +69,8 @@ WITH input AS (
     SELECT i.team_id, 'kudos:' || i.id || ':' || x.key, x.channel, x.text, x.blocks, i.created_at, i.created_at
     FROM UNNEST($16::bigint[], $17::text[], $18::text[], $19::text[], $20::text[]) AS x(ord, key, channel, text, blocks)
     JOIN input i ON i.ord = x.ord
+    -- Outbox ids follow kudos order, so a channel's messages go out in the order given.
+    ORDER BY x.ord
     ON CONFLICT (team_id, dedupe_key) DO NOTHING
 )
 SELECT id FROM input ORDER BY ord";
