@@ -10,5 +10,6 @@ pub mod http; // axum handlers: Slack endpoints, JSON API, health
 pub mod jobs; // background workers: the outbox drainer
 pub mod metrics; // Prometheus counters and histograms
 pub mod people; // the Slack profile cache
+pub mod report; // review packets (Markdown, CSV, JSON) and the PNG chart
 pub mod slack; // the Slack edge: signatures, payloads, Web API client, Block Kit, mrkdwn
 pub mod store; // the Store trait and its SQLite and PostgreSQL implementations

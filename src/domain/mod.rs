@@ -5,4 +5,5 @@ pub mod framework;
 pub mod ids;
 pub mod kudos;
 pub mod markup;
+pub mod org;
 pub mod tags;

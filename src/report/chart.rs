@@ -1,0 +1,1 @@
+//! The PNG chart of a person's spread across sphere levels per competency.
