@@ -76,6 +76,17 @@ both_backends! {
         assert_eq!(kudos(&app).await.len(), 1);
     }
 
+    async fn a_reaction_kudos_the_database_lost_is_recorded_on_slacks_retry(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, Options { bot_token: false, ..Options::default() }).await else { return };
+        let added = reaction("reaction_added", "EvR1", "cairn", "U07CAROL03", "U07BOB0002");
+        app.db.execute("ALTER TABLE kudos_recipients RENAME TO kudos_recipients_away").await;
+        let response = app.post_signed("/slack/events", "application/json", &added).await;
+        assert_eq!(response.status(), 503, "Slack must retry what was not recorded");
+        app.db.execute("ALTER TABLE kudos_recipients_away RENAME TO kudos_recipients").await;
+        react(&app, &added).await;
+        assert_eq!(kudos(&app).await.len(), 1);
+    }
+
     async fn other_reactions_are_not_kudos(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         react(&app, &reaction("reaction_added", "EvR1", "raised_hands", "U07CAROL03", "U07BOB0002")).await;

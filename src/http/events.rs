@@ -43,7 +43,12 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
 }
 
 /// Acts on the event types Cairn uses; the others were recorded and are otherwise ignored.
-async fn dispatch(state: &AppState, team_id: &str, event: &InnerEvent) {
+/// An error means something the event should have recorded was not: Slack's retry must redo it.
+async fn dispatch(
+    state: &AppState,
+    team_id: &str,
+    event: &InnerEvent,
+) -> Result<(), crate::store::StoreError> {
     let revoked_bot = event.tokens.as_ref().is_some_and(|t| !t.bot.is_empty());
     if event.kind == "app_uninstalled" || (event.kind == "tokens_revoked" && revoked_bot) {
         let reason = format!("workspace stopped delivery ({}); retry with `cairn outbox retry --all-dead` once reinstalled", event.kind);
@@ -62,8 +67,8 @@ async fn dispatch(state: &AppState, team_id: &str, event: &InnerEvent) {
         }
     }
     match event.kind.as_str() {
-        "reaction_added" => super::reactions::added(state, team_id, event).await,
-        "reaction_removed" => super::reactions::removed(state, team_id, event).await,
+        "reaction_added" => super::reactions::added(state, team_id, event).await?,
+        "reaction_removed" => super::reactions::removed(state, team_id, event).await?,
         _ => {}
     }
     if event.kind == "user_change" {
@@ -75,6 +80,7 @@ async fn dispatch(state: &AppState, team_id: &str, event: &InnerEvent) {
             _ => tracing::warn!("user_change without a readable user"),
         }
     }
+    Ok(())
 }
 
 async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvelope) -> Response {
@@ -95,8 +101,16 @@ async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvel
     match state.store.record_event(&record).await {
         Ok(true) => {
             tracing::debug!(event_id = %record.event_id, event_type = %record.event_type, "event recorded");
-            dispatch(state, &record.team_id, &event).await;
-            StatusCode::OK.into_response()
+            match dispatch(state, &record.team_id, &event).await {
+                Ok(()) => StatusCode::OK.into_response(),
+                Err(e) => {
+                    tracing::error!(error = %e, event_type = %record.event_type, "could not act on an event; Slack will retry it");
+                    if let Err(e) = state.store.unrecord_event(&record.event_id).await {
+                        tracing::error!(error = %e, "could not un-record the event either");
+                    }
+                    (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+                }
+            }
         }
         Ok(false) => {
             let retry = request

@@ -8,7 +8,7 @@ use super::AppState;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use crate::slack::blocks::KudosView;
 use crate::slack::payloads::InnerEvent;
-use crate::store::{Delivery, NewKudos, Visibility};
+use crate::store::{Delivery, NewKudos, StoreError, Visibility};
 use std::time::Duration;
 
 pub use crate::slack::views::TAG_ACTION;
@@ -43,12 +43,16 @@ fn source_key(channel: &str, ts: &str, giver: &UserId) -> String {
     format!("reaction:{channel}:{ts}:{giver}")
 }
 
-pub(super) async fn added(state: &AppState, team: &str, event: &InnerEvent) {
+pub(super) async fn added(
+    state: &AppState,
+    team: &str,
+    event: &InnerEvent,
+) -> Result<(), StoreError> {
     let Some((giver, author, channel, ts, emoji)) = kudos_reaction(state, event) else {
-        return;
+        return Ok(());
     };
     let Ok(team_id) = TeamId::parse(team) else {
-        return;
+        return Ok(());
     };
     let known = state
         .people
@@ -59,7 +63,7 @@ pub(super) async fn added(state: &AppState, team: &str, event: &InnerEvent) {
         .is_some_and(|p| p.is_bot || p.deleted)
     {
         tracing::info!("a kudos reaction on an app's or a former member's message; ignored");
-        return;
+        return Ok(());
     }
     let f = &state.framework;
     let tagged: Vec<String> = f
@@ -128,8 +132,9 @@ pub(super) async fn added(state: &AppState, team: &str, event: &InnerEvent) {
             state.outbox_wake.notify_one();
         }
         Ok(None) => tracing::debug!("that reaction's kudos was recorded already"),
-        Err(e) => tracing::error!(error = %e, "could not record a reaction kudos"),
+        Err(e) => return Err(e),
     }
+    Ok(())
 }
 
 /// The DM asking the giver what their reaction was for.
@@ -149,9 +154,13 @@ fn ask_for_tag(
     }
 }
 
-pub(super) async fn removed(state: &AppState, team: &str, event: &InnerEvent) {
+pub(super) async fn removed(
+    state: &AppState,
+    team: &str,
+    event: &InnerEvent,
+) -> Result<(), StoreError> {
     let Some((giver, _, channel, ts, _)) = kudos_reaction(state, event) else {
-        return;
+        return Ok(());
     };
     let since = state.clock.now() - chrono::Duration::minutes(WITHDRAW_WINDOW_MINUTES);
     let key = source_key(&channel, &ts, &giver);
@@ -162,8 +171,9 @@ pub(super) async fn removed(state: &AppState, team: &str, event: &InnerEvent) {
     {
         Ok(true) => tracing::info!("a reaction kudos was withdrawn"),
         Ok(false) => {}
-        Err(e) => tracing::error!(error = %e, "could not withdraw a reaction kudos"),
+        Err(e) => return Err(e),
     }
+    Ok(())
 }
 
 /// The giver picked what their reaction kudos was for.

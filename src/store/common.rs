@@ -366,6 +366,12 @@ where
         Ok(self.execute(sql::RECORD_EVENT, &args).await? == 1)
     }
 
+    async fn unrecord_event(&self, event_id: &str) -> Result<()> {
+        self.execute(sql::UNRECORD_EVENT, &[Arg::Text(event_id.into())])
+            .await
+            .map(drop)
+    }
+
     async fn upsert_person(&self, p: &Person) -> Result<()> {
         let args = [
             Arg::Text(p.team_id.clone()),

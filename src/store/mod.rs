@@ -363,6 +363,8 @@ pub trait Store: Send + Sync + 'static {
     async fn evidence_of(&self, team_id: &str, subject: &str, limit: i64) -> Result<Vec<Evidence>>;
     /// Records an event id; false when it was already recorded (a retry).
     async fn record_event(&self, event: &SlackEvent) -> Result<bool>;
+    /// Forgets that an event was received, so Slack's retry of it is acted on.
+    async fn unrecord_event(&self, event_id: &str) -> Result<()>;
     async fn upsert_person(&self, person: &Person) -> Result<()>;
     async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>>;
     /// Leases up to `limit` due messages to `worker` until `now + lease`.

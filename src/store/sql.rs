@@ -493,6 +493,8 @@ pub(crate) const WORKSPACES: &str = "SELECT team_id FROM workspaces ORDER BY tea
 pub(crate) const RECORD_EVENT: &str =
     "INSERT INTO slack_events (event_id, team_id, event_type, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING";
 
+pub(crate) const UNRECORD_EVENT: &str = "DELETE FROM slack_events WHERE event_id = $1";
+
 pub(crate) const UPSERT_PERSON: &str = "INSERT INTO people (team_id, user_id, name, real_name, tz, is_bot, deleted, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (team_id, user_id) DO UPDATE SET name = excluded.name, real_name = excluded.real_name, tz = excluded.tz,
      is_bot = excluded.is_bot, deleted = excluded.deleted, updated_at = excluded.updated_at";

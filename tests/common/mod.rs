@@ -44,6 +44,21 @@ pub struct TestDb {
     pg: Option<(String, String)>,
 }
 
+impl TestDb {
+    /// Runs one statement on the database from outside the app (to break or inspect it).
+    pub async fn execute(&self, sql: &str) {
+        if self.url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((admin, name)) = self.pg.take() else {
