@@ -186,6 +186,7 @@ fn kudos(k: u64, args: &Args) -> NewKudos {
         framework_id: "matrix-3x3".into(),
         framework_version: "1.0.0".into(),
         created_at: chrono::Utc::now(),
+        spheres: vec![cairn::store::Sphere::Team; recipients.len()],
         deliveries: recipients
             .iter()
             .map(|r| Delivery {

@@ -73,6 +73,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         outbox_wake: outbox_wake.clone(),
         slack: config.bot_token.clone().map(|t| (slack.clone(), t)),
         kudos_emoji: Arc::new(config.kudos_emoji.clone()),
+        admins: Arc::new(config.admins.iter().map(ToString::to_string).collect()),
     };
     let shutdown = CancellationToken::new();
 

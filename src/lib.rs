@@ -12,4 +12,5 @@ pub mod metrics; // Prometheus counters and histograms
 pub mod people; // the Slack profile cache
 pub mod report; // review packets (Markdown, CSV, JSON) and the PNG chart
 pub mod slack; // the Slack edge: signatures, payloads, Web API client, Block Kit, mrkdwn
-pub mod store; // the Store trait and its SQLite and PostgreSQL implementations
+pub mod store;
+pub mod summaries; // a summary for a viewer: visibility, figures and the audit of who looked // the Store trait and its SQLite and PostgreSQL implementations

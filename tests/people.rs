@@ -18,7 +18,7 @@ both_backends! {
         assert_eq!(page["items"], serde_json::json!([]));
         // Profiles are kept: asking again does not call Slack again.
         let before = app.slack.calls_to("users.info").len();
-        assert_eq!(before, 3);
+        assert_eq!(before, 4, "three recipients and the giver (a Slack Connect giver is `external`)");
         app.kudos("<@U07ANA0001> #values thanks").await;
         assert_eq!(app.slack.calls_to("users.info").len(), before);
         let stored = app.store().person("T07KUD0S01", "U07KUDOBOT").await.unwrap().unwrap();

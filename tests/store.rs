@@ -2,7 +2,10 @@
 
 mod common;
 use cairn::domain::ids::{ChannelId, TeamId, UserId};
-use cairn::store::{self, Delivery, KudosQuery, NewKudos, Outcome, Person, Role, Visibility};
+use cairn::store::{
+    self, Delivery, KudosQuery, NewEvidence, NewKudos, OrgPerson, Outcome, Person, Role, Source,
+    Sphere, SummaryView, Visibility,
+};
 use chrono::{TimeZone, Utc};
 use common::*;
 use std::collections::HashSet;
@@ -22,6 +25,10 @@ fn kudos(team: &str, giver: &str, to: &[&str], text: &str) -> NewKudos {
         framework_id: "matrix-3x3".into(),
         framework_version: "1.0.0".into(),
         created_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
+        // The first receiver is a teammate, the others from elsewhere in the org.
+        spheres: (0..to.len())
+            .map(|i| if i == 0 { Sphere::Team } else { Sphere::Org })
+            .collect(),
         deliveries: to
             .iter()
             .map(|u| Delivery {
@@ -79,6 +86,76 @@ both_backends! {
         let keys: Vec<_> = rows.iter().map(|r| r.dedupe_key.as_str()).collect();
         assert_eq!(keys[..2], [format!("kudos:{id}:dm:U2"), format!("kudos:{id}:dm:U3")]);
         s.close().await;
+    }
+
+    async fn items_about_a_person_carry_the_sphere_of_the_day(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let k = s.record_kudos(kudos("T1", "U1", &["U2", "U3"], "thanks")).await.unwrap();
+        let mut private = kudos("T1", "U4", &["U3"], "between us");
+        private.visibility = Visibility::Private;
+        s.record_kudos(private).await.unwrap();
+        let e = s.record_evidence(NewEvidence {
+            team_id: TeamId::parse("T1").unwrap(),
+            subject: UserId::parse("U3").unwrap(),
+            author: UserId::parse("U3").unwrap(),
+            source: Source::SelfLogged,
+            text: "ran the incident review".into(),
+            permalink: None,
+            visibility: Visibility::Private,
+            competencies: vec!["technical".into()],
+            multiplier_kinds: vec!["mentoring".into()],
+            sphere: Some("group".into()),
+            people: vec![UserId::parse("U5").unwrap()],
+            framework_id: "matrix-3x3".into(),
+            framework_version: "1.0.0".into(),
+            occurred_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
+            created_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
+        }).await.unwrap();
+        let (from, to) = (Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap());
+        let mut items = s.items_about("T1", "U3", from, to).await.unwrap();
+        items.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(items.len(), 3);
+        let thanks = items.iter().find(|i| i.id == format!("kudos:{k}")).unwrap();
+        assert_eq!((thanks.sphere, thanks.author.as_str(), thanks.source), (Sphere::Org, "U1", Source::Kudos));
+        assert_eq!((thanks.competencies.clone(), thanks.multiplier_kinds.clone()), (vec!["technical".to_owned()], vec!["mentoring".to_owned(), "review".to_owned()]));
+        let logged = items.iter().find(|i| i.id == format!("evidence:{e}")).unwrap();
+        assert_eq!((logged.sphere, logged.declared, logged.people.clone()), (Sphere::Group, true, vec!["U5".to_owned()]));
+        assert_eq!(s.items_about("T1", "U2", from, to).await.unwrap()[0].sphere, Sphere::Team);
+        // The period is half-open.
+        assert!(s.items_about("T1", "U3", from, Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()).await.unwrap().is_empty());
+        assert_eq!(s.kudos_given_count("T1", "U4", from, to, false).await.unwrap(), 0);
+        assert_eq!(s.kudos_given_count("T1", "U4", from, to, true).await.unwrap(), 1);
+        assert_eq!(s.kudos_given_count("T1", "U1", from, to, false).await.unwrap(), 1);
+    }
+
+    async fn the_org_chart_places_people_and_chains_managers(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        // A Slack profile first: the import keeps it.
+        s.upsert_person(&Person { team_id: "T1".into(), user_id: "U3".into(), name: Some("cy".into()), real_name: Some("Cy Slack".into()), tz: Some("Europe/Berlin".into()), is_bot: false, deleted: false, updated_at: Utc::now() }).await.unwrap();
+        let person = |u: &str, team: &str, manager: Option<&str>| OrgPerson {
+            user_id: u.into(), name: Some(format!("Name {u}")), email: None,
+            team: Some(team.into()), group: Some("g".into()), manager: manager.map(Into::into),
+        };
+        let chart = vec![person("U1", "lead", None), person("U2", "lead", Some("U1")), person("U3", "pay", Some("U2"))];
+        s.import_org("T1", &chart, Utc::now()).await.unwrap();
+        s.import_org("T1", &chart, Utc::now()).await.unwrap();
+        assert_eq!(s.org_chart("T1").await.unwrap(), chart);
+        assert!(s.org_chart("T2").await.unwrap().is_empty());
+        assert_eq!(s.manager_chain("T1", "U3").await.unwrap(), ["U2", "U1"]);
+        assert!(s.manager_chain("T1", "U1").await.unwrap().is_empty());
+        let known = s.org_people("T1", &["U3".into(), "U9".into()]).await.unwrap();
+        assert_eq!(known.len(), 1);
+        assert_eq!(known["U3"].team.as_deref(), Some("pay"));
+        let profile = s.person("T1", "U3").await.unwrap().unwrap();
+        assert_eq!(profile.tz.as_deref(), Some("Europe/Berlin"));
+        // Views are kept for the person to see.
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+        let view = SummaryView { team_id: "T1".into(), subject: "U3".into(), viewer: "U2".into(), what: "summary".into(), via: "slack".into(), viewed_at: at };
+        s.record_view(&view).await.unwrap();
+        assert_eq!(s.views_of("T1", "U3", at - chrono::Duration::days(1)).await.unwrap(), [view]);
+        assert!(s.views_of("T1", "U3", at + chrono::Duration::days(1)).await.unwrap().is_empty());
     }
 
     async fn people_are_upserted(backend: Backend) {

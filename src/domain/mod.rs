@@ -2,8 +2,10 @@
 
 pub mod evidence;
 pub mod framework;
+pub mod growth;
 pub mod ids;
 pub mod kudos;
 pub mod markup;
 pub mod org;
+pub mod period;
 pub mod tags;

@@ -2,16 +2,23 @@
 //! admin viewer: private items are never returned.
 
 use super::{ApiError, AppState};
+use crate::domain::growth::Viewer;
 use crate::domain::markup;
+use crate::domain::period::Period;
+use crate::report::{json, packet};
 use crate::store::{Kudos, KudosQuery, Role};
+use crate::summaries::{self, Ask, Report, SummaryError, What};
+use axum::extract::Path;
 use axum::extract::{Query, Request, State};
 use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 const DEFAULT_LIMIT: i64 = 50;
@@ -20,6 +27,9 @@ const MAX_LIMIT: i64 = 200;
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/kudos", get(list_kudos))
+        .route("/evidence", get(list_evidence))
+        .route("/people/{user}/summary", get(summary))
+        .route("/people/{user}/packet", get(packet))
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
@@ -160,6 +170,129 @@ async fn list_kudos(
     Ok(Json(PageJson {
         items: page.items.into_iter().map(KudosJson::from).collect(),
         next_cursor: page.next_cursor.map(|c| c.to_string()),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PersonParams {
+    team: Option<String>,
+    user: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+fn date(name: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    match value.filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                ApiError::bad_request(format!("{name} '{v}' must be a date (YYYY-MM-DD)"))
+            }),
+    }
+}
+
+/// The report the API token (an admin viewer) may see of `user`.
+async fn report_for(
+    state: &AppState,
+    user: &str,
+    params: &PersonParams,
+    what: What,
+    default_from: Option<NaiveDate>,
+) -> Result<Report, ApiError> {
+    crate::domain::ids::UserId::parse(user)
+        .map_err(|_| ApiError::bad_request(format!("'{user}' is not a Slack user id (U…)")))?;
+    let today = state.clock.now().date_naive();
+    let from = date("from", params.from.as_deref())?.or(default_from);
+    let period = Period::between(from, date("to", params.to.as_deref())?, today)
+        .map_err(|e| ApiError::bad_request(e.0))?;
+    let Some(team) = team(state, params.team.clone()).await? else {
+        return Err(ApiError::not_found(
+            "Cairn has no workspace yet: nothing has been recorded",
+        ));
+    };
+    let ask = Ask {
+        team: &team,
+        subject: user,
+        period,
+        viewer: Viewer::ApiToken,
+        what,
+    };
+    summaries::report(
+        state.store.as_ref(),
+        &state.framework,
+        ask,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        SummaryError::Store(e) => ApiError::from(e),
+        SummaryError::Refused(r) => ApiError {
+            status: axum::http::StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: r.to_string(),
+        },
+    })
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    Path(user): Path<String>,
+    Query(params): Query<PersonParams>,
+) -> Result<Json<Value>, ApiError> {
+    let report = report_for(&state, &user, &params, What::Summary, None).await?;
+    Ok(Json(json::summary(&state.framework, &report)))
+}
+
+async fn packet(
+    State(state): State<AppState>,
+    Path(user): Path<String>,
+    Query(params): Query<PersonParams>,
+) -> Result<Response, ApiError> {
+    let format = params.format.clone().unwrap_or_else(|| "md".into());
+    let content_type = match format.as_str() {
+        "md" => "text/markdown; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "json" => "application/json",
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "format '{other}' must be md, csv or json"
+            )))
+        }
+    };
+    let report = report_for(&state, &user, &params, What::Packet, None).await?;
+    let f = &state.framework;
+    let body = match format.as_str() {
+        "md" => packet::markdown(f, &report),
+        "csv" => packet::csv(f, &report),
+        _ => json::summary(f, &report).to_string(),
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// A person's items (kudos once per receiver, and what they recorded), newest first.
+async fn list_evidence(
+    State(state): State<AppState>,
+    Query(params): Query<PersonParams>,
+) -> Result<Json<PageJson<Value>>, ApiError> {
+    let Some(user) = params.user.clone().filter(|u| !u.is_empty()) else {
+        return Err(ApiError::bad_request(
+            "evidence is listed per person: pass user=U…",
+        ));
+    };
+    // Without `from`, everything Cairn holds (within the longest period it reports on).
+    let since = state.clock.now().date_naive() - chrono::Days::new(3 * 365);
+    let report = report_for(&state, &user, &params, What::Evidence, Some(since)).await?;
+    let items = report
+        .summary
+        .items
+        .iter()
+        .map(|i| json::evidence(&report.team, i))
+        .collect();
+    Ok(Json(PageJson {
+        items,
+        next_cursor: None,
     }))
 }
 

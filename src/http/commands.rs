@@ -7,13 +7,16 @@
 use super::giving::{give, Given, Giving};
 use super::verified::SlackRequest;
 use super::AppState;
+use crate::domain::growth::Viewer;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use crate::domain::kudos::{self, KudosRules};
+use crate::domain::period::Period;
 use crate::slack::blocks::Message;
 use crate::slack::mrkdwn;
 use crate::slack::payloads::SlashCommand;
 use crate::slack::views::KudosModal;
 use crate::store::{NewEvidence, Source, Visibility};
+use crate::summaries::{self, Ask, SummaryError, What};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -53,6 +56,7 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
 const GROWTH_HELP: &str = "*Cairn*: kudos and evidence of growth.\n\
 • `/kudos @person #competency what they did`: thank someone; the channel sees it and they get a DM.\n\
 • `/growth log #competency what you did`: keep a private note of your own work (mention who it helped).\n\
+• `/growth summary [@person] [period]`: how far your work reaches and how much it helps others, with the evidence (yours, or a report's).\n\
 • `/growth framework`: the competencies and tags you can use.\n\
 • `/growth forget-me`: delete everything Cairn holds about you (after a confirmation).\n\
 • `/growth help`: this message.";
@@ -85,13 +89,94 @@ async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
                 ephemeral("I couldn't open the confirmation just now. Please try `/growth forget-me` again; nothing was deleted.")
             }
         }
-        "summary" | "packet" | "settings" => ephemeral(&format!(
+        "summary" => {
+            let rest = text
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, r)| r.trim());
+            summary_command(state, command, rest).await
+        }
+        "packet" | "settings" => ephemeral(&format!(
             "`/growth {sub}` is not available in this version of Cairn yet.\n\n{GROWTH_HELP}"
         )),
         _ => ephemeral(&format!(
             "I don't know `/growth {}`.\n\n{GROWTH_HELP}",
             mrkdwn::safe(&sub)
         )),
+    }
+}
+
+const SUMMARY_USAGE: &str =
+    "Ask like this: `/growth summary` (yours, the last 90 days), `/growth summary @ana 6m`. \
+Periods: `30d`, `12w`, `6m`, `2026-Q3` or `2026-07-01..2026-09-30`.";
+
+/// Slack waits 3 s for the answer; the summary gets this much of it.
+const SUMMARY_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2200);
+
+/// `/growth summary [@user] [PERIOD]`.
+async fn summary_command(state: &AppState, command: &SlashCommand, rest: &str) -> Response {
+    let mut subject = command.user_id.clone();
+    let mut period_text = None;
+    for word in rest.split_whitespace() {
+        if let Some(mention) = word.strip_prefix("<@") {
+            let id = mention
+                .trim_end_matches('>')
+                .split('|')
+                .next()
+                .unwrap_or_default();
+            match UserId::parse(id) {
+                Ok(id) => subject = id.to_string(),
+                Err(_) => return ephemeral(SUMMARY_USAGE),
+            }
+        } else if period_text.is_none() {
+            period_text = Some(word);
+        } else {
+            return ephemeral(&format!(
+                "I read `{}` as the period already; what is `{}`?\n{SUMMARY_USAGE}",
+                mrkdwn::safe(period_text.unwrap_or_default()),
+                mrkdwn::safe(word)
+            ));
+        }
+    }
+    let today = state.clock.now().date_naive();
+    let period = match period_text {
+        None => Period::default_ending(today),
+        Some(p) => match Period::parse(p, today) {
+            Ok(p) => p,
+            Err(e) => return ephemeral(&mrkdwn::safe(&e.0)),
+        },
+    };
+    let viewer = Viewer::Person {
+        admin: state.admins.contains(&command.user_id),
+        user: command.user_id.clone(),
+    };
+    let ask = Ask {
+        team: &command.team_id,
+        subject: &subject,
+        period,
+        viewer,
+        what: What::Summary,
+    };
+    let report = summaries::report(
+        state.store.as_ref(),
+        &state.framework,
+        ask,
+        state.clock.now(),
+    );
+    match tokio::time::timeout(SUMMARY_DEADLINE, report).await {
+        Ok(Ok(report)) => {
+            let m = crate::slack::summary::summary_message(&state.framework, &report);
+            Json(json!({ "response_type": "ephemeral", "text": m.text, "blocks": m.blocks }))
+                .into_response()
+        }
+        Ok(Err(SummaryError::Refused(refused))) => {
+            tracing::info!("a summary was refused to someone outside the manager chain");
+            ephemeral(&format!("{refused} Ask them to share it with you."))
+        }
+        Ok(Err(SummaryError::Store(e))) => {
+            tracing::error!(error = %e, "could not build a summary");
+            ephemeral("I couldn't read the evidence just now (the database didn't answer). Please try again in a minute.")
+        }
+        Err(_) => ephemeral("Building that summary took longer than Slack lets me wait. Please try again, or ask for a shorter period."),
     }
 }
 

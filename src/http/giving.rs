@@ -3,6 +3,7 @@
 //! channel announcement) are committed together, and only then is the giver answered.
 
 use super::AppState;
+use crate::domain::growth::{self, Sphere};
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use crate::domain::kudos::{self, KudosDraft, Problem, RecipientFacts};
 use crate::slack::blocks::{KudosView, Message};
@@ -48,10 +49,15 @@ pub(super) async fn give(state: &AppState, giving: Giving) -> Given {
         announce_via_outbox,
     } = giving;
     let recipients: Vec<String> = draft.recipients.iter().map(ToString::to_string).collect();
+    let mut everyone = recipients.clone();
+    everyone.push(giver.to_string());
     let known = state
         .people
-        .lookup(team.as_str(), &recipients, LOOKUP_BUDGET)
+        .lookup(team.as_str(), &everyone, LOOKUP_BUDGET)
         .await;
+    let giver_external = known
+        .get(giver.as_str())
+        .is_some_and(|p| p.team_id != team.as_str());
     let refused = kudos::check_recipients(&draft, |u| {
         known.get(u.as_str()).map(|p| RecipientFacts {
             is_bot: p.is_bot,
@@ -80,7 +86,9 @@ pub(super) async fn give(state: &AppState, giving: Giving) -> Given {
     if let (true, Visibility::Public, Some(c)) = (announce_via_outbox, visibility, &channel) {
         deliveries.push(delivery("announce".into(), c.to_string(), &announcement));
     }
+    let spheres = spheres(state, team.as_str(), &giver, giver_external, &recipients).await;
     let new = NewKudos {
+        spheres,
         team_id: team,
         team_domain,
         giver,
@@ -115,6 +123,34 @@ pub(super) async fn give(state: &AppState, giving: Giving) -> Given {
             Given::Failed
         }
     }
+}
+
+/// The sphere of a kudos for each receiver, from the org chart as it is now. A Slack Connect
+/// giver (whose profile belongs to another workspace) is `external`.
+pub(super) async fn spheres(
+    state: &AppState,
+    team: &str,
+    giver: &UserId,
+    giver_external: bool,
+    recipients: &[String],
+) -> Vec<Sphere> {
+    let mut everyone = recipients.to_vec();
+    everyone.push(giver.to_string());
+    let placed = match state.store.org_people(team, &everyone).await {
+        Ok(placed) => placed,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the org chart; spheres are unknown");
+            Default::default()
+        }
+    };
+    let giver = placed.get(giver.as_str()).map(|p| p.placement());
+    recipients
+        .iter()
+        .map(|r| {
+            let receiver = placed.get(r).map(|p| p.placement());
+            growth::kudos_sphere(giver.as_ref(), giver_external, receiver.as_ref())
+        })
+        .collect()
 }
 
 fn delivery(key: String, channel: String, message: &Message) -> Delivery {

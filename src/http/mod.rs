@@ -41,6 +41,8 @@ pub struct AppState {
     pub slack: Option<(crate::slack::client::SlackClient, SecretString)>,
     /// Reaction names that give kudos.
     pub kudos_emoji: Arc<Vec<String>>,
+    /// Slack user ids with admin rights (`CAIRN_ADMINS`).
+    pub admins: Arc<Vec<String>>,
 }
 
 /// Counts each request and its latency by route (the route's pattern, never the raw path).

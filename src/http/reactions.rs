@@ -56,8 +56,13 @@ pub(super) async fn added(
     };
     let known = state
         .people
-        .lookup(team, &[author.to_string()], LOOKUP_BUDGET)
+        .lookup(
+            team,
+            &[author.to_string(), giver.to_string()],
+            LOOKUP_BUDGET,
+        )
         .await;
+    let giver_external = known.get(giver.as_str()).is_some_and(|p| p.team_id != team);
     if known
         .get(author.as_str())
         .is_some_and(|p| p.is_bot || p.deleted)
@@ -110,7 +115,9 @@ pub(super) async fn added(
     if tagged.is_empty() {
         deliveries.push(ask_for_tag(state, &key, &author, &emoji, &giver));
     }
+    let spheres = super::giving::spheres(state, team, &giver, giver_external, &recipients).await;
     let kudos = NewKudos {
+        spheres,
         team_id,
         team_domain: None,
         giver,

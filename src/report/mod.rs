@@ -2,3 +2,5 @@
 //! JSON) and the PNG chart of a person's spread across sphere levels.
 
 pub mod chart;
+pub mod json;
+pub mod packet;

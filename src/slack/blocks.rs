@@ -27,7 +27,7 @@ pub enum Text {
     Mrkdwn { text: String },
 }
 
-fn section(text: String) -> Block {
+pub(crate) fn section(text: String) -> Block {
     Block::Section {
         text: Text::Mrkdwn {
             text: mrkdwn::truncate(&text, SECTION_MAX),
@@ -43,7 +43,7 @@ impl Message {
     }
 }
 
-fn context(text: String) -> Block {
+pub(crate) fn context(text: String) -> Block {
     Block::Context {
         elements: vec![Text::Mrkdwn {
             text: mrkdwn::truncate(&text, SECTION_MAX),

@@ -4,5 +4,6 @@ pub mod blocks;
 pub mod client;
 pub mod mrkdwn;
 pub mod payloads;
+pub mod summary;
 pub mod verify;
 pub mod views;

@@ -356,6 +356,238 @@ where
             .collect::<std::result::Result<_, _>>()?)
     }
 
+    async fn org_chart(&self, team_id: &str) -> Result<Vec<OrgPerson>> {
+        let rows = self
+            .read(&stmt(sql::ORG_CHART, vec![Arg::Text(team_id.into())]))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(sql::org_person)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn import_org(
+        &self,
+        team_id: &str,
+        people: &[OrgPerson],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let statements: Vec<Stmt> = people
+            .iter()
+            .map(|p| {
+                stmt(
+                    sql::IMPORT_ORG_PERSON,
+                    vec![
+                        Arg::Text(team_id.into()),
+                        Arg::Text(p.user_id.clone()),
+                        Arg::OptText(p.name.clone()),
+                        Arg::OptText(p.email.clone()),
+                        Arg::OptText(p.team.clone()),
+                        Arg::OptText(p.group.clone()),
+                        Arg::OptText(p.manager.clone()),
+                        Arg::Int(millis(now)),
+                    ],
+                )
+            })
+            .collect();
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        sql::execute_all::<DB>(&mut tx, &statements).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+
+    async fn org_people(
+        &self,
+        team_id: &str,
+        users: &[String],
+    ) -> Result<HashMap<String, OrgPerson>> {
+        let mut found = HashMap::new();
+        for chunk in users.chunks(500) {
+            for row in self.read(&sql::org_people(team_id, chunk)).await? {
+                let person = sql::org_person(&row)?;
+                found.insert(person.user_id.clone(), person);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn manager_chain(&self, team_id: &str, user: &str) -> Result<Vec<String>> {
+        let args = vec![Arg::Text(team_id.into()), Arg::Text(user.into())];
+        let rows = self.read(&stmt(sql::MANAGER_CHAIN, args)).await?;
+        let mut chain: Vec<String> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let manager: String = row.try_get(0)?;
+            if chain.contains(&manager) {
+                break;
+            }
+            chain.push(manager);
+        }
+        Ok(chain)
+    }
+
+    async fn items_about(
+        &self,
+        team_id: &str,
+        subject: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Item>> {
+        let args = || {
+            vec![
+                Arg::Text(team_id.into()),
+                Arg::Text(subject.into()),
+                Arg::Int(millis(from)),
+                Arg::Int(millis(to)),
+            ]
+        };
+        let mut items = Vec::new();
+        let mut kudos_at: HashMap<i64, usize> = HashMap::new();
+        for row in self
+            .read(&stmt(sql::KUDOS_RECEIVED_BETWEEN, args()))
+            .await?
+        {
+            let id: i64 = row.try_get(0)?;
+            let visibility: String = row.try_get(4)?;
+            let sphere: Option<String> = row.try_get(6)?;
+            kudos_at.insert(id, items.len());
+            items.push(Item {
+                id: format!("kudos:{id}"),
+                source: Source::Kudos,
+                subject: subject.to_owned(),
+                author: row.try_get(1)?,
+                competencies: Vec::new(),
+                multiplier_kinds: Vec::new(),
+                sphere: sphere
+                    .as_deref()
+                    .and_then(Sphere::parse)
+                    .unwrap_or(Sphere::Unknown),
+                declared: false,
+                people: Vec::new(),
+                text: row.try_get(2)?,
+                permalink: row.try_get(3)?,
+                visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Private),
+                occurred_at: from_millis(row.try_get(5)?),
+            });
+        }
+        let ids: Vec<i64> = kudos_at.keys().copied().collect();
+        for chunk in ids.chunks(1000) {
+            for row in self.read(&sql::kudos_tags(chunk)).await? {
+                let (id, kind, tag): (i64, String, String) =
+                    (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                let item = &mut items[kudos_at[&id]];
+                match kind.as_str() {
+                    "competency" => item.competencies.push(tag),
+                    _ => item.multiplier_kinds.push(tag),
+                }
+            }
+        }
+        let rows = self.read(&stmt(sql::EVIDENCE_BETWEEN, args())).await?;
+        let mut evidence = rows
+            .iter()
+            .map(sql::evidence_head)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let at: HashMap<i64, usize> = evidence
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id, i))
+            .collect();
+        let ids: Vec<i64> = at.keys().copied().collect();
+        for chunk in ids.chunks(1000) {
+            for row in self.read(&sql::evidence_tags(chunk)).await? {
+                let (id, kind, tag): (i64, String, String) =
+                    (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                let e = &mut evidence[at[&id]];
+                match kind.as_str() {
+                    "competency" => e.competencies.push(tag),
+                    _ => e.multiplier_kinds.push(tag),
+                }
+            }
+            for row in self.read(&sql::evidence_people(chunk)).await? {
+                let (id, user): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+                evidence[at[&id]].people.push(user);
+            }
+        }
+        items.extend(evidence.into_iter().map(|e| {
+            Item {
+                id: format!("evidence:{}", e.id),
+                source: e.source,
+                subject: e.subject,
+                author: e.author,
+                competencies: e.competencies,
+                multiplier_kinds: e.multiplier_kinds,
+                declared: e.sphere.is_some(),
+                sphere: e
+                    .sphere
+                    .as_deref()
+                    .and_then(Sphere::parse)
+                    .unwrap_or(Sphere::Own),
+                people: e.people,
+                text: e.text,
+                permalink: e.permalink,
+                visibility: e.visibility,
+                occurred_at: e.occurred_at,
+            }
+        }));
+        Ok(items)
+    }
+
+    async fn kudos_given_count(
+        &self,
+        team_id: &str,
+        giver: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_private: bool,
+    ) -> Result<u64> {
+        let args = vec![
+            Arg::Text(team_id.into()),
+            Arg::Text(giver.into()),
+            Arg::Int(millis(from)),
+            Arg::Int(millis(to)),
+            Arg::Bool(include_private),
+        ];
+        let rows = self.read(&stmt(sql::KUDOS_GIVEN_COUNT, args)).await?;
+        let n: i64 = rows.first().map(|r| r.try_get(0)).transpose()?.unwrap_or(0);
+        Ok(n as u64)
+    }
+
+    async fn record_view(&self, v: &SummaryView) -> Result<()> {
+        let args = [
+            Arg::Text(v.team_id.clone()),
+            Arg::Text(v.subject.clone()),
+            Arg::Text(v.viewer.clone()),
+            Arg::Text(v.what.clone()),
+            Arg::Text(v.via.clone()),
+            Arg::Int(millis(v.viewed_at)),
+        ];
+        self.execute(sql::RECORD_VIEW, &args).await.map(drop)
+    }
+
+    async fn views_of(
+        &self,
+        team_id: &str,
+        subject: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SummaryView>> {
+        let args = vec![
+            Arg::Text(team_id.into()),
+            Arg::Text(subject.into()),
+            Arg::Int(millis(since)),
+        ];
+        let rows = self.read(&stmt(sql::VIEWS_OF, args)).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SummaryView {
+                    team_id: r.try_get(0)?,
+                    subject: r.try_get(1)?,
+                    viewer: r.try_get(2)?,
+                    what: r.try_get(3)?,
+                    via: r.try_get(4)?,
+                    viewed_at: from_millis(r.try_get(5)?),
+                })
+            })
+            .collect()
+    }
+
     async fn record_event(&self, e: &SlackEvent) -> Result<bool> {
         let args = [
             Arg::Text(e.event_id.clone()),

@@ -10,6 +10,7 @@ mod sqlite;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,32 +44,7 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Visibility {
-    Private,
-    Manager,
-    Public,
-}
-
-impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Private => "private",
-            Visibility::Manager => "manager",
-            Visibility::Public => "public",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "private" => Some(Visibility::Private),
-            "manager" => Some(Visibility::Manager),
-            "public" => Some(Visibility::Public),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::growth::{Item, Placement, Source, Sphere, Visibility};
 
 /// A message to deliver through the outbox once the change that caused it is committed.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,8 +72,18 @@ pub struct NewKudos {
     pub framework_id: String,
     pub framework_version: String,
     pub created_at: DateTime<Utc>,
+    /// The sphere for each receiver (in `recipients` order; missing ones are unknown), from the
+    /// org chart as it is when the kudos is given.
+    pub spheres: Vec<Sphere>,
     /// Written in the same transaction as the kudos, with keys prefixed by `kudos:{id}:`.
     pub deliveries: Vec<Delivery>,
+}
+
+impl NewKudos {
+    /// The sphere of the `i`th receiver.
+    pub fn sphere_of(&self, i: usize) -> Sphere {
+        self.spheres.get(i).copied().unwrap_or(Sphere::Unknown)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,39 +101,6 @@ pub struct Kudos {
     pub framework_id: String,
     pub framework_version: String,
     pub created_at: DateTime<Utc>,
-}
-
-/// Where a piece of evidence came from (contracts.md: `source`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// Logged by the person (`/growth log`, the evidence modal).
-    SelfLogged,
-    /// A Slack message saved with "Save as evidence".
-    Message,
-    Reflection,
-    Import,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::SelfLogged => "self",
-            Source::Message => "message",
-            Source::Reflection => "reflection",
-            Source::Import => "import",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Source::SelfLogged,
-            Source::Message,
-            Source::Reflection,
-            Source::Import,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -241,6 +194,42 @@ pub struct Person {
     pub is_bot: bool,
     pub deleted: bool,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A person as the org chart places them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrgPerson {
+    pub user_id: String,
+    /// From the org chart, else from Slack.
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub team: Option<String>,
+    pub group: Option<String>,
+    pub manager: Option<String>,
+}
+
+impl OrgPerson {
+    pub fn placement(&self) -> Placement {
+        Placement {
+            team: self.team.clone(),
+            group: self.group.clone(),
+            manager: self.manager.clone(),
+        }
+    }
+}
+
+/// Someone looked at a person's summary or packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryView {
+    pub team_id: String,
+    pub subject: String,
+    /// A Slack user id, or `api`.
+    pub viewer: String,
+    /// `summary` or `packet`.
+    pub what: String,
+    /// `slack` or `api`.
+    pub via: String,
+    pub viewed_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,6 +351,51 @@ pub trait Store: Send + Sync + 'static {
     /// A person's evidence, newest first.
     async fn evidence_of(&self, team_id: &str, subject: &str, limit: i64) -> Result<Vec<Evidence>>;
     /// Records an event id; false when it was already recorded (a retry).
+    /// Everyone the org chart places in `team_id` (the names are the org chart's own).
+    async fn org_chart(&self, team_id: &str) -> Result<Vec<OrgPerson>>;
+    /// Writes org chart rows (added or changed) in one transaction; Slack profiles are kept.
+    async fn import_org(
+        &self,
+        team_id: &str,
+        people: &[OrgPerson],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// What the store knows of `users`: org placement and a display name. Unknown people are
+    /// missing.
+    async fn org_people(
+        &self,
+        team_id: &str,
+        users: &[String],
+    ) -> Result<HashMap<String, OrgPerson>>;
+    /// `user`'s managers, nearest first.
+    async fn manager_chain(&self, team_id: &str, user: &str) -> Result<Vec<String>>;
+    /// Every item about `subject` in `[from, to)`, private ones included: kudos received (one
+    /// item per receiver) and evidence they recorded.
+    async fn items_about(
+        &self,
+        team_id: &str,
+        subject: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Item>>;
+    /// Kudos `giver` gave in `[from, to)`.
+    async fn kudos_given_count(
+        &self,
+        team_id: &str,
+        giver: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_private: bool,
+    ) -> Result<u64>;
+    async fn record_view(&self, view: &SummaryView) -> Result<()>;
+    /// Views of `subject`'s summary or packet since `since`, newest first.
+    async fn views_of(
+        &self,
+        team_id: &str,
+        subject: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SummaryView>>;
+
     async fn record_event(&self, event: &SlackEvent) -> Result<bool>;
     /// Forgets that an event was received, so Slack's retry of it is acted on.
     async fn unrecord_event(&self, event_id: &str) -> Result<()>;

@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "kudos_source",
         include_str!("../../migrations/postgres/0004_kudos_source.sql"),
     ),
+    (
+        5,
+        "org",
+        include_str!("../../migrations/postgres/0005_org.sql"),
+    ),
 ];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for
@@ -56,18 +61,18 @@ WITH input AS (
     OVERRIDING SYSTEM VALUE
     SELECT id, team_id, giver, text, channel_id, visibility, framework_id, framework_version, created_at FROM input
 ), r AS (
-    INSERT INTO kudos_recipients (kudos_id, team_id, user_id, position)
-    SELECT i.id, i.team_id, x.user_id, x.position
-    FROM UNNEST($9::bigint[], $10::text[], $11::bigint[]) AS x(ord, user_id, position) JOIN input i ON i.ord = x.ord
+    INSERT INTO kudos_recipients (kudos_id, team_id, user_id, position, sphere)
+    SELECT i.id, i.team_id, x.user_id, x.position, x.sphere
+    FROM UNNEST($9::bigint[], $10::text[], $11::bigint[], $12::text[]) AS x(ord, user_id, position, sphere) JOIN input i ON i.ord = x.ord
 ), g AS (
     INSERT INTO kudos_tags (kudos_id, team_id, kind, tag_id, position)
     SELECT i.id, i.team_id, x.kind, x.tag_id, x.position
-    FROM UNNEST($12::bigint[], $13::text[], $14::text[], $15::bigint[]) AS x(ord, kind, tag_id, position)
+    FROM UNNEST($13::bigint[], $14::text[], $15::text[], $16::bigint[]) AS x(ord, kind, tag_id, position)
     JOIN input i ON i.ord = x.ord
 ), o AS (
     INSERT INTO outbox (team_id, dedupe_key, channel, text, blocks, not_before, created_at)
     SELECT i.team_id, 'kudos:' || i.id || ':' || x.key, x.channel, x.text, x.blocks, i.created_at, i.created_at
-    FROM UNNEST($16::bigint[], $17::text[], $18::text[], $19::text[], $20::text[]) AS x(ord, key, channel, text, blocks)
+    FROM UNNEST($17::bigint[], $18::text[], $19::text[], $20::text[], $21::text[]) AS x(ord, key, channel, text, blocks)
     JOIN input i ON i.ord = x.ord
     -- Outbox ids follow kudos order, so a channel's messages go out in the order given.
     ORDER BY x.ord
@@ -91,7 +96,7 @@ impl WriteBatch for Batches {
             .await?;
         use Column::{Int, OptText, Text};
         let mut kudos = Columns::of(&[Text, Text, Text, OptText, Text, Text, Text, Int]);
-        let mut recipients = Columns::of(&[Int, Text, Int]);
+        let mut recipients = Columns::of(&[Int, Text, Int, Text]);
         let mut tags = Columns::of(&[Int, Text, Text, Int]);
         let mut outbox = Columns::of(&[Int, Text, Text, Text, Text]);
         for (ord, k) in (1i64..).zip(batch) {
@@ -103,10 +108,11 @@ impl WriteBatch for Batches {
             kudos.text(5, k.framework_id.clone());
             kudos.text(6, k.framework_version.clone());
             kudos.int(7, millis(k.created_at));
-            for (position, user) in (0i64..).zip(&k.recipients) {
+            for (i, user) in k.recipients.iter().enumerate() {
                 recipients.int(0, ord);
                 recipients.text(1, user.to_string());
-                recipients.int(2, position);
+                recipients.int(2, i as i64);
+                recipients.text(3, k.sphere_of(i).as_str().to_owned());
             }
             let all = k.competencies.iter().map(|c| ("competency", c));
             let all = all.chain(k.multiplier_kinds.iter().map(|m| ("multiplier", m)));

@@ -209,6 +209,7 @@ pub(crate) fn kudos_children(ids: &[i64], batch: &[NewKudos]) -> Vec<Stmt> {
                 team(),
                 Arg::Text(u.to_string()),
                 Arg::Int(i as i64),
+                Arg::Text(k.sphere_of(i).as_str().to_owned()),
             ]);
         }
         let kinds = k.competencies.iter().map(|c| ("competency", c));
@@ -237,7 +238,7 @@ pub(crate) fn kudos_children(ids: &[i64], batch: &[NewKudos]) -> Vec<Stmt> {
     }
     let mut statements = insert_rows(
         "kudos_recipients",
-        &["kudos_id", "team_id", "user_id", "position"],
+        &["kudos_id", "team_id", "user_id", "position", "sphere"],
         recipients,
         "",
     );
@@ -389,6 +390,71 @@ pub(crate) fn evidence_children(id: i64, e: &NewEvidence) -> Vec<Stmt> {
 pub(crate) const EVIDENCE_OF: &str = "SELECT id, team_id, subject, author, source, text, permalink, visibility, sphere, framework_id, framework_version, occurred_at
      FROM evidence WHERE team_id = $1 AND subject = $2 ORDER BY occurred_at DESC, id DESC LIMIT $3";
 
+pub(crate) const EVIDENCE_BETWEEN: &str = "SELECT id, team_id, subject, author, source, text, permalink, visibility, sphere, framework_id, framework_version, occurred_at
+     FROM evidence WHERE team_id = $1 AND subject = $2 AND occurred_at >= $3 AND occurred_at < $4";
+
+/// Kudos received in a period, one row per receiver (the subject).
+pub(crate) const KUDOS_RECEIVED_BETWEEN: &str =
+    "SELECT k.id, k.giver, k.text, k.permalink, k.visibility, k.created_at, r.sphere
+     FROM kudos_recipients r JOIN kudos k ON k.id = r.kudos_id
+     WHERE r.team_id = $1 AND r.user_id = $2 AND k.created_at >= $3 AND k.created_at < $4";
+
+pub(crate) const KUDOS_GIVEN_COUNT: &str = "SELECT COUNT(*) FROM kudos
+     WHERE team_id = $1 AND giver = $2 AND created_at >= $3 AND created_at < $4 AND (visibility <> 'private' OR $5)";
+
+pub(crate) const ORG_CHART: &str =
+    "SELECT user_id, org_name AS name, email, org_team, org_group, manager_id
+     FROM people WHERE team_id = $1 AND org_updated_at IS NOT NULL ORDER BY user_id";
+
+/// A new person gets `updated_at` 0, so their Slack profile is fetched when first needed.
+pub(crate) const IMPORT_ORG_PERSON: &str = "INSERT INTO people (team_id, user_id, org_name, email, org_team, org_group, manager_id, org_updated_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)
+     ON CONFLICT (team_id, user_id) DO UPDATE SET org_name = excluded.org_name, email = excluded.email, org_team = excluded.org_team,
+     org_group = excluded.org_group, manager_id = excluded.manager_id, org_updated_at = excluded.org_updated_at";
+
+pub(crate) fn org_people(team_id: &str, users: &[String]) -> Stmt {
+    let mut args = vec![Arg::Text(team_id.to_owned())];
+    args.extend(users.iter().map(|u| Arg::Text(u.clone())));
+    Stmt {
+        sql: format!(
+            "SELECT user_id, COALESCE(org_name, real_name, name) AS name, email, org_team, org_group, manager_id
+             FROM people WHERE team_id = $1 AND user_id IN ({})",
+            placeholders(2, users.len())
+        ),
+        args,
+    }
+}
+
+/// Managers, nearest first; the depth bound guards against a loop the import did not catch.
+pub(crate) const MANAGER_CHAIN: &str = "WITH RECURSIVE chain (user_id, depth) AS (
+         SELECT manager_id, 1 FROM people WHERE team_id = $1 AND user_id = $2 AND manager_id IS NOT NULL
+         UNION ALL
+         SELECT p.manager_id, c.depth + 1 FROM people p JOIN chain c ON p.user_id = c.user_id
+         WHERE p.team_id = $1 AND p.manager_id IS NOT NULL AND c.depth < 64
+     )
+     SELECT user_id FROM chain ORDER BY depth";
+
+pub(crate) const RECORD_VIEW: &str =
+    "INSERT INTO summary_views (team_id, subject, viewer, what, via, viewed_at) VALUES ($1, $2, $3, $4, $5, $6)";
+pub(crate) const VIEWS_OF: &str =
+    "SELECT team_id, subject, viewer, what, via, viewed_at FROM summary_views
+     WHERE team_id = $1 AND subject = $2 AND viewed_at >= $3 ORDER BY viewed_at DESC LIMIT 50";
+
+pub(crate) fn org_person<'r, R: Row>(row: &'r R) -> Result<super::OrgPerson, sqlx::Error>
+where
+    &'static str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(super::OrgPerson {
+        user_id: row.try_get("user_id")?,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        team: row.try_get("org_team")?,
+        group: row.try_get("org_group")?,
+        manager: row.try_get("manager_id")?,
+    })
+}
+
 pub(crate) fn evidence_tags(ids: &[i64]) -> Stmt {
     Stmt {
         sql: format!(
@@ -462,6 +528,8 @@ pub(crate) const FORGET_DELETES: &[&str] = &[
     "DELETE FROM kudos_tags WHERE kudos_id IN (SELECT id FROM kudos k WHERE k.team_id = $1 AND NOT EXISTS (SELECT 1 FROM kudos_recipients r WHERE r.kudos_id = k.id))",
     "DELETE FROM kudos WHERE team_id = $1 AND NOT EXISTS (SELECT 1 FROM kudos_recipients r WHERE r.kudos_id = kudos.id)",
     "UPDATE kudos SET giver = '' WHERE team_id = $1 AND giver = $2",
+    "UPDATE people SET manager_id = NULL WHERE team_id = $1 AND manager_id = $2",
+    "DELETE FROM summary_views WHERE team_id = $1 AND (subject = $2 OR viewer = $2)",
     "DELETE FROM people WHERE team_id = $1 AND user_id = $2",
 ];
 pub(crate) const FORGET_OUTBOX: &str =

@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "kudos_source",
         include_str!("../../migrations/sqlite/0004_kudos_source.sql"),
     ),
+    (
+        5,
+        "org",
+        include_str!("../../migrations/sqlite/0005_org.sql"),
+    ),
 ];
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised

@@ -391,6 +391,10 @@ async fn fake_method(
             answer["user"]["id"] = json!(user);
             answer["user"]["is_bot"] = json!(user.contains("BOT"));
             answer["user"]["deleted"] = json!(user.contains("GONE"));
+            // A Slack Connect user from another organisation.
+            if user.contains("EXT") {
+                answer["user"]["team_id"] = json!("T09OTHERCO");
+            }
             Json(answer).into_response()
         }
         "users.list" => {
@@ -659,6 +663,7 @@ pub fn queued_kudos(
         framework_id: "matrix-3x3".into(),
         framework_version: "1.0.0".into(),
         created_at: chrono::Utc::now(),
+        spheres: vec![cairn::store::Sphere::Team],
         deliveries,
     }
 }

@@ -1,0 +1,232 @@
+//! The review packet: Markdown grouped by competency then sphere, with each item's text, author,
+//! date and link to the Slack message; and a CSV of the items. Written for people reading it
+//! outside Slack, so mentions become names.
+
+use crate::domain::framework::Framework;
+use crate::domain::growth::{Item, Source, Sphere};
+use crate::domain::markup::{self, Token};
+use crate::summaries::Report;
+use std::fmt::Write;
+
+/// Slack wire text as plain text, with mentions as `@Name`.
+fn readable(report: &Report, wire: &str) -> String {
+    let mut out = String::new();
+    for token in markup::tokenize(wire) {
+        match token {
+            Token::User { id, .. } => {
+                let _ = write!(out, "@{}", report.name(id.as_str()));
+            }
+            other => out.push_str(&markup::to_plain(&[other])),
+        }
+    }
+    out
+}
+
+fn competency_name(framework: &Framework, id: &str) -> String {
+    framework
+        .competency(id)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| id.to_owned())
+}
+
+fn who(report: &Report, item: &Item) -> String {
+    match item.source {
+        Source::Kudos if item.author.is_empty() => "kudos from a former teammate".into(),
+        Source::Kudos => format!("kudos from {}", report.name(&item.author)),
+        Source::Reflection => "reflection".into(),
+        Source::Message => "saved message".into(),
+        Source::SelfLogged | Source::Import => "logged by them".into(),
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn markdown(framework: &Framework, report: &Report) -> String {
+    let s = &report.summary;
+    let mut md = String::new();
+    let subject = report.name(&s.subject);
+    let _ = writeln!(md, "# Review packet: {subject}\n");
+    let _ = writeln!(
+        md,
+        "{} · {} {} · {}\n",
+        report.period.label(),
+        framework.about.name,
+        framework.version(),
+        match report.access {
+            crate::domain::growth::Access::Own => "everything, private items included",
+            crate::domain::growth::Access::Manager =>
+                "as their managers see it: private items left out",
+        }
+    );
+    let _ = writeln!(md, "## At a glance\n");
+    let c = &s.counts;
+    let _ = writeln!(
+        md,
+        "- {}, {} given, {}, {}",
+        plural(c.kudos_received, "kudos received", "kudos received"),
+        c.kudos_given,
+        plural(c.evidence, "piece of evidence", "pieces of evidence"),
+        plural(c.reflections, "reflection", "reflections"),
+    );
+    let spread: Vec<String> = Sphere::ALL
+        .iter()
+        .map(|l| format!("{} {}", l.label(framework), s.sphere.get(*l)))
+        .collect();
+    let _ = writeln!(md, "- Sphere of influence: {}", spread.join(" · "));
+    let _ = writeln!(
+        md,
+        "- Reach: {}",
+        match s.reach {
+            Some(level) => format!(
+                "{} (items at this level or wider come from at least two people)",
+                level.label(framework)
+            ),
+            None => "not yet shown (it takes two items from two people)".into(),
+        }
+    );
+    let m = &s.multiplier;
+    let kinds: Vec<String> = m
+        .kinds
+        .iter()
+        .map(|(k, n)| {
+            let name = framework
+                .multiplier_kind(k)
+                .map(|m| m.name.clone())
+                .unwrap_or_else(|| k.clone());
+            format!("{name} {n}")
+        })
+        .collect();
+    let _ = writeln!(
+        md,
+        "- Multiplier effect: {}, helping {} in {}{}",
+        plural(m.items, "item", "items"),
+        plural(m.people, "person", "people"),
+        plural(m.teams, "team", "teams"),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        }
+    );
+    let _ = writeln!(
+        md,
+        "- Kudos from {} in {}",
+        plural(s.givers.people, "person", "people"),
+        plural(s.givers.teams, "team", "teams")
+    );
+    if !s.gaps.is_empty() {
+        let gaps: Vec<String> = s
+            .gaps
+            .iter()
+            .map(|g| competency_name(framework, g))
+            .collect();
+        let _ = writeln!(md, "- No evidence in this period: {}", gaps.join(", "));
+    }
+    for competency in &s.competencies {
+        let _ = writeln!(
+            md,
+            "\n## {} ({})",
+            competency_name(framework, &competency.id),
+            competency.items
+        );
+        let items: Vec<&Item> = s
+            .items
+            .iter()
+            .filter(|i| i.competencies.contains(&competency.id))
+            .collect();
+        section(&mut md, framework, report, &items);
+    }
+    let untagged: Vec<&Item> = s
+        .items
+        .iter()
+        .filter(|i| i.competencies.is_empty())
+        .collect();
+    if !untagged.is_empty() {
+        let _ = writeln!(md, "\n## Not tagged with a competency ({})", untagged.len());
+        section(&mut md, framework, report, &untagged);
+    }
+    if s.items.is_empty() {
+        let _ = writeln!(md, "\nNo evidence in this period.");
+    }
+    md
+}
+
+/// A competency's items, widest sphere first, newest first within a level.
+fn section(md: &mut String, framework: &Framework, report: &Report, items: &[&Item]) {
+    for level in Sphere::ALL.iter().rev() {
+        let at: Vec<&&Item> = items.iter().filter(|i| i.sphere == *level).collect();
+        if at.is_empty() {
+            continue;
+        }
+        let _ = writeln!(md, "\n### {} ({})\n", level.label(framework), at.len());
+        for item in at {
+            let link = item
+                .permalink
+                .as_deref()
+                .map(|l| format!(" · [in Slack]({l})"))
+                .unwrap_or_default();
+            let declared = if item.declared {
+                " · sphere as declared"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                md,
+                "- {} · {}{declared}{link}",
+                item.occurred_at.format("%Y-%m-%d"),
+                who(report, item),
+            );
+            for line in readable(report, &item.text).lines() {
+                let _ = writeln!(md, "  > {line}");
+            }
+        }
+    }
+}
+
+pub fn csv(framework: &Framework, report: &Report) -> String {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record([
+        "id",
+        "occurred_at",
+        "source",
+        "subject",
+        "author",
+        "author_name",
+        "competencies",
+        "multiplier_kinds",
+        "sphere",
+        "sphere_label",
+        "sphere_declared",
+        "visibility",
+        "text",
+        "permalink",
+    ]);
+    for item in &report.summary.items {
+        let _ = out.write_record([
+            item.id.as_str(),
+            &item
+                .occurred_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            item.source.as_str(),
+            &item.subject,
+            &item.author,
+            if item.author.is_empty() {
+                "a former teammate"
+            } else {
+                report.name(&item.author)
+            },
+            &item.competencies.join(";"),
+            &item.multiplier_kinds.join(";"),
+            item.sphere.as_str(),
+            &item.sphere.label(framework),
+            if item.declared { "true" } else { "false" },
+            item.visibility.as_str(),
+            &readable(report, &item.text),
+            item.permalink.as_deref().unwrap_or(""),
+        ]);
+    }
+    let bytes = out.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}

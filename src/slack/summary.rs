@@ -1,0 +1,190 @@
+//! A person's summary as an ephemeral Block Kit message (`/growth summary`): the spread across
+//! sphere levels as bars, the multiplier figures, counts per competency, gaps, three highlights
+//! with links, and for the person themselves, who else looked.
+
+use super::blocks::{context, section, Message};
+use super::mrkdwn;
+use crate::domain::framework::Framework;
+use crate::domain::growth::{highlights, Source, Sphere};
+use crate::summaries::{viewer_label, Report};
+
+const BAR_WIDTH: u64 = 16;
+/// Competency lines shown before "and N more".
+const MAX_COMPETENCIES: usize = 20;
+const HIGHLIGHTS: usize = 3;
+const HIGHLIGHT_TEXT: usize = 280;
+const MAX_VIEWS: usize = 5;
+
+fn bar(n: u64, max: u64) -> String {
+    if n == 0 || max == 0 {
+        return String::new();
+    }
+    let width = (n * BAR_WIDTH).div_ceil(max).max(1);
+    "█".repeat(width as usize)
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn summary_message(framework: &Framework, report: &Report) -> Message {
+    let s = &report.summary;
+    let own = report.access == crate::domain::growth::Access::Own;
+    let whose = if own {
+        "Your growth".to_owned()
+    } else {
+        format!("Growth of <@{}>", s.subject)
+    };
+    let mut blocks = vec![section(format!(
+        "*{whose}* · {}\n{} received · {} given · {} · {}",
+        report.period.label(),
+        plural(s.counts.kudos_received, "kudos", "kudos"),
+        s.counts.kudos_given,
+        plural(s.counts.evidence, "piece of evidence", "pieces of evidence"),
+        plural(s.counts.reflections, "reflection", "reflections"),
+    ))];
+    if !own {
+        blocks.push(context(
+            "Private items are left out, counts included. <@{}> can see that you looked."
+                .replace("{}", &s.subject),
+        ));
+    }
+    let max = Sphere::ALL
+        .iter()
+        .map(|l| s.sphere.get(*l))
+        .max()
+        .unwrap_or(0);
+    let mut spread = String::from("*Sphere of influence*\n");
+    for level in Sphere::ALL {
+        let n = s.sphere.get(level);
+        if n == 0 && matches!(level, Sphere::External | Sphere::Unknown) {
+            continue;
+        }
+        spread.push_str(&format!(
+            "`{:<14}` {} {n}\n",
+            mrkdwn::safe(&level.label(framework)),
+            bar(n, max)
+        ));
+    }
+    spread.push_str(&match s.reach {
+        Some(level) => format!(
+            "Reach: *{}*: items at this level or wider come from at least two people.",
+            mrkdwn::safe(&level.label(framework))
+        ),
+        None => "Reach: not shown yet: it takes two items from two different people.".into(),
+    });
+    blocks.push(section(spread));
+    let m = &s.multiplier;
+    let kinds: Vec<String> = m
+        .kinds
+        .iter()
+        .map(|(k, n)| {
+            let name = framework
+                .multiplier_kind(k)
+                .map(|m| m.name.clone())
+                .unwrap_or_else(|| k.clone());
+            format!("{} {n}", mrkdwn::safe(&name))
+        })
+        .collect();
+    blocks.push(section(format!(
+        "*Multiplier effect*\n{}, helping {} in {}{}\nKudos from {} in {}",
+        plural(m.items, "item", "items"),
+        plural(m.people, "person", "people"),
+        plural(m.teams, "team", "teams"),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        },
+        plural(s.givers.people, "person", "people"),
+        plural(s.givers.teams, "team", "teams"),
+    )));
+    let name = |id: &str| {
+        framework
+            .competency(id)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let mut lines: Vec<String> = s
+        .competencies
+        .iter()
+        .take(MAX_COMPETENCIES)
+        .map(|c| {
+            let spread: Vec<String> = c
+                .sphere
+                .nonzero()
+                .map(|(l, n)| format!("{} {n}", l.label(framework).to_lowercase()))
+                .collect();
+            format!(
+                "• *{}*: {} ({})",
+                mrkdwn::safe(&name(&c.id)),
+                c.items,
+                mrkdwn::safe(&spread.join(", "))
+            )
+        })
+        .collect();
+    if s.competencies.len() > MAX_COMPETENCIES {
+        lines.push(format!(
+            "and {} more",
+            s.competencies.len() - MAX_COMPETENCIES
+        ));
+    }
+    if !s.gaps.is_empty() {
+        let gaps: Vec<String> = s.gaps.iter().map(|g| mrkdwn::safe(&name(g))).collect();
+        lines.push(format!("_No evidence yet:_ {}", gaps.join(", ")));
+    }
+    if lines.is_empty() {
+        lines.push("No evidence in this period yet.".into());
+    }
+    blocks.push(section(format!("*Competencies*\n{}", lines.join("\n"))));
+    let top = highlights(s, HIGHLIGHTS);
+    if !top.is_empty() {
+        let mut text = String::from("*Highlights*");
+        for item in top {
+            let from = match item.source {
+                Source::Kudos if item.author.is_empty() => "a former teammate".to_owned(),
+                Source::Kudos => format!("<@{}>", item.author),
+                _ => "logged".to_owned(),
+            };
+            let link = item
+                .permalink
+                .as_deref()
+                .map(|l| format!(" · <{l}|in Slack>"))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "\n• {} · {} · {}{link}\n>{}",
+                item.occurred_at.format("%-d %b"),
+                from,
+                mrkdwn::safe(&item.sphere.label(framework)),
+                mrkdwn::truncate(&mrkdwn::safe(&item.text), HIGHLIGHT_TEXT).replace('\n', " ")
+            ));
+        }
+        blocks.push(section(text));
+    }
+    if own && !report.views.is_empty() {
+        let seen: Vec<String> = report
+            .views
+            .iter()
+            .take(MAX_VIEWS)
+            .map(|v| {
+                format!(
+                    "viewed by {} on {} ({})",
+                    viewer_label(v, &report.chain),
+                    v.viewed_at.format("%-d %b %Y"),
+                    v.what
+                )
+            })
+            .collect();
+        blocks.push(context(format!(
+            ":eyes: Lately your growth was {}",
+            seen.join("; ")
+        )));
+    }
+    let text = format!(
+        "{whose}, {}: {} kudos received, reach {}",
+        report.period.label(),
+        s.counts.kudos_received,
+        s.reach.map(|r| r.as_str()).unwrap_or("not shown yet")
+    );
+    Message { text, blocks }
+}

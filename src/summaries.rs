@@ -1,0 +1,173 @@
+//! A person's summary for a viewer: who may see it, the items they may see, the figures, and
+//! the record that they looked. Slack, the JSON API and `cairn export` all come through here,
+//! so the visibility rules and the audit are applied once.
+
+use crate::domain::framework::Framework;
+use crate::domain::growth::{self, Access, Evidence, Refused, Summary, Viewer};
+use crate::domain::period::Period;
+use crate::store::{Store, StoreError, SummaryView};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// How far back a person is shown who looked at their summary.
+pub const VIEWS_SHOWN_DAYS: i64 = 90;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum What {
+    Summary,
+    Packet,
+    /// The list of items (the JSON API's `/evidence`).
+    Evidence,
+}
+
+impl What {
+    fn as_str(self) -> &'static str {
+        match self {
+            What::Summary => "summary",
+            What::Packet => "packet",
+            What::Evidence => "evidence",
+        }
+    }
+}
+
+pub struct Ask<'a> {
+    pub team: &'a str,
+    pub subject: &'a str,
+    pub period: Period,
+    pub viewer: Viewer,
+    pub what: What,
+}
+
+/// A summary with what it takes to show it to people.
+pub struct Report {
+    pub team: String,
+    pub period: Period,
+    pub access: Access,
+    /// The subject's managers, nearest first.
+    pub chain: Vec<String>,
+    pub summary: Summary,
+    /// Display names of the subject and everyone the items name, where known.
+    pub names: HashMap<String, String>,
+    /// Who else looked at this person's summary or packet lately (only for the person).
+    pub views: Vec<SummaryView>,
+}
+
+impl Report {
+    /// A person's name, else their id.
+    pub fn name<'a>(&'a self, user: &'a str) -> &'a str {
+        self.names.get(user).map(String::as_str).unwrap_or(user)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub async fn report(
+    store: &dyn Store,
+    framework: &Framework,
+    ask: Ask<'_>,
+    now: DateTime<Utc>,
+) -> Result<Report, SummaryError> {
+    let Ask {
+        team,
+        subject,
+        period,
+        viewer,
+        what,
+    } = ask;
+    let chain = store.manager_chain(team, subject).await?;
+    let access = growth::access(&viewer, subject, &chain)?;
+    let mut items = store
+        .items_about(team, subject, period.start(), period.end())
+        .await?;
+    // Private items are left out of others' views entirely, counts included.
+    items.retain(|i| access.sees(i.visibility));
+    let kudos_given = store
+        .kudos_given_count(
+            team,
+            subject,
+            period.start(),
+            period.end(),
+            access == Access::Own,
+        )
+        .await?;
+    let mut named: Vec<String> = vec![subject.to_owned()];
+    for item in &items {
+        named.push(item.author.clone());
+        named.extend(item.people.iter().cloned());
+    }
+    named.retain(|u| !u.is_empty());
+    named.sort();
+    named.dedup();
+    let known = store.org_people(team, &named).await?;
+    let teams: HashMap<String, String> = known
+        .iter()
+        .filter_map(|(u, p)| p.team.clone().map(|t| (u.clone(), t)))
+        .collect();
+    let names = known
+        .iter()
+        .filter_map(|(u, p)| p.name.clone().map(|n| (u.clone(), n)))
+        .collect();
+    let summary = growth::summarize(
+        framework,
+        Evidence {
+            subject,
+            items,
+            kudos_given,
+            teams: &teams,
+        },
+    );
+    let (viewer_id, via) = match &viewer {
+        Viewer::Person { user, .. } => (user.as_str(), "slack"),
+        Viewer::ApiToken => ("api", "api"),
+        Viewer::Operator => ("operator", "cli"),
+    };
+    if viewer_id != subject {
+        store
+            .record_view(&SummaryView {
+                team_id: team.to_owned(),
+                subject: subject.to_owned(),
+                viewer: viewer_id.to_owned(),
+                what: what.as_str().to_owned(),
+                via: via.to_owned(),
+                viewed_at: now,
+            })
+            .await?;
+    }
+    let views = if viewer_id == subject {
+        store
+            .views_of(
+                team,
+                subject,
+                now - chrono::Duration::days(VIEWS_SHOWN_DAYS),
+            )
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(Report {
+        team: team.to_owned(),
+        period,
+        access,
+        chain,
+        summary,
+        names,
+        views,
+    })
+}
+
+/// How a person is told who looked: "your manager", "an admin", "the JSON API", or by name.
+pub fn viewer_label(view: &SummaryView, chain: &[String]) -> String {
+    match view.viewer.as_str() {
+        "api" => "the JSON API (an admin)".into(),
+        "operator" => "an operator's export".into(),
+        v if chain.first().is_some_and(|m| m == v) => format!("your manager <@{v}>"),
+        v if chain.contains(&v.to_owned()) => format!("your manager's manager <@{v}>"),
+        v => format!("<@{v}> (an admin)"),
+    }
+}

@@ -1,0 +1,224 @@
+//! Growth summaries: the sphere of each kudos from the org chart of its day, reach and the
+//! multiplier, who may see what (the person, their managers, an admin, a peer, the API token),
+//! and the record of who looked. The figures are worked out by hand in the comments.
+
+mod common;
+use cairn::clock::Clock;
+use cairn::store::OrgPerson;
+use common::*;
+use serde_json::{json, Value};
+
+const ANA: &str = "U0ANA00001";
+const BOB: &str = "U0BOB00002";
+const CARA: &str = "U0CARA0003";
+const DAN: &str = "U0DAN00004";
+const EVE: &str = "U0EVE00005"; // not in the org chart
+const MIA: &str = "U0MIA00006"; // Ana's manager
+const DIR: &str = "U0DIR00007"; // Mia's manager
+const PEER: &str = "U0PEER0008";
+const EXT: &str = "U0EXT00009"; // Slack Connect, another organisation
+const ADMIN: &str = "U0ADMIN010";
+
+fn person(user: &str, team: &str, group: &str, manager: Option<&str>) -> OrgPerson {
+    OrgPerson {
+        user_id: user.into(),
+        name: Some(format!("Name of {user}")),
+        email: None,
+        team: Some(team.into()),
+        group: Some(group.into()),
+        manager: manager.map(Into::into),
+    }
+}
+
+fn org(bob_team: (&str, &str)) -> Vec<OrgPerson> {
+    vec![
+        person(DIR, "platform", "eng", None),
+        person(MIA, "platform", "eng", Some(DIR)),
+        person(ANA, "payments", "money", Some(MIA)),
+        person(BOB, bob_team.0, bob_team.1, Some(MIA)),
+        person(CARA, "ledger", "money", Some(MIA)),
+        person(DAN, "search", "discovery", Some(DIR)),
+        person(PEER, "payments", "money", Some(MIA)),
+    ]
+}
+
+async fn kudos(app: &TestApp, giver: &str, text: &str) {
+    let answer = app.command("/kudos", text, giver).await;
+    assert_eq!(answer["response_type"], "in_channel", "{answer}");
+}
+
+fn admins(settings: &mut cairn::config::Settings) {
+    settings.admins = Some(ADMIN.into());
+}
+
+/// The quarter the tests play: five kudos to Ana, one private note, one kudos she gave.
+async fn play(app: &TestApp) {
+    let store = app.store();
+    store
+        .import_org(
+            "T07KUD0S01",
+            &org(("payments", "money")),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    kudos(
+        app,
+        BOB,
+        &format!("<@{ANA}> #technical fixed the flaky deploy"),
+    )
+    .await; // team
+    kudos(
+        app,
+        CARA,
+        &format!("<@{ANA}> <@{BOB}> #leadership #mentoring ran the incident review"),
+    )
+    .await; // group, multiplier
+    kudos(
+        app,
+        DAN,
+        &format!("<@{ANA}> #values helped search ship — thanks 🎉"),
+    )
+    .await; // org
+    kudos(app, EVE, &format!("<@{ANA}> #technical great demo")).await; // unknown
+    kudos(
+        app,
+        EXT,
+        &format!("<@{ANA}> #technical answered our integration questions"),
+    )
+    .await; // external
+            // Bob moves to search: his earlier kudos stays `team`, the next one is `org`.
+    store
+        .import_org(
+            "T07KUD0S01",
+            &org(("search", "discovery")),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    kudos(
+        app,
+        BOB,
+        &format!("<@{ANA}> #values unblocked the search migration"),
+    )
+    .await; // org
+    let logged = app
+        .command(
+            "/growth",
+            &format!("log #technical #mentoring paired with <@{PEER}> on the ledger"),
+            ANA,
+        )
+        .await;
+    assert!(
+        logged["text"].as_str().unwrap().contains("privately"),
+        "{logged}"
+    );
+    kudos(app, ANA, &format!("<@{BOB}> #values thanks")).await;
+}
+
+fn summary_text(answer: &Value) -> String {
+    serde_json::to_string(&answer["blocks"]).unwrap()
+}
+
+both_backends! {
+    async fn the_api_summary_matches_the_contract_field_for_field(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        play(&app).await;
+        let today = app.clock.now().date_naive();
+        let (status, s) = app.api(&format!("/api/v1/people/{ANA}/summary")).await;
+        assert_eq!(status, 200, "{s}");
+        let keys: Vec<&str> = s.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut expected_keys = vec!["user", "team_id", "framework", "period", "counts", "sphere", "reach", "competencies", "multiplier", "givers", "gaps", "items"];
+        expected_keys.sort();
+        let mut keys_sorted = keys.clone();
+        keys_sorted.sort();
+        assert_eq!(keys_sorted, expected_keys);
+        assert_eq!(s["user"], ANA);
+        assert_eq!(s["team_id"], "T07KUD0S01");
+        assert_eq!(s["framework"], json!({"id": "matrix-3x3", "version": "1.0.0"}));
+        assert_eq!(s["period"], json!({"from": (today - chrono::Days::new(90)).to_string(), "to": today.to_string()}));
+        // The API is an admin viewer: Ana's private note is not counted anywhere.
+        assert_eq!(s["counts"], json!({"kudos_received": 6, "kudos_given": 1, "evidence": 0, "reflections": 0}));
+        // Bob (team, then org after his move), Cara (group), Dan (org), Eve (unknown), EXT (external).
+        assert_eq!(s["sphere"], json!({"self": 0, "team": 1, "group": 1, "org": 2, "external": 1, "unknown": 1}));
+        // At org and above: Dan, Bob and EXT: three items from three people. External alone is one.
+        assert_eq!(s["reach"], json!({"sphere": "org"}));
+        assert_eq!(s["competencies"], json!([
+            {"id": "values", "items": 2, "sphere": {"org": 2}},
+            {"id": "technical", "items": 3, "sphere": {"team": 1, "external": 1, "unknown": 1}},
+            {"id": "leadership", "items": 1, "sphere": {"group": 1}},
+        ]));
+        // In matrix-3x3, #values and #leadership lean on the multiplier dimension: Cara's kudos
+        // (#leadership #mentoring), Dan's and Bob's second (#values). Their givers are the people
+        // helped: Cara (ledger), Dan and Bob (search).
+        assert_eq!(s["multiplier"]["items"], 3);
+        assert_eq!(s["multiplier"]["people"], 3);
+        assert_eq!(s["multiplier"]["teams"], 2);
+        assert_eq!(s["multiplier"]["kinds"], json!({"mentoring": 1}));
+        // Givers: Bob, Cara, Dan, Eve, EXT; placed teams now: search (Bob, Dan), ledger (Cara).
+        assert_eq!(s["givers"], json!({"people": 5, "teams": 2}));
+        assert_eq!(s["gaps"], json!([]));
+        let items = s["items"].as_array().unwrap();
+        assert_eq!(items.len(), 6);
+        let dan = items.iter().find(|i| i["author"] == DAN).unwrap();
+        assert_eq!(dan["source"], "kudos");
+        assert_eq!(dan["sphere"], json!({"level": "org", "declared": false}));
+        assert_eq!(dan["text"], format!("<@{ANA}> helped search ship — thanks 🎉").replace(&format!("<@{ANA}> "), ""));
+        for key in ["id", "team_id", "subject", "author", "source", "competencies", "multiplier_kinds", "sphere", "text", "permalink", "visibility", "occurred_at"] {
+            assert!(dan.get(key).is_some(), "Evidence.{key} is missing: {dan}");
+        }
+        assert!(items.iter().all(|i| i["visibility"] != "private"));
+        // The same items from /evidence; the packet's JSON is the summary.
+        let (_, evidence) = app.api(&format!("/api/v1/evidence?user={ANA}")).await;
+        assert_eq!(evidence["items"].as_array().unwrap().len(), 6);
+        assert_eq!(evidence["next_cursor"], Value::Null);
+        let (_, packet) = app.api(&format!("/api/v1/people/{ANA}/packet?format=json")).await;
+        assert_eq!(packet["sphere"], s["sphere"]);
+        // Bad input says what to fix.
+        let (status, bad) = app.api(&format!("/api/v1/people/{ANA}/summary?from=last-week")).await;
+        assert_eq!(status, 400);
+        assert!(bad["error"]["message"].as_str().unwrap().contains("YYYY-MM-DD"));
+        let (status, _) = app.api("/api/v1/people/ana/summary").await;
+        assert_eq!(status, 400);
+    }
+
+    async fn who_may_see_a_summary_and_who_looked(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, Options { extra: admins, ..Options::default() }).await else { return };
+        play(&app).await;
+        // Ana sees everything, her private note included.
+        let own = app.command("/growth", "summary", ANA).await;
+        let text = summary_text(&own);
+        assert!(text.contains("Your growth"), "{text}");
+        assert!(own["text"].as_str().unwrap().contains("6 kudos received"), "{own}");
+        assert!(text.contains("1 piece of evidence"), "{text}");
+        assert!(!text.contains("viewed by"), "nobody has looked yet: {text}");
+        // Her manager, her manager's manager and an admin see the rest; a peer is refused.
+        for viewer in [MIA, DIR, ADMIN] {
+            let seen = app.command("/growth", &format!("summary <@{ANA}|ana> 30d"), viewer).await;
+            let text = summary_text(&seen);
+            assert!(text.contains(&format!("Growth of <@{ANA}>")), "{viewer}: {seen}");
+            assert!(text.contains("0 pieces of evidence"), "{viewer} must not count the private note: {text}");
+        }
+        let refused = app.command("/growth", &format!("summary <@{ANA}>"), PEER).await;
+        assert_eq!(refused["response_type"], "ephemeral");
+        assert!(refused["text"].as_str().unwrap().contains("their managers and admins"), "{refused}");
+        assert!(refused.get("blocks").is_none());
+        let (status, _) = app.api(&format!("/api/v1/people/{ANA}/summary")).await;
+        assert_eq!(status, 200);
+        // Each look by someone else was recorded; the peer's refusal was not a look.
+        let views = app.store().views_of("T07KUD0S01", ANA, app.clock.now() - chrono::Duration::days(1)).await.unwrap();
+        let mut viewers: Vec<(&str, &str)> = views.iter().map(|v| (v.viewer.as_str(), v.via.as_str())).collect();
+        viewers.sort();
+        let mut expected = vec![(MIA, "slack"), (DIR, "slack"), (ADMIN, "slack"), ("api", "api")];
+        expected.sort();
+        assert_eq!(viewers, expected);
+        // Ana sees who looked.
+        let text = summary_text(&app.command("/growth", "summary", ANA).await);
+        assert!(text.contains(&format!("viewed by your manager <@{MIA}>")), "{text}");
+        assert!(text.contains(&format!("your manager's manager <@{DIR}>")), "{text}");
+        assert!(text.contains("the JSON API"), "{text}");
+        // A bad period says what to type.
+        let bad = app.command("/growth", "summary lately", ANA).await;
+        assert!(bad["text"].as_str().unwrap().contains("Use 30d"), "{bad}");
+    }
+}
