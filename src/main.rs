@@ -32,6 +32,26 @@ enum Command {
     /// Check, show and describe career framework files
     #[command(subcommand)]
     Framework(FrameworkCommand),
+    /// Write a person's review packet to stdout, as the person sees it (private items included):
+    /// the operator's tool for a person's request for their own data
+    Export {
+        /// Their Slack user id
+        #[arg(long)]
+        user: String,
+        /// First day (YYYY-MM-DD); default: 90 days before --to
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, included (YYYY-MM-DD); default: today
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_parser = ["md", "csv", "json"])]
+        format: String,
+        /// Their workspace (defaults to the only one)
+        #[arg(long)]
+        team: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 #[derive(Subcommand)]
@@ -107,6 +127,7 @@ fn main() -> ExitCode {
             OutboxCommand::List { settings, .. } | OutboxCommand::Retry { settings, .. },
         ) => settings.clone(),
         Command::People(PeopleCommand::Forget { settings, .. }) => settings.clone(),
+        Command::Export { settings, .. } => settings.clone(),
     };
     let config = match settings.resolve() {
         Ok(c) => c,
@@ -135,6 +156,14 @@ fn main() -> ExitCode {
                 forget(&config, &user, team).await
             }
             Command::Framework(_) => Ok(()),
+            Command::Export {
+                user,
+                from,
+                to,
+                format,
+                team,
+                ..
+            } => export(&config, &user, (from, to), &format, team).await,
         }
     });
     match result {
@@ -240,19 +269,84 @@ async fn outbox(config: &Config, command: OutboxCommand) -> anyhow::Result<()> {
     result
 }
 
-async fn forget(config: &Config, user: &str, team: Option<String>) -> anyhow::Result<()> {
-    cairn::domain::ids::UserId::parse(user)
-        .map_err(|e| cairn::config::ConfigError::Invalid(format!("{user}: {e}")))?;
+fn invalid(message: String) -> anyhow::Error {
+    cairn::config::ConfigError::Invalid(message).into()
+}
+
+/// The named workspace, or the only one Cairn has seen.
+async fn which_team(
+    store: &dyn cairn::store::Store,
+    team: Option<String>,
+) -> anyhow::Result<String> {
+    if let Some(t) = team {
+        return Ok(t);
+    }
+    match store.workspaces().await?.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => Err(invalid(
+            "no workspace has used Cairn yet: name it with --team T…".into(),
+        )),
+        _ => Err(invalid(
+            "several workspaces use Cairn: say which with --team T…".into(),
+        )),
+    }
+}
+
+async fn export(
+    config: &Config,
+    user: &str,
+    (from, to): (Option<String>, Option<String>),
+    format: &str,
+    team: Option<String>,
+) -> anyhow::Result<()> {
+    use cairn::domain::period::Period;
+    use cairn::summaries::{Ask, What};
+    cairn::domain::ids::UserId::parse(user).map_err(|e| invalid(format!("--user {user}: {e}")))?;
+    let date = |name: &str, value: Option<String>| {
+        value
+            .map(|v| {
+                chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                    .map_err(|_| invalid(format!("--{name} {v}: write the date as YYYY-MM-DD")))
+            })
+            .transpose()
+    };
+    let today = chrono::Utc::now().date_naive();
+    let period =
+        Period::between(date("from", from)?, date("to", to)?, today).map_err(|e| invalid(e.0))?;
+    let framework = cairn::domain::framework::Framework::load(&config.framework)?;
     let store = cairn::store::connect(&config.database_url).await?;
     let result = async {
-        let team = match team {
-            Some(t) => t,
-            None => match store.workspaces().await?.as_slice() {
-                [only] => only.clone(),
-                [] => return Err(cairn::config::ConfigError::Invalid("no workspace has used Cairn yet: nothing to forget".into()).into()),
-                _ => return Err(cairn::config::ConfigError::Invalid("several workspaces use Cairn: say which with --team T…".into()).into()),
-            },
+        let team = which_team(store.as_ref(), team).await?;
+        let ask = Ask {
+            team: &team,
+            subject: user,
+            period,
+            viewer: cairn::domain::growth::Viewer::Operator,
+            what: What::Packet,
         };
+        let report =
+            cairn::summaries::report(store.as_ref(), &framework, ask, chrono::Utc::now()).await?;
+        let out = match format {
+            "md" => cairn::report::packet::markdown(&framework, &report),
+            "csv" => cairn::report::packet::csv(&framework, &report),
+            _ => {
+                serde_json::to_string_pretty(&cairn::report::json::summary(&framework, &report))?
+                    + "\n"
+            }
+        };
+        print!("{out}");
+        Ok(())
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+async fn forget(config: &Config, user: &str, team: Option<String>) -> anyhow::Result<()> {
+    cairn::domain::ids::UserId::parse(user).map_err(|e| invalid(format!("{user}: {e}")))?;
+    let store = cairn::store::connect(&config.database_url).await?;
+    let result = async {
+        let team = which_team(store.as_ref(), team).await?;
         let report = store.forget_person(&team, user).await?;
         println!(
             "forgot {user} in {team}: their place in {} kudos received, {} pieces of evidence, {} messages; {} kudos they gave now show as from a former teammate",

@@ -230,3 +230,144 @@ pub fn csv(framework: &Framework, report: &Report) -> String {
     let bytes = out.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::growth::{self, Access, Evidence, Visibility};
+    use crate::domain::period::Period;
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use std::collections::HashMap;
+
+    fn item(
+        id: &str,
+        source: Source,
+        author: &str,
+        tags: &[&str],
+        sphere: Sphere,
+        day: u32,
+    ) -> Item {
+        Item {
+            id: id.into(),
+            source,
+            subject: "U0ANA00001".into(),
+            author: author.into(),
+            competencies: tags.iter().map(|t| t.to_string()).collect(),
+            multiplier_kinds: Vec::new(),
+            sphere,
+            declared: false,
+            people: Vec::new(),
+            text: String::new(),
+            permalink: None,
+            visibility: Visibility::Public,
+            occurred_at: Utc.with_ymd_and_hms(2026, 9, day, 10, 0, 0).unwrap(),
+        }
+    }
+
+    /// A quarter of Ana's evidence, as her manager sees it (`Access::Manager`) or as she does.
+    pub(crate) fn report(access: Access) -> (Framework, Report) {
+        let f = Framework::load("matrix-3x3").unwrap();
+        let mut items = vec![
+            Item {
+                text: "<@U0BOB00002> and I owe you: fixed the flaky deploy &amp; wrote it up"
+                    .into(),
+                permalink: Some("https://acme.slack.com/archives/C1/p1".into()),
+                ..item(
+                    "kudos:1",
+                    Source::Kudos,
+                    "U0BOB00002",
+                    &["technical"],
+                    Sphere::Team,
+                    2,
+                )
+            },
+            Item {
+                text: "ran the incident review for three teams".into(),
+                multiplier_kinds: vec!["mentoring".into()],
+                ..item(
+                    "kudos:2",
+                    Source::Kudos,
+                    "U0CARA0003",
+                    &["leadership", "technical"],
+                    Sphere::Group,
+                    9,
+                )
+            },
+            Item {
+                text: "helped search ship\nand stayed late".into(),
+                ..item("kudos:3", Source::Kudos, "", &["values"], Sphere::Org, 20)
+            },
+            Item {
+                text: "paired with <@U0PEER0008> on the ledger".into(),
+                declared: true,
+                people: vec!["U0PEER0008".into()],
+                visibility: Visibility::Private,
+                ..item(
+                    "evidence:1",
+                    Source::SelfLogged,
+                    "U0ANA00001",
+                    &[],
+                    Sphere::Group,
+                    21,
+                )
+            },
+        ];
+        items.retain(|i| access.sees(i.visibility));
+        let teams = HashMap::from([("U0BOB00002".to_owned(), "payments".to_owned())]);
+        let summary = growth::summarize(
+            &f,
+            Evidence {
+                subject: "U0ANA00001",
+                items,
+                kudos_given: 1,
+                teams: &teams,
+            },
+        );
+        let names = [
+            ("U0ANA00001", "Ana Lima"),
+            ("U0BOB00002", "Bob Jones"),
+            ("U0CARA0003", "Cara Diaz"),
+            ("U0PEER0008", "Pat Peer"),
+        ];
+        let report = Report {
+            team: "T1".into(),
+            period: Period {
+                from: NaiveDate::from_ymd_opt(2026, 8, 1).unwrap(),
+                to: NaiveDate::from_ymd_opt(2026, 10, 30).unwrap(),
+            },
+            access,
+            chain: vec!["U0MIA00006".into()],
+            summary,
+            names: names
+                .iter()
+                .map(|(u, n)| (u.to_string(), n.to_string()))
+                .collect(),
+            views: Vec::new(),
+        };
+        (f, report)
+    }
+
+    #[test]
+    fn the_markdown_packet_groups_by_competency_then_sphere() {
+        let (f, r) = report(Access::Own);
+        insta::assert_snapshot!(markdown(&f, &r));
+    }
+
+    #[test]
+    fn managers_do_not_see_private_items_in_the_packet() {
+        let (f, r) = report(Access::Manager);
+        let md = markdown(&f, &r);
+        assert!(
+            !md.contains("ledger") && md.contains("private items left out"),
+            "{md}"
+        );
+        let csv = csv(&f, &r);
+        let records = ::csv::Reader::from_reader(csv.as_bytes()).records().count();
+        assert_eq!(records, 3, "three items (one text spans two lines): {csv}");
+        assert!(
+            csv.contains(",@Bob Jones and I owe you: fixed the flaky deploy & wrote it up,"),
+            "{csv}"
+        );
+        assert!(csv.contains("a former teammate"), "{csv}");
+    }
+}

@@ -188,3 +188,59 @@ pub fn summary_message(framework: &Framework, report: &Report) -> Message {
     );
     Message { text, blocks }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::growth::Access;
+    use crate::report::packet::tests::report;
+
+    #[test]
+    fn the_summary_message_for_a_manager() {
+        let (f, r) = report(Access::Manager);
+        let m = summary_message(&f, &r);
+        insta::assert_json_snapshot!(serde_json::to_value(&m).unwrap());
+    }
+
+    #[test]
+    fn the_person_sees_who_looked() {
+        let (f, mut r) = report(Access::Own);
+        r.views = vec![crate::store::SummaryView {
+            team_id: "T1".into(),
+            subject: "U0ANA00001".into(),
+            viewer: "U0MIA00006".into(),
+            what: "summary".into(),
+            via: "slack".into(),
+            viewed_at: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 10, 2, 9, 0, 0)
+                .unwrap(),
+        }];
+        let text = serde_json::to_string(&summary_message(&f, &r).blocks).unwrap();
+        assert!(
+            text.contains("viewed by your manager <@U0MIA00006> on 2 Oct 2026 (summary)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_huge_quarter_stays_within_slacks_limits() {
+        let (f, mut r) = report(Access::Own);
+        let template = r.summary.items[0].clone();
+        r.summary.items = (0..500)
+            .map(|i| crate::domain::growth::Item {
+                id: format!("kudos:{i}"),
+                text: "<&>".repeat(1000),
+                ..template.clone()
+            })
+            .collect();
+        let m = summary_message(&f, &r);
+        assert!(m.blocks.len() <= 50);
+        for block in serde_json::to_value(&m.blocks).unwrap().as_array().unwrap() {
+            let text = block.to_string();
+            for t in [&block["text"]["text"], &block["elements"][0]["text"]] {
+                if let Some(t) = t.as_str() {
+                    assert!(t.chars().count() <= 3000, "{} chars: {text:.200}", t.len());
+                }
+            }
+        }
+    }
+}
