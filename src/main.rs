@@ -32,6 +32,13 @@ enum Command {
     /// Check, show and describe career framework files
     #[command(subcommand)]
     Framework(FrameworkCommand),
+    /// See Cairn work end to end without a Slack workspace: plays a quarter of a made-up team
+    /// through the real server and a stand-in Slack, prints a summary and writes a review packet
+    Demo {
+        /// Folder for the demo's database and the packet it writes
+        #[arg(long, default_value = "cairn-demo")]
+        out: std::path::PathBuf,
+    },
     /// Write a person's review packet to stdout, as the person sees it (private items included):
     /// the operator's tool for a person's request for their own data
     Export {
@@ -120,8 +127,11 @@ fn main() -> ExitCode {
     if let Command::Framework(command) = &cli.command {
         return framework(command);
     }
+    if let Command::Demo { out } = &cli.command {
+        return demo(out);
+    }
     let settings = match &cli.command {
-        Command::Framework(_) => unreachable!("handled above"),
+        Command::Framework(_) | Command::Demo { .. } => unreachable!("handled above"),
         Command::Serve(s) | Command::Migrate(s) => s.clone(),
         Command::Outbox(
             OutboxCommand::List { settings, .. } | OutboxCommand::Retry { settings, .. },
@@ -155,7 +165,7 @@ fn main() -> ExitCode {
             Command::People(PeopleCommand::Forget { user, team, .. }) => {
                 forget(&config, &user, team).await
             }
-            Command::Framework(_) => Ok(()),
+            Command::Framework(_) | Command::Demo { .. } => Ok(()),
             Command::Export {
                 user,
                 from,
@@ -227,6 +237,34 @@ fn framework(command: &FrameworkCommand) -> ExitCode {
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(USER_ERROR)
+        }
+    }
+}
+
+/// The demo needs nothing set up: it makes its own database, secret and Slack.
+fn demo(out: &std::path::Path) -> ExitCode {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cairn: cannot start the async runtime: {e}");
+            return ExitCode::from(ENVIRONMENT_ERROR);
+        }
+    };
+    match runtime.block_on(cairn::demo::run(out)) {
+        Ok(folder) => {
+            println!("\nAna's review packet is in {}/: packet.md, packet.csv, packet.json and chart.png.", folder.display());
+            println!("Next: read the README's \"Install\" section to connect Cairn to your Slack workspace.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cairn demo: {e:#}");
+            ExitCode::from(ENVIRONMENT_ERROR)
         }
     }
 }
