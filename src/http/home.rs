@@ -44,11 +44,32 @@ async fn build(
     };
     let store = &state.store;
     let (received_query, given_query) = (query(Role::Received), query(Role::Given));
-    let (received, given, evidence, counts) = tokio::try_join!(
+    let today = state.clock.now().date_naive();
+    let ask = crate::summaries::Ask {
+        team,
+        subject: user,
+        period: crate::domain::period::Period::last_days(today, DAYS as u64),
+        viewer: crate::domain::growth::Viewer::Person {
+            user: user.to_owned(),
+            admin: false,
+        },
+        what: crate::summaries::What::Summary,
+    };
+    let growth = crate::summaries::report(store.as_ref(), &state.framework, ask, state.clock.now());
+    let (received, given, evidence, counts, growth) = tokio::try_join!(
         store.list_kudos(&received_query),
         store.list_kudos(&given_query),
         store.evidence_of(team, user, ITEMS),
         store.competency_counts(team, user, since),
+        async {
+            growth.await.map_err(|e| match e {
+                crate::summaries::SummaryError::Store(e) => e,
+                // One's own summary is never refused.
+                crate::summaries::SummaryError::Refused(r) => {
+                    crate::store::StoreError::Invalid(r.to_string())
+                }
+            })
+        },
     )?;
     let f = &state.framework;
     let labels = |competencies: &[String], kinds: &[String]| -> Vec<String> {
@@ -94,6 +115,7 @@ async fn build(
         framework: f,
         counts: &counts,
         days: DAYS,
+        growth: Some(&growth.summary),
         received: &received,
         evidence: &evidence_items,
         given: &given,

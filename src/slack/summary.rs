@@ -5,7 +5,7 @@
 use super::blocks::{context, section, Message};
 use super::mrkdwn;
 use crate::domain::framework::Framework;
-use crate::domain::growth::{highlights, Source, Sphere};
+use crate::domain::growth::{highlights, Source, Sphere, Summary};
 use crate::summaries::{viewer_label, Report};
 
 const BAR_WIDTH: u64 = 16;
@@ -25,6 +25,64 @@ fn bar(n: u64, max: u64) -> String {
 
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The spread across sphere levels as bars, then the reach.
+pub fn spread_text(framework: &Framework, s: &Summary) -> String {
+    let max = Sphere::ALL
+        .iter()
+        .map(|l| s.sphere.get(*l))
+        .max()
+        .unwrap_or(0);
+    let mut spread = String::new();
+    for level in Sphere::ALL {
+        let n = s.sphere.get(level);
+        if n == 0 && matches!(level, Sphere::External | Sphere::Unknown) {
+            continue;
+        }
+        spread.push_str(&format!(
+            "`{:<14}` {} {n}\n",
+            mrkdwn::safe(&level.label(framework)),
+            bar(n, max)
+        ));
+    }
+    spread.push_str(&match s.reach {
+        Some(level) => format!(
+            "Reach: *{}*: items at this level or wider come from at least two people.",
+            mrkdwn::safe(&level.label(framework))
+        ),
+        None => "Reach: not shown yet: it takes two items from two different people.".into(),
+    });
+    spread
+}
+
+/// The multiplier figures and who the kudos came from.
+pub fn multiplier_text(framework: &Framework, s: &Summary) -> String {
+    let m = &s.multiplier;
+    let kinds: Vec<String> = m
+        .kinds
+        .iter()
+        .map(|(k, n)| {
+            let name = framework
+                .multiplier_kind(k)
+                .map(|m| m.name.clone())
+                .unwrap_or_else(|| k.clone());
+            format!("{} {n}", mrkdwn::safe(&name))
+        })
+        .collect();
+    format!(
+        "{}, helping {} in {}{}\nKudos from {} in {}",
+        plural(m.items, "item", "items"),
+        plural(m.people, "person", "people"),
+        plural(m.teams, "team", "teams"),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        },
+        plural(s.givers.people, "person", "people"),
+        plural(s.givers.teams, "team", "teams"),
+    )
 }
 
 pub fn summary_message(framework: &Framework, report: &Report) -> Message {
@@ -49,55 +107,13 @@ pub fn summary_message(framework: &Framework, report: &Report) -> Message {
                 .replace("{}", &s.subject),
         ));
     }
-    let max = Sphere::ALL
-        .iter()
-        .map(|l| s.sphere.get(*l))
-        .max()
-        .unwrap_or(0);
-    let mut spread = String::from("*Sphere of influence*\n");
-    for level in Sphere::ALL {
-        let n = s.sphere.get(level);
-        if n == 0 && matches!(level, Sphere::External | Sphere::Unknown) {
-            continue;
-        }
-        spread.push_str(&format!(
-            "`{:<14}` {} {n}\n",
-            mrkdwn::safe(&level.label(framework)),
-            bar(n, max)
-        ));
-    }
-    spread.push_str(&match s.reach {
-        Some(level) => format!(
-            "Reach: *{}*: items at this level or wider come from at least two people.",
-            mrkdwn::safe(&level.label(framework))
-        ),
-        None => "Reach: not shown yet: it takes two items from two different people.".into(),
-    });
-    blocks.push(section(spread));
-    let m = &s.multiplier;
-    let kinds: Vec<String> = m
-        .kinds
-        .iter()
-        .map(|(k, n)| {
-            let name = framework
-                .multiplier_kind(k)
-                .map(|m| m.name.clone())
-                .unwrap_or_else(|| k.clone());
-            format!("{} {n}", mrkdwn::safe(&name))
-        })
-        .collect();
     blocks.push(section(format!(
-        "*Multiplier effect*\n{}, helping {} in {}{}\nKudos from {} in {}",
-        plural(m.items, "item", "items"),
-        plural(m.people, "person", "people"),
-        plural(m.teams, "team", "teams"),
-        if kinds.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", kinds.join(", "))
-        },
-        plural(s.givers.people, "person", "people"),
-        plural(s.givers.teams, "team", "teams"),
+        "*Sphere of influence*\n{}",
+        spread_text(framework, s)
+    )));
+    blocks.push(section(format!(
+        "*Multiplier effect*\n{}",
+        multiplier_text(framework, s)
     )));
     let name = |id: &str| {
         framework

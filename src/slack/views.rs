@@ -324,6 +324,8 @@ pub struct Home<'a> {
     /// Items per competency id over `days`.
     pub counts: &'a [(String, i64)],
     pub days: i64,
+    /// "My growth": the spread across sphere levels and the multiplier figures over `days`.
+    pub growth: Option<&'a crate::domain::growth::Summary>,
     pub received: &'a [HomeItem],
     pub evidence: &'a [HomeItem],
     pub given: &'a [HomeItem],
@@ -389,6 +391,14 @@ pub fn home_view(home: &Home) -> Value {
             ],
         }),
     ];
+    if let Some(summary) = home.growth {
+        blocks.push(mrkdwn_section(format!(
+            "*My growth*, the last {} days\n{}\n\n*Multiplier effect*: {}\n_`/growth summary` for the details and highlights._",
+            home.days,
+            super::summary::spread_text(home.framework, summary),
+            super::summary::multiplier_text(home.framework, summary).replace('\n', " · "),
+        )));
+    }
     let counts: Vec<String> = home
         .framework
         .competencies
@@ -532,10 +542,12 @@ mod tests {
     fn home_snapshot() {
         let f = Framework::load("matrix-3x3").unwrap();
         let counts = vec![("technical".to_owned(), 3), ("values".to_owned(), 1)];
+        let (_, report) = crate::report::packet::tests::report(crate::domain::growth::Access::Own);
         let home = Home {
             framework: &f,
             counts: &counts,
             days: 90,
+            growth: Some(&report.summary),
             received: &[item(1, 20)],
             evidence: &[item(2, 20)],
             given: &[],
@@ -549,10 +561,12 @@ mod tests {
         let many: Vec<HomeItem> = (0..500).map(|i| item(i, 3000)).collect();
         let counts: Vec<(String, i64)> =
             f.competencies.iter().map(|c| (c.id.clone(), 500)).collect();
+        let (_, report) = crate::report::packet::tests::report(crate::domain::growth::Access::Own);
         let view = home_view(&Home {
             framework: &f,
             counts: &counts,
             days: 90,
+            growth: Some(&report.summary),
             received: &many,
             evidence: &many,
             given: &many,
