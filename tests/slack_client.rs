@@ -68,10 +68,11 @@ async fn every_method_sends_what_slack_expects() {
         filename: "packet.csv",
         title: "Packet",
         bytes: b"a,b\n1,2\n",
-        channel: "C1",
-        comment: "here",
     };
-    assert_eq!(c.upload_file(&t, &upload).await.unwrap(), "F07FILE001");
+    assert_eq!(
+        c.upload_files(&t, "C1", "here", &[upload]).await.unwrap(),
+        ["F07FILE001"]
+    );
 
     // Write methods go as JSON, read methods as form fields, all with the bot token.
     let calls = slack.calls();

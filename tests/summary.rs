@@ -182,6 +182,27 @@ both_backends! {
         assert_eq!(status, 400);
     }
 
+    async fn a_manager_gets_the_packet_as_files_in_their_dm(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        play(&app).await;
+        let answer = app.command("/growth", &format!("packet <@{ANA}> 2026-Q3"), MIA).await;
+        let text = answer["text"].as_str().unwrap();
+        assert!(text.contains("on its way to your DM"), "{answer}");
+        let done = app.slack.wait_for("files.completeUploadExternal", 1).await;
+        assert_eq!(done[0].body["channel_id"], format!("D{}", &MIA[1..]), "{:?}", done[0].body);
+        let titles: Vec<&str> = done[0].body["files"].as_array().unwrap().iter().map(|f| f["title"].as_str().unwrap()).collect();
+        assert_eq!(titles.len(), 3, "{titles:?}");
+        let uploads = app.slack.calls_to("upload");
+        let markdown = uploads.iter().find_map(|u| u.body["text"].as_str().filter(|t| t.starts_with("# Review packet"))).expect("the Markdown packet");
+        assert!(markdown.contains("Name of U0ANA00001") && markdown.contains("private items left out"), "{markdown}");
+        let names: Vec<String> = app.slack.calls_to("files.getUploadURLExternal").iter().map(|c| c.body["filename"].as_str().unwrap().to_owned()).collect();
+        assert!(names.iter().any(|n| n.ends_with(".csv")) && names.iter().any(|n| n.ends_with(".json")), "{names:?}");
+        // A peer gets a refusal and no files.
+        let refused = app.command("/growth", &format!("packet <@{ANA}>"), PEER).await;
+        assert!(refused["text"].as_str().unwrap().contains("their managers and admins"), "{refused}");
+        assert_eq!(app.slack.calls_to("files.completeUploadExternal").len(), 1);
+    }
+
     async fn who_may_see_a_summary_and_who_looked(backend: Backend) {
         let Some(app) = TestApp::spawn_with(backend, Options { extra: admins, ..Options::default() }).await else { return };
         play(&app).await;

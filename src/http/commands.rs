@@ -95,7 +95,13 @@ async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
                 .map_or("", |(_, r)| r.trim());
             summary_command(state, command, rest).await
         }
-        "packet" | "settings" => ephemeral(&format!(
+        "packet" => {
+            let rest = text
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, r)| r.trim());
+            packet_command(state, command, rest).await
+        }
+        "settings" => ephemeral(&format!(
             "`/growth {sub}` is not available in this version of Cairn yet.\n\n{GROWTH_HELP}"
         )),
         _ => ephemeral(&format!(
@@ -112,8 +118,13 @@ Periods: `30d`, `12w`, `6m`, `2026-Q3` or `2026-07-01..2026-09-30`.";
 /// Slack waits 3 s for the answer; the summary gets this much of it.
 const SUMMARY_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2200);
 
-/// `/growth summary [@user] [PERIOD]`.
-async fn summary_command(state: &AppState, command: &SlashCommand, rest: &str) -> Response {
+/// `[@user] [PERIOD]` of `/growth summary` and `/growth packet`: whose (the asker's by default)
+/// and when (the last 90 days by default); a refusal says what to type.
+fn subject_and_period(
+    state: &AppState,
+    command: &SlashCommand,
+    rest: &str,
+) -> Result<(String, Period), String> {
     let mut subject = command.user_id.clone();
     let mut period_text = None;
     for word in rest.split_whitespace() {
@@ -125,12 +136,12 @@ async fn summary_command(state: &AppState, command: &SlashCommand, rest: &str) -
                 .unwrap_or_default();
             match UserId::parse(id) {
                 Ok(id) => subject = id.to_string(),
-                Err(_) => return ephemeral(SUMMARY_USAGE),
+                Err(_) => return Err(SUMMARY_USAGE.to_owned()),
             }
         } else if period_text.is_none() {
             period_text = Some(word);
         } else {
-            return ephemeral(&format!(
+            return Err(format!(
                 "I read `{}` as the period already; what is `{}`?\n{SUMMARY_USAGE}",
                 mrkdwn::safe(period_text.unwrap_or_default()),
                 mrkdwn::safe(word)
@@ -140,15 +151,75 @@ async fn summary_command(state: &AppState, command: &SlashCommand, rest: &str) -
     let today = state.clock.now().date_naive();
     let period = match period_text {
         None => Period::default_ending(today),
-        Some(p) => match Period::parse(p, today) {
-            Ok(p) => p,
-            Err(e) => return ephemeral(&mrkdwn::safe(&e.0)),
-        },
+        Some(p) => Period::parse(p, today).map_err(|e| mrkdwn::safe(&e.0))?,
     };
-    let viewer = Viewer::Person {
+    Ok((subject, period))
+}
+
+fn viewer(state: &AppState, command: &SlashCommand) -> Viewer {
+    Viewer::Person {
         admin: state.admins.contains(&command.user_id),
         user: command.user_id.clone(),
+    }
+}
+
+/// What to say when a summary or packet could not be built.
+fn summary_failed(e: SummaryError) -> Response {
+    match e {
+        SummaryError::Refused(refused) => {
+            tracing::info!("a summary was refused to someone outside the manager chain");
+            ephemeral(&format!("{refused} Ask them to share it with you."))
+        }
+        SummaryError::Store(e) => {
+            tracing::error!(error = %e, "could not build a summary");
+            ephemeral("I couldn't read the evidence just now (the database didn't answer). Please try again in a minute.")
+        }
+    }
+}
+
+/// `/growth packet [@user] [PERIOD]`: answered at once; the files follow in a DM.
+async fn packet_command(state: &AppState, command: &SlashCommand, rest: &str) -> Response {
+    let (subject, period) = match subject_and_period(state, command, rest) {
+        Ok(v) => v,
+        Err(refusal) => return ephemeral(&refusal),
     };
+    if state.slack.is_none() {
+        return ephemeral("Cairn has no bot token, so it cannot send you files. Ask your admin to set SLACK_BOT_TOKEN; `cairn export` writes a packet meanwhile.");
+    }
+    let ask = Ask {
+        team: &command.team_id,
+        subject: &subject,
+        period,
+        viewer: viewer(state, command),
+        what: What::Packet,
+    };
+    let report = summaries::report(
+        state.store.as_ref(),
+        &state.framework,
+        ask,
+        state.clock.now(),
+    );
+    match tokio::time::timeout(SUMMARY_DEADLINE, report).await {
+        Ok(Ok(report)) => {
+            let items = report.summary.items.len();
+            tokio::spawn(super::packets::deliver(state.clone(), command.user_id.clone(), report));
+            ephemeral(&format!(
+                ":package: The review packet of <@{subject}> for {} ({items} items) is on its way to your DM with Cairn: Markdown, CSV and JSON.",
+                period.label()
+            ))
+        }
+        Ok(Err(e)) => summary_failed(e),
+        Err(_) => ephemeral("Building that packet took longer than Slack lets me wait. Please try again, or ask for a shorter period."),
+    }
+}
+
+/// `/growth summary [@user] [PERIOD]`.
+async fn summary_command(state: &AppState, command: &SlashCommand, rest: &str) -> Response {
+    let (subject, period) = match subject_and_period(state, command, rest) {
+        Ok(v) => v,
+        Err(refusal) => return ephemeral(&refusal),
+    };
+    let viewer = viewer(state, command);
     let ask = Ask {
         team: &command.team_id,
         subject: &subject,
@@ -168,14 +239,7 @@ async fn summary_command(state: &AppState, command: &SlashCommand, rest: &str) -
             Json(json!({ "response_type": "ephemeral", "text": m.text, "blocks": m.blocks }))
                 .into_response()
         }
-        Ok(Err(SummaryError::Refused(refused))) => {
-            tracing::info!("a summary was refused to someone outside the manager chain");
-            ephemeral(&format!("{refused} Ask them to share it with you."))
-        }
-        Ok(Err(SummaryError::Store(e))) => {
-            tracing::error!(error = %e, "could not build a summary");
-            ephemeral("I couldn't read the evidence just now (the database didn't answer). Please try again in a minute.")
-        }
+        Ok(Err(e)) => summary_failed(e),
         Err(_) => ephemeral("Building that summary took longer than Slack lets me wait. Please try again, or ask for a shorter period."),
     }
 }

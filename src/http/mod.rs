@@ -8,6 +8,7 @@ mod giving;
 mod health;
 mod home;
 mod interactivity;
+mod packets;
 mod reactions;
 mod verified;
 

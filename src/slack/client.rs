@@ -389,40 +389,47 @@ impl SlackClient {
         self.call(token, "views.publish", &body).await.map(drop)
     }
 
-    /// Uploads a file and shares it in a channel: get an upload URL, send the bytes there, then
-    /// complete the upload (Slack's current flow; `files.upload` is retired).
-    pub async fn upload_file(
+    /// Uploads files and shares them in a channel as one message: an upload URL per file, the
+    /// bytes sent there, then one completion for all (Slack's current flow; `files.upload` is
+    /// retired). Returns the file ids.
+    pub async fn upload_files(
         &self,
         token: &SecretString,
-        upload: &FileUpload<'_>,
-    ) -> Result<String, SlackError> {
-        let length = upload.bytes.len().to_string();
-        let fields = [("filename", upload.filename), ("length", length.as_str())];
-        let answer = self
-            .call_form(token, "files.getUploadURLExternal", &fields)
-            .await?;
-        let url = string_at(&answer, "/upload_url", "files.getUploadURLExternal")?;
-        let file_id = string_at(&answer, "/file_id", "files.getUploadURLExternal")?;
-        let sent = self
-            .http
-            .post(&url)
-            .body(upload.bytes.to_vec())
-            .send()
-            .await
-            .map_err(classify)?;
-        if !sent.status().is_success() {
-            return Err(SlackError::Http {
-                status: sent.status().as_u16(),
-            });
+        channel: &str,
+        comment: &str,
+        files: &[FileUpload<'_>],
+    ) -> Result<Vec<String>, SlackError> {
+        let mut shared = Vec::with_capacity(files.len());
+        for upload in files {
+            let length = upload.bytes.len().to_string();
+            let fields = [("filename", upload.filename), ("length", length.as_str())];
+            let answer = self
+                .call_form(token, "files.getUploadURLExternal", &fields)
+                .await?;
+            let url = string_at(&answer, "/upload_url", "files.getUploadURLExternal")?;
+            let file_id = string_at(&answer, "/file_id", "files.getUploadURLExternal")?;
+            let sent = self
+                .http
+                .post(&url)
+                .body(upload.bytes.to_vec())
+                .send()
+                .await
+                .map_err(classify)?;
+            if !sent.status().is_success() {
+                return Err(SlackError::Http {
+                    status: sent.status().as_u16(),
+                });
+            }
+            shared.push((file_id, upload.title));
         }
         let body = json!({
-            "files": [{ "id": file_id, "title": upload.title }],
-            "channel_id": upload.channel,
-            "initial_comment": upload.comment,
+            "files": shared.iter().map(|(id, title)| json!({ "id": id, "title": title })).collect::<Vec<_>>(),
+            "channel_id": channel,
+            "initial_comment": comment,
         });
         self.call(token, "files.completeUploadExternal", &body)
             .await?;
-        Ok(file_id)
+        Ok(shared.into_iter().map(|(id, _)| id).collect())
     }
 }
 
@@ -459,8 +466,6 @@ pub struct FileUpload<'a> {
     pub filename: &'a str,
     pub title: &'a str,
     pub bytes: &'a [u8],
-    pub channel: &'a str,
-    pub comment: &'a str,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, SlackError> {

@@ -279,7 +279,8 @@ async fn fake_upload(
     Path(file): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let body = json!({ "file": file, "length": body.len() });
+    let text = std::str::from_utf8(&body).ok();
+    let body = json!({ "file": file, "length": body.len(), "text": text, "png": body.starts_with(b"\x89PNG") });
     state.calls.lock().unwrap().push(Call {
         method: "upload".into(),
         auth: None,

@@ -1,0 +1,118 @@
+//! `/growth packet [@person] [PERIOD]`: the review packet as files in the requester's DM with
+//! Cairn: Markdown grouped by competency then sphere, a CSV of the items and the JSON summary.
+//! Uploads happen after Slack has its answer, and are retried while Slack is slow, failing or
+//! rate-limiting.
+
+use super::AppState;
+use crate::report::{json, packet};
+use crate::slack::client::{FileUpload, SlackError};
+use crate::summaries::Report;
+use std::time::Duration;
+
+const ATTEMPTS: u32 = 4;
+/// Waits between attempts when Slack does not say how long (1 s, 4 s, 16 s).
+const FIRST_WAIT: Duration = Duration::from_secs(1);
+
+/// The files of a packet: (file name, title, bytes).
+pub fn files(state: &AppState, report: &Report) -> Vec<(String, String, Vec<u8>)> {
+    let f = &state.framework;
+    let who = report.name(&report.summary.subject).to_owned();
+    let stem = format!(
+        "packet-{}-{}-{}",
+        slug(&who),
+        report.period.from,
+        report.period.to
+    );
+    vec![
+        (
+            format!("{stem}.md"),
+            format!("Review packet: {who}"),
+            packet::markdown(f, report).into_bytes(),
+        ),
+        (
+            format!("{stem}.csv"),
+            format!("Evidence of {who} (CSV)"),
+            packet::csv(f, report).into_bytes(),
+        ),
+        (
+            format!("{stem}.json"),
+            format!("Summary of {who} (JSON)"),
+            serde_json::to_vec_pretty(&json::summary(f, report)).unwrap_or_default(),
+        ),
+    ]
+}
+
+fn slug(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .flat_map(|c| {
+            let keep = c.is_alphanumeric();
+            c.to_lowercase().map(move |l| if keep { l } else { '-' })
+        })
+        .collect();
+    slug.split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Uploads the packet to `requester`'s DM with Cairn. Failures are logged: the requester was
+/// told the packet is on its way and can ask again.
+pub(super) async fn deliver(state: AppState, requester: String, report: Report) {
+    let Some((slack, token)) = &state.slack else {
+        tracing::warn!("no bot token: the review packet cannot be uploaded");
+        return;
+    };
+    let files = files(&state, &report);
+    let uploads: Vec<FileUpload> = files
+        .iter()
+        .map(|(name, title, bytes)| FileUpload {
+            filename: name,
+            title,
+            bytes,
+        })
+        .collect();
+    let comment = format!(
+        "The review packet of <@{}> for {}: Markdown grouped by competency then sphere, the items as CSV, and the summary as JSON.",
+        report.summary.subject,
+        report.period.label()
+    );
+    let mut wait = FIRST_WAIT;
+    for attempt in 1..=ATTEMPTS {
+        let sent = async {
+            let channel = slack.conversations_open(token, &requester).await?;
+            slack
+                .upload_files(token, &channel, &comment, &uploads)
+                .await
+        }
+        .await;
+        match sent {
+            Ok(_) => {
+                crate::metrics::inc("cairn_packets_delivered_total", &[]);
+                tracing::info!(files = uploads.len(), "review packet delivered");
+                return;
+            }
+            Err(e) if e.is_permanent() || attempt == ATTEMPTS => {
+                crate::metrics::inc("cairn_packets_failed_total", &[]);
+                tracing::error!(error = %e, attempt, "could not deliver a review packet");
+                return;
+            }
+            Err(SlackError::RateLimited { retry_after }) => {
+                tokio::time::sleep(retry_after).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "uploading a review packet failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait *= 4;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(super::slug("Ana  Lima-Ñúñez / ops"), "ana-lima-ñúñez-ops");
+    }
+}
