@@ -143,3 +143,72 @@ fn people_forget_names_what_to_fix_and_reports_what_it_deleted() {
     assert!(String::from_utf8_lossy(&ok.stdout)
         .starts_with("forgot U07ALICE01 in T07KUD0S01: their place in 0 kudos received"));
 }
+
+/// `cairn demo` plays a quarter through the real server; `cairn export` then writes the same
+/// person's packet as they see it, private notes and reflections included.
+#[test]
+fn the_demo_writes_a_packet_and_export_reads_the_same_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("demo");
+    let out = cairn(&["demo", "--out", out_dir.to_str().unwrap()], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Reach: Organisation"), "{stdout}");
+    let packet = std::fs::read_to_string(out_dir.join("packet.md")).unwrap();
+    assert!(packet.starts_with("# Review packet: Ana Lima"), "{packet}");
+    assert!(packet.contains("private items left out"), "{packet}");
+    for file in ["packet.csv", "packet.json"] {
+        assert!(
+            std::fs::metadata(out_dir.join(file)).unwrap().len() > 100,
+            "{file}"
+        );
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("packet.json")).unwrap()).unwrap();
+    assert_eq!(summary["sphere"]["external"], 1, "{summary}");
+
+    let url = format!("sqlite://{}", out_dir.join("demo.db").display());
+    let export = |format: &str| {
+        cairn(
+            &["export", "--user", "U0ANA00003", "--format", format],
+            &[("DATABASE_URL", &url)],
+        )
+    };
+    let md = export("md");
+    assert!(
+        md.status.success(),
+        "{}",
+        String::from_utf8_lossy(&md.stderr)
+    );
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("private items included"), "{md}");
+    assert!(md.contains("wrote the runbook for card refunds"), "{md}");
+    let json: serde_json::Value = serde_json::from_slice(&export("json").stdout).unwrap();
+    assert_eq!(json["counts"]["reflections"], 3, "{json}");
+    assert_eq!(json["counts"]["evidence"], 3, "{json}");
+    // Bad input names what to fix and exits 1.
+    let bad = cairn(
+        &["export", "--user", "ana", "--format", "md"],
+        &[("DATABASE_URL", &url)],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--user ana"));
+    let bad = cairn(
+        &[
+            "export",
+            "--user",
+            "U0ANA00003",
+            "--format",
+            "md",
+            "--from",
+            "May",
+        ],
+        &[("DATABASE_URL", &url)],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));
+}
