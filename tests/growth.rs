@@ -53,7 +53,7 @@ async fn growth_without_a_known_subcommand_explains_itself() {
         .await;
     let text = unknown["text"].as_str().unwrap();
     assert!(text.starts_with("I don't know `/growth dance`"), "{text}");
-    let later = app.command("/growth", "packet", "U07ALICE01").await;
+    let later = app.command("/growth", "settings", "U07ALICE01").await;
     assert!(
         later["text"].as_str().unwrap().contains("not available"),
         "{later}"
@@ -89,6 +89,17 @@ both_backends! {
         let usage = app.command("/growth", "log", "U07ALICE01").await;
         assert!(usage["text"].as_str().unwrap().starts_with("Log your own work like this"));
         assert_eq!(app.store().evidence_of("T07KUD0S01", "U07ALICE01", 10).await.unwrap().len(), 1);
+
+        // A wider sphere can be declared in the text; a wrong one is explained.
+        let answer = app.command("/growth", "log #technical sphere:org wrote the company's deploy guide", "U07ALICE01").await;
+        let text = answer["text"].as_str().unwrap();
+        assert!(text.contains("wrote the company's deploy guide") && !text.contains("sphere:"), "{text}");
+        assert!(text.contains("Sphere, as you declared it: Organisation"), "{text}");
+        let latest = &app.store().evidence_of("T07KUD0S01", "U07ALICE01", 1).await.unwrap()[0];
+        assert_eq!(latest.sphere.as_deref(), Some("org"));
+        let wrong = app.command("/growth", "log #technical sphere:everyone big", "U07ALICE01").await;
+        assert!(wrong["text"].as_str().unwrap().contains("`sphere:everyone` is not a sphere level"), "{wrong}");
+        assert_eq!(app.store().evidence_of("T07KUD0S01", "U07ALICE01", 10).await.unwrap().len(), 2);
     }
 
     async fn a_new_framework_keeps_old_evidence_and_retired_tags_still_work(backend: Backend) {

@@ -67,6 +67,69 @@ impl Sphere {
     }
 }
 
+/// A sphere the author declares in the text of `/growth log` (`sphere:group`, or the framework's
+/// own step, `sphere:tribe`), and the text without it. Self is the default, so declaring it is
+/// allowed but changes nothing.
+pub fn declared_in_text(
+    framework: &Framework,
+    text: &str,
+) -> Result<(String, Option<Sphere>), String> {
+    let mut declared = None;
+    let mut kept = Vec::new();
+    for word in text.split(' ') {
+        let Some(value) = word
+            .get(..7)
+            .filter(|p| p.eq_ignore_ascii_case("sphere:"))
+            .map(|_| &word[7..])
+        else {
+            kept.push(word);
+            continue;
+        };
+        let value = value.trim_end_matches(['.', ',', ';']).to_lowercase();
+        let scale = framework
+            .dimension(Role::Sphere)
+            .map(|d| d.scale.as_slice())
+            .unwrap_or_default();
+        let sphere = Sphere::parse(&value)
+            .filter(|s| *s != Sphere::Unknown)
+            .or_else(|| {
+                scale
+                    .iter()
+                    .find(|p| p.id.to_lowercase() == value || p.name.to_lowercase() == value)
+                    .and_then(|p| p.canonical)
+                    .map(Sphere::from)
+            });
+        match (sphere, declared) {
+            (Some(s), None) => declared = Some(s),
+            (Some(_), Some(_)) => return Err("Say `sphere:` once.".into()),
+            (None, _) => {
+                let own: Vec<String> = scale
+                    .iter()
+                    .filter(|p| p.canonical.is_some())
+                    .map(|p| format!("`sphere:{}`", p.id))
+                    .collect();
+                return Err(format!(
+                    "`sphere:{value}` is not a sphere level: use `sphere:self`, `sphere:team`, `sphere:group`, `sphere:org` or `sphere:external`{}.",
+                    if own.is_empty() { String::new() } else { format!(" (or this framework's {})", own.join(", ")) }
+                ));
+            }
+        }
+    }
+    Ok((kept.join(" ").trim().to_owned(), declared))
+}
+
+impl From<Canonical> for Sphere {
+    fn from(c: Canonical) -> Self {
+        match c {
+            Canonical::Self_ => Sphere::Own,
+            Canonical::Team => Sphere::Team,
+            Canonical::Group => Sphere::Group,
+            Canonical::Org => Sphere::Org,
+            Canonical::External => Sphere::External,
+        }
+    }
+}
+
 /// Where the org chart puts a person. Someone without a team is unplaced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Placement {
@@ -697,6 +760,34 @@ mod tests {
         assert!(!Access::Manager.sees(Visibility::Private));
         assert!(Access::Manager.sees(Visibility::Manager));
         assert!(Access::Own.sees(Visibility::Private));
+    }
+
+    #[test]
+    fn a_sphere_can_be_declared_in_text() {
+        let f = Framework::load("career-steps").unwrap();
+        for (text, rest, sphere) in [
+            (
+                "ran the review sphere:group for all",
+                "ran the review for all",
+                Some(Sphere::Group),
+            ),
+            ("sphere:TRIBE ran it", "ran it", Some(Sphere::Group)),
+            ("ran it sphere:company.", "ran it", Some(Sphere::Org)),
+            ("ran it", "ran it", None),
+            ("spheres are fun", "spheres are fun", None),
+        ] {
+            assert_eq!(
+                declared_in_text(&f, text),
+                Ok((rest.to_owned(), sphere)),
+                "{text}"
+            );
+        }
+        let e = declared_in_text(&f, "sphere:galaxy big").unwrap_err();
+        assert!(
+            e.contains("`sphere:galaxy` is not a sphere level") && e.contains("`sphere:tribe`"),
+            "{e}"
+        );
+        assert!(declared_in_text(&f, "sphere:team sphere:org").is_err());
     }
 
     #[test]

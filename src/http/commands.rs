@@ -263,6 +263,11 @@ async fn log_command(state: &AppState, command: &SlashCommand, text: &str) -> Re
     let rules = KudosRules {
         require_competency: state.require_competency_tag,
     };
+    let (text, sphere) = match crate::domain::growth::declared_in_text(&state.framework, text) {
+        Ok((rest, sphere)) => (rest, sphere),
+        Err(problem) => return ephemeral(&with_their_text(&problem, text)),
+    };
+    let text = text.as_str();
     let draft = match kudos::parse_log(&author, text, &state.tags, rules) {
         Ok(d) => d,
         Err(rejected) => {
@@ -283,7 +288,7 @@ async fn log_command(state: &AppState, command: &SlashCommand, text: &str) -> Re
         visibility: Visibility::Private,
         competencies: draft.competencies.clone(),
         multiplier_kinds: draft.multiplier_kinds.clone(),
-        sphere: None,
+        sphere: sphere.map(|s| s.as_str().to_owned()),
         people: draft.people.clone(),
         framework_id: state.framework.id().to_owned(),
         framework_version: state.framework.version().to_owned(),
@@ -312,6 +317,12 @@ async fn log_command(state: &AppState, command: &SlashCommand, text: &str) -> Re
             );
             if !tags.is_empty() {
                 answer.push_str(&format!("\nTagged {}", tags.join(" ")));
+            }
+            if let Some(s) = sphere {
+                answer.push_str(&format!(
+                    "\nSphere, as you declared it: {}",
+                    mrkdwn::safe(&s.label(&state.framework))
+                ));
             }
             for note in &draft.notes {
                 answer.push_str(&format!("\n_{}_", mrkdwn::safe(note)));
