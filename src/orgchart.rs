@@ -1,0 +1,115 @@
+//! Importing the org chart (`cairn org import`, `POST /api/v1/org`): read the file, check its
+//! rows against what is stored, write the rows that are new or changed, and report what happened
+//! to each. Importing the same file twice changes nothing. Spheres already recorded with kudos
+//! stay as they were: the org chart of the day is what counted.
+
+use crate::domain::org::{self, OrgFileError, OrgFormat, OrgRow, RejectedRow};
+use crate::store::{OrgPerson, Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub unchanged: usize,
+    pub rejected: Vec<RejectedRow>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    File(#[from] OrgFileError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn person(row: &OrgRow) -> OrgPerson {
+    OrgPerson {
+        user_id: row.user_id.to_string(),
+        name: row.name.clone(),
+        email: row.email.clone(),
+        team: row.team.clone(),
+        group: row.group.clone(),
+        manager: row.manager_id.as_ref().map(ToString::to_string),
+    }
+}
+
+pub async fn import(
+    store: &dyn Store,
+    team: &str,
+    text: &str,
+    format: OrgFormat,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    let file = org::read(text, format)?;
+    let stored: HashMap<String, OrgPerson> = store
+        .org_chart(team)
+        .await?
+        .into_iter()
+        .map(|p| (p.user_id.clone(), p))
+        .collect();
+    let managers: HashMap<String, Option<String>> = stored
+        .iter()
+        .map(|(u, p)| (u.clone(), p.manager.clone()))
+        .collect();
+    let checked = org::check(file, &managers);
+    let mut report = ImportReport {
+        rejected: checked.rejected,
+        ..ImportReport::default()
+    };
+    let mut writes = Vec::new();
+    for (_, row) in &checked.rows {
+        let new = person(row);
+        match stored.get(&new.user_id) {
+            None => report.added.push(new.user_id.clone()),
+            Some(old) if *old != new => report.changed.push(new.user_id.clone()),
+            Some(_) => {
+                report.unchanged += 1;
+                continue;
+            }
+        }
+        writes.push(new);
+    }
+    if !writes.is_empty() {
+        store.import_org(team, &writes, now).await?;
+    }
+    Ok(report)
+}
+
+impl ImportReport {
+    /// For people: one line of totals, then each rejected row with its reason.
+    pub fn to_text(&self) -> String {
+        let mut text = format!(
+            "{} added, {} changed, {} unchanged, {} rejected",
+            self.added.len(),
+            self.changed.len(),
+            self.unchanged,
+            self.rejected.len()
+        );
+        for r in &self.rejected {
+            text.push_str(&format!(
+                "\nrow {}{}: {}",
+                r.row,
+                r.user_id
+                    .as_deref()
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default(),
+                r.reason
+            ));
+        }
+        text
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "added": self.added.len(),
+            "changed": self.changed.len(),
+            "unchanged": self.unchanged,
+            "rejected": self.rejected.iter().map(|r| json!({
+                "row": r.row, "user_id": r.user_id, "reason": r.reason,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
