@@ -53,6 +53,10 @@ both_backends! {
         let body = serde_urlencoded::to_string([("payload", click.to_string())]).unwrap();
         assert_eq!(app.post_signed("/slack/interactivity", "application/x-www-form-urlencoded", &body).await.status(), 200);
         assert_eq!(kudos(&app).await[0]["competencies"], json!(["technical"]));
+        // The question is answered in place: the buttons give way to what it counts as.
+        let update = &app.slack.wait_for("chat.update", 1).await[0];
+        assert_eq!((&update.body["channel"], &update.body["ts"]), (&click["channel"]["id"], &click["message"]["ts"]));
+        assert!(update.body["text"].as_str().unwrap().contains("counts as *Technical skills*"), "{:?}", update.body);
         // Someone else pressing her button changes nothing.
         click["user"]["id"] = json!("U07BOB0002");
         click["actions"][0]["value"] = json!(technical["value"].as_str().unwrap().replace("technical", "values"));

@@ -81,8 +81,18 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
         }
         ("block_actions", _) if tag_action(interaction).is_some() => {
             if let Some(value) = tag_action(interaction) {
-                super::reactions::tag(state, &interaction.team.id, &interaction.user.id, value)
-                    .await;
+                let tagged =
+                    super::reactions::tag(state, &interaction.team.id, &interaction.user.id, value)
+                        .await;
+                let ts = interaction.message.as_ref().and_then(|m| m["ts"].as_str());
+                if let (Some(name), Some(channel), Some(ts)) = (tagged, &interaction.channel, ts) {
+                    super::reactions::answer_tag_question(
+                        state,
+                        channel.id.clone(),
+                        ts.to_owned(),
+                        &name,
+                    );
+                }
             }
             ().into_response()
         }

@@ -183,17 +183,41 @@ pub(super) async fn removed(
     Ok(())
 }
 
-/// The giver picked what their reaction kudos was for.
-pub(super) async fn tag(state: &AppState, team: &str, giver: &str, value: &str) {
-    let Some((key, competency)) = value.rsplit_once(' ') else {
+/// The giver picked what their reaction kudos was for. Returns the competency's name when the
+/// kudos is now tagged with it.
+pub(super) async fn tag(state: &AppState, team: &str, giver: &str, value: &str) -> Option<String> {
+    let (key, competency) = value.rsplit_once(' ')?;
+    let name = state.framework.competency(competency)?.name.clone();
+    match state.store.tag_kudos(team, key, giver, competency).await {
+        Ok(true) => {
+            tracing::info!("a reaction kudos was tagged");
+            Some(name)
+        }
+        Ok(false) => {
+            tracing::info!("no reaction kudos to tag (withdrawn, or not theirs)");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not tag a reaction kudos");
+            None
+        }
+    }
+}
+
+/// Replaces the question's buttons with the answer, after Slack has its acknowledgement. The
+/// kudos is tagged already; if Slack is away the buttons stay, and pressing one again is harmless.
+pub(super) fn answer_tag_question(state: &AppState, channel: String, ts: String, name: &str) {
+    let Some((slack, token)) = state.slack.clone() else {
         return;
     };
-    if state.framework.competency(competency).is_none() {
-        return;
-    }
-    match state.store.tag_kudos(team, key, giver, competency).await {
-        Ok(true) => tracing::info!("a reaction kudos was tagged"),
-        Ok(false) => tracing::info!("no reaction kudos to tag (withdrawn, or not theirs)"),
-        Err(e) => tracing::error!(error = %e, "could not tag a reaction kudos"),
-    }
+    let message = crate::slack::views::tag_answered(name);
+    tokio::spawn(async move {
+        let text = message["text"].as_str().unwrap_or_default();
+        if let Err(e) = slack
+            .chat_update(&token, &channel, &ts, text, &message["blocks"])
+            .await
+        {
+            tracing::warn!(error = %e, "could not update the question about a reaction kudos");
+        }
+    });
 }

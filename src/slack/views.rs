@@ -266,6 +266,18 @@ pub fn tag_question(framework: &Framework, key: &str, author: &str, emoji: &str)
     })
 }
 
+/// The question once answered: the buttons give way to what the kudos now counts as.
+pub fn tag_answered(competency: &str) -> Value {
+    let text = format!(
+        ":white_check_mark: Thanks: that kudos counts as *{}*.",
+        super::mrkdwn::safe(competency)
+    );
+    json!({
+        "text": text,
+        "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": text } }],
+    })
+}
+
 pub const FORGET_CALLBACK: &str = "forget_me";
 
 /// The confirmation `/growth forget-me` asks for before deleting anything.
