@@ -311,6 +311,8 @@ pub async fn run(out: &Path) -> anyhow::Result<PathBuf> {
         out.join("packet.json"),
         serde_json::to_string_pretty(&crate::report::json::summary(&framework, &report))?,
     )?;
+    let chart = crate::report::chart::render(&crate::report::chart_data(&framework, &report))?;
+    std::fs::write(out.join("chart.png"), chart)?;
     let glance: String = md.split("\n## ").take(2).collect::<Vec<_>>().join("\n## ");
     println!(
         "\n{} messages went to Slack (DMs to receivers, confirmations).\n",

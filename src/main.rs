@@ -51,7 +51,8 @@ enum Command {
         /// Last day, included (YYYY-MM-DD); default: today
         #[arg(long)]
         to: Option<String>,
-        #[arg(long, value_parser = ["md", "csv", "json"])]
+        /// `png` is the chart of the spread across sphere levels (redirect it to a file)
+        #[arg(long, value_parser = ["md", "csv", "json", "png"])]
         format: String,
         /// Their workspace (defaults to the only one)
         #[arg(long)]
@@ -365,14 +366,17 @@ async fn export(
         let report =
             cairn::summaries::report(store.as_ref(), &framework, ask, chrono::Utc::now()).await?;
         let out = match format {
-            "md" => cairn::report::packet::markdown(&framework, &report),
-            "csv" => cairn::report::packet::csv(&framework, &report),
+            "md" => cairn::report::packet::markdown(&framework, &report).into_bytes(),
+            "csv" => cairn::report::packet::csv(&framework, &report).into_bytes(),
+            "png" => cairn::report::chart::render(&cairn::report::chart_data(&framework, &report))?,
             _ => {
-                serde_json::to_string_pretty(&cairn::report::json::summary(&framework, &report))?
-                    + "\n"
+                (serde_json::to_string_pretty(&cairn::report::json::summary(&framework, &report))?
+                    + "\n")
+                    .into_bytes()
             }
         };
-        print!("{out}");
+        use std::io::Write;
+        std::io::stdout().write_all(&out)?;
         Ok(())
     }
     .await;

@@ -167,6 +167,8 @@ fn the_demo_writes_a_packet_and_export_reads_the_same_database() {
             "{file}"
         );
     }
+    let chart = std::fs::read(out_dir.join("chart.png")).unwrap();
+    assert!(chart.starts_with(b"\x89PNG\r\n\x1a\n") && chart.len() > 10_000);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("packet.json")).unwrap()).unwrap();
     assert_eq!(summary["sphere"]["external"], 1, "{summary}");

@@ -191,8 +191,9 @@ both_backends! {
         let done = app.slack.wait_for("files.completeUploadExternal", 1).await;
         assert_eq!(done[0].body["channel_id"], format!("D{}", &MIA[1..]), "{:?}", done[0].body);
         let titles: Vec<&str> = done[0].body["files"].as_array().unwrap().iter().map(|f| f["title"].as_str().unwrap()).collect();
-        assert_eq!(titles.len(), 3, "{titles:?}");
+        assert_eq!(titles.len(), 4, "{titles:?}");
         let uploads = app.slack.calls_to("upload");
+        assert!(uploads.iter().any(|u| u.body["png"] == true && u.body["length"].as_u64().unwrap() > 10_000), "the chart");
         let markdown = uploads.iter().find_map(|u| u.body["text"].as_str().filter(|t| t.starts_with("# Review packet"))).expect("the Markdown packet");
         assert!(markdown.contains("Name of U0ANA00001") && markdown.contains("private items left out"), "{markdown}");
         let names: Vec<String> = app.slack.calls_to("files.getUploadURLExternal").iter().map(|c| c.body["filename"].as_str().unwrap().to_owned()).collect();

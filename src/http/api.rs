@@ -255,19 +255,28 @@ async fn packet(
         "md" => "text/markdown; charset=utf-8",
         "csv" => "text/csv; charset=utf-8",
         "json" => "application/json",
+        "png" => "image/png",
         other => {
             return Err(ApiError::bad_request(format!(
-                "format '{other}' must be md, csv or json"
+                "format '{other}' must be md, csv, json or png"
             )))
         }
     };
     let report = report_for(&state, &user, &params, What::Packet, None).await?;
     let f = &state.framework;
-    let body = match format.as_str() {
-        "md" => packet::markdown(f, &report),
-        "csv" => packet::csv(f, &report),
-        _ => json::summary(f, &report).to_string(),
-    };
+    let body =
+        match format.as_str() {
+            "md" => packet::markdown(f, &report).into_bytes(),
+            "csv" => packet::csv(f, &report).into_bytes(),
+            "png" => crate::report::chart::render(&crate::report::chart_data(f, &report)).map_err(
+                |e| ApiError {
+                    status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "internal",
+                    message: format!("could not draw the chart: {e}"),
+                },
+            )?,
+            _ => json::summary(f, &report).to_string().into_bytes(),
+        };
     Ok(([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response())
 }
 

@@ -204,7 +204,7 @@ async fn packet_command(state: &AppState, command: &SlashCommand, rest: &str) ->
             let items = report.summary.items.len();
             tokio::spawn(super::packets::deliver(state.clone(), command.user_id.clone(), report));
             ephemeral(&format!(
-                ":package: The review packet of <@{subject}> for {} ({items} items) is on its way to your DM with Cairn: Markdown, CSV and JSON.",
+                ":package: The review packet of <@{subject}> for {} ({items} items) is on its way to your DM with Cairn: Markdown, CSV, JSON and a chart.",
                 period.label()
             ))
         }

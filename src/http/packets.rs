@@ -23,7 +23,7 @@ pub fn files(state: &AppState, report: &Report) -> Vec<(String, String, Vec<u8>)
         report.period.from,
         report.period.to
     );
-    vec![
+    let mut files = vec![
         (
             format!("{stem}.md"),
             format!("Review packet: {who}"),
@@ -39,7 +39,16 @@ pub fn files(state: &AppState, report: &Report) -> Vec<(String, String, Vec<u8>)
             format!("Summary of {who} (JSON)"),
             serde_json::to_vec_pretty(&json::summary(f, report)).unwrap_or_default(),
         ),
-    ]
+    ];
+    match crate::report::chart::render(&crate::report::chart_data(f, report)) {
+        Ok(png) => files.push((
+            format!("{stem}.png"),
+            format!("Sphere of influence of {who}"),
+            png,
+        )),
+        Err(e) => tracing::error!(error = %e, "could not draw the packet's chart"),
+    }
+    files
 }
 
 fn slug(name: &str) -> String {
@@ -73,7 +82,7 @@ pub(super) async fn deliver(state: AppState, requester: String, report: Report) 
         })
         .collect();
     let comment = format!(
-        "The review packet of <@{}> for {}: Markdown grouped by competency then sphere, the items as CSV, and the summary as JSON.",
+        "The review packet of <@{}> for {}: Markdown grouped by competency then sphere, the items as CSV, the summary as JSON, and a chart of the spread across sphere levels.",
         report.summary.subject,
         report.period.label()
     );
