@@ -92,7 +92,7 @@ pub fn render(data: &ChartData) -> Result<Vec<u8>, ChartError> {
         root.present()
             .map_err(|e| ChartError::Draw(e.to_string()))?;
     }
-    Ok(png::encode_rgb(WIDTH, HEIGHT, &pixels))
+    encode_png(WIDTH, HEIGHT, &pixels)
 }
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -297,193 +297,22 @@ fn fit<DB: DrawingBackend>(
     Ok(String::new())
 }
 
-/// Just enough PNG: one IDAT whose deflate stream only uses back-references to the previous
-/// byte and the previous row. Charts are mostly flat colour, so that already compresses well,
-/// and it avoids adding a dependency (plotters' `image` crate is not reachable from here).
-mod png {
-    pub fn encode_rgb(width: u32, height: u32, rgb: &[u8]) -> Vec<u8> {
-        let stride = width as usize * 3;
-        // The "Sub" filter turns runs of one colour into runs of zero bytes.
-        let mut raw = Vec::with_capacity((stride + 1) * height as usize);
-        for row in rgb.chunks_exact(stride) {
-            raw.push(1);
-            raw.extend((0..stride).map(|i| {
-                let left = if i >= 3 { row[i - 3] } else { 0 };
-                row[i].wrapping_sub(left)
-            }));
-        }
-
-        let mut ihdr = Vec::with_capacity(13);
-        ihdr.extend(width.to_be_bytes());
-        ihdr.extend(height.to_be_bytes());
-        // 8-bit truecolour, default compression and filtering, no interlace.
-        ihdr.extend([8, 2, 0, 0, 0]);
-
-        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-        chunk(&mut out, b"IHDR", &ihdr);
-        chunk(&mut out, b"IDAT", &zlib(&raw, stride + 1));
-        chunk(&mut out, b"IEND", &[]);
-        out
-    }
-
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let start = out.len();
-        out.extend(kind);
-        out.extend(data);
-        let crc = crc32(&out[start..]);
-        out.extend(crc.to_be_bytes());
-    }
-
-    pub(super) fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= b as u32;
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-
-    pub(super) fn adler32(bytes: &[u8]) -> u32 {
-        let (mut a, mut b) = (1u32, 0u32);
-        // 5552 is the most bytes that cannot overflow `b` before the modulo.
-        for block in bytes.chunks(5552) {
-            for &x in block {
-                a += x as u32;
-                b += a;
-            }
-            a %= 65521;
-            b %= 65521;
-        }
-        (b << 16) | a
-    }
-
-    const LENGTH_BASE: [u16; 29] = [
-        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
-        131, 163, 195, 227, 258,
-    ];
-    const LENGTH_EXTRA: [u8; 29] = [
-        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-    ];
-    const DIST_BASE: [u16; 30] = [
-        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-        2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
-    ];
-    const DIST_EXTRA: [u8; 30] = [
-        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12,
-        13, 13,
-    ];
-    const MAX_MATCH: usize = 258;
-
-    /// A zlib stream holding one deflate block with the fixed Huffman codes.
-    fn zlib(data: &[u8], row: usize) -> Vec<u8> {
-        assert!(row <= 32768, "a row must fit deflate's window");
-        let mut bits = BitWriter::default();
-        bits.out.extend([0x78, 0x01]);
-        bits.put(1, 1); // final block
-        bits.put(1, 2); // fixed Huffman codes
-        let mut i = 0;
-        while i < data.len() {
-            let (len, dist) = [1, row]
-                .into_iter()
-                .map(|d| (match_len(data, i, d), d))
-                .max()
-                .unwrap_or((0, 1));
-            if len >= 3 {
-                bits.length(len);
-                bits.distance(dist);
-                i += len;
-            } else {
-                bits.literal(data[i] as u16);
-                i += 1;
-            }
-        }
-        bits.literal(256); // end of block
-        let mut out = bits.finish();
-        out.extend(adler32(data).to_be_bytes());
-        out
-    }
-
-    fn match_len(data: &[u8], at: usize, dist: usize) -> usize {
-        if at < dist {
-            return 0;
-        }
-        data[at..]
-            .iter()
-            .zip(&data[at - dist..])
-            .take(MAX_MATCH)
-            .take_while(|(a, b)| a == b)
-            .count()
-    }
-
-    #[derive(Default)]
-    struct BitWriter {
-        out: Vec<u8>,
-        acc: u32,
-        used: u32,
-    }
-
-    impl BitWriter {
-        /// Least significant bit first, as deflate packs everything but Huffman codes.
-        fn put(&mut self, value: u32, count: u32) {
-            self.acc |= value << self.used;
-            self.used += count;
-            while self.used >= 8 {
-                self.out.push(self.acc as u8);
-                self.acc >>= 8;
-                self.used -= 8;
-            }
-        }
-
-        /// Huffman codes go most significant bit first.
-        fn code(&mut self, code: u32, count: u32) {
-            self.put(code.reverse_bits() >> (32 - count), count);
-        }
-
-        fn literal(&mut self, symbol: u16) {
-            let s = symbol as u32;
-            match s {
-                0..=143 => self.code(0x30 + s, 8),
-                144..=255 => self.code(0x190 + s - 144, 9),
-                256..=279 => self.code(s - 256, 7),
-                _ => self.code(0xC0 + s - 280, 8),
-            }
-        }
-
-        fn length(&mut self, len: usize) {
-            let i = LENGTH_BASE
-                .iter()
-                .rposition(|&b| b as usize <= len)
-                .unwrap_or(0);
-            self.literal(257 + i as u16);
-            self.put(
-                (len - LENGTH_BASE[i] as usize) as u32,
-                LENGTH_EXTRA[i] as u32,
-            );
-        }
-
-        fn distance(&mut self, dist: usize) {
-            let i = DIST_BASE
-                .iter()
-                .rposition(|&b| b as usize <= dist)
-                .unwrap_or(0);
-            self.code(i as u32, 5);
-            self.put((dist - DIST_BASE[i] as usize) as u32, DIST_EXTRA[i] as u32);
-        }
-
-        fn finish(mut self) -> Vec<u8> {
-            if self.used > 0 {
-                self.out.push(self.acc as u8);
-            }
-            self.out
-        }
-    }
+/// An 8-bit RGB PNG of the rendered pixels.
+fn encode_png(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| ChartError::Draw(e.to_string()))?;
+    writer
+        .write_image_data(rgb)
+        .map_err(|e| ChartError::Draw(e.to_string()))?;
+    writer
+        .finish()
+        .map_err(|e| ChartError::Draw(e.to_string()))?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -612,12 +441,6 @@ mod tests {
         let b = render(&other).unwrap();
         assert_ne!(a, b);
         assert_eq!(a, render(&typical()).unwrap(), "rendering is deterministic");
-    }
-
-    #[test]
-    fn png_checksums_match_known_values() {
-        assert_eq!(png::crc32(b"IEND"), 0xAE42_6082);
-        assert_eq!(png::adler32(b"Wikipedia"), 0x11E6_0398);
     }
 
     /// Writes the examples for a person to look at: `CAIRN_CHART_DIR=/tmp cargo test --lib chart`.
