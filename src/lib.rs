@@ -10,6 +10,7 @@ pub mod domain; // pure logic: frameworks, tags, kudos parsing, text markup
 pub mod http; // axum handlers: Slack endpoints, JSON API, health
 pub mod jobs; // background workers: the outbox drainer
 pub mod metrics; // Prometheus counters and histograms
+pub mod orgchart; // org chart imports: read, check against the stored chart, write, report
 pub mod people; // the Slack profile cache
 pub mod report; // review packets (Markdown, CSV, JSON) and the PNG chart
 pub mod slack; // the Slack edge: signatures, payloads, Web API client, Block Kit, mrkdwn

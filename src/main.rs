@@ -29,6 +29,9 @@ enum Command {
     /// Act on what Cairn holds about a person
     #[command(subcommand)]
     People(PeopleCommand),
+    /// Import the org chart: teams, groups and managers
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Check, show and describe career framework files
     #[command(subcommand)]
     Framework(FrameworkCommand),
@@ -69,6 +72,20 @@ enum PeopleCommand {
         /// Their Slack user id
         user: String,
         /// Their workspace (defaults to the only one)
+        #[arg(long)]
+        team: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Import an org chart (CSV `user_id,name,email,team,group,manager_id`, or YAML/JSON); reports
+    /// rows added, changed and rejected, keeps the valid ones, and exits 1 if any were rejected
+    Import {
+        file: std::path::PathBuf,
+        /// The workspace (defaults to the only one)
         #[arg(long)]
         team: Option<String>,
         #[command(flatten)]
@@ -139,6 +156,7 @@ fn main() -> ExitCode {
         ) => settings.clone(),
         Command::People(PeopleCommand::Forget { settings, .. }) => settings.clone(),
         Command::Export { settings, .. } => settings.clone(),
+        Command::Org(OrgCommand::Import { settings, .. }) => settings.clone(),
     };
     let config = match settings.resolve() {
         Ok(c) => c,
@@ -167,6 +185,9 @@ fn main() -> ExitCode {
                 forget(&config, &user, team).await
             }
             Command::Framework(_) | Command::Demo { .. } => Ok(()),
+            Command::Org(OrgCommand::Import { file, team, .. }) => {
+                import_org(&config, &file, team).await
+            }
             Command::Export {
                 user,
                 from,
@@ -378,6 +399,41 @@ async fn export(
         use std::io::Write;
         std::io::stdout().write_all(&out)?;
         Ok(())
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+async fn import_org(
+    config: &Config,
+    file: &std::path::Path,
+    team: Option<String>,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| invalid(format!("cannot read {}: {e}", file.display())))?;
+    let format = cairn::domain::org::OrgFormat::detect(file.to_str(), &text);
+    let store = cairn::store::connect(&config.database_url).await?;
+    let result = async {
+        let team = which_team(store.as_ref(), team).await?;
+        let report =
+            cairn::orgchart::import(store.as_ref(), &team, &text, format, chrono::Utc::now())
+                .await
+                .map_err(|e| match e {
+                    cairn::orgchart::ImportError::File(e) => {
+                        invalid(format!("{}: {e}", file.display()))
+                    }
+                    cairn::orgchart::ImportError::Store(e) => e.into(),
+                })?;
+        println!("{}: {}", file.display(), report.to_text());
+        if report.rejected.is_empty() {
+            Ok(())
+        } else {
+            Err(invalid(format!(
+                "{} row(s) rejected: fix them and import the file again (the valid rows are saved)",
+                report.rejected.len()
+            )))
+        }
     }
     .await;
     store.close().await;

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/evidence", get(list_evidence))
         .route("/people/{user}/summary", get(summary))
         .route("/people/{user}/packet", get(packet))
+        .route("/org", axum::routing::post(import_org))
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
@@ -303,6 +304,42 @@ async fn list_evidence(
         items,
         next_cursor: None,
     }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrgParams {
+    team: Option<String>,
+}
+
+/// `POST /api/v1/org`: the same import as `cairn org import`, from a CSV or JSON body.
+async fn import_org(
+    State(state): State<AppState>,
+    Query(params): Query<OrgParams>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> Result<Json<Value>, ApiError> {
+    let Some(team) = team(&state, params.team).await? else {
+        return Err(ApiError::bad_request(
+            "Cairn has no workspace yet: pass team=T… for the org chart's workspace",
+        ));
+    };
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let format = crate::domain::org::OrgFormat::detect(content_type, &body);
+    let report = crate::orgchart::import(
+        state.store.as_ref(),
+        &team,
+        &body,
+        format,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::orgchart::ImportError::File(e) => ApiError::bad_request(e.to_string()),
+        crate::orgchart::ImportError::Store(e) => ApiError::from(e),
+    })?;
+    Ok(Json(report.to_json()))
 }
 
 /// The named team, or the only workspace there is; `None` when there is none yet.

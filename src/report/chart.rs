@@ -55,6 +55,11 @@ fn register_fonts() -> Result<(), ChartError> {
     }
 }
 
+// `FontDesc::style` keeps the regular face's glyphs, so bold is asked for when the font is made.
+fn bold(size: f64) -> FontDesc<'static> {
+    FontDesc::new(FontFamily::Name(FONT), size, FontStyle::Bold)
+}
+
 // Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 114, 178),   // blue
@@ -102,7 +107,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> 
     let inner = root.margin(MARGIN, MARGIN, MARGIN, MARGIN);
     let (top, body) = inner.split_vertically(TITLE_BAND);
 
-    let title_style = TextStyle::from((FONT, 30).into_font().style(FontStyle::Bold)).color(&INK);
+    let title_style = TextStyle::from(bold(30.0)).color(&INK);
     let title = fit(&top, &data.title, &title_style, WIDTH - 2 * MARGIN as u32)?;
     top.draw(&Text::new(title, (0, 4), title_style))?;
 
@@ -236,9 +241,9 @@ fn draw_panel<DB: DrawingBackend>(
     data: &ChartData,
 ) -> DrawResult<DB> {
     let width = panel.dim_in_pixel().0 as i32;
-    let heading = TextStyle::from((FONT, 19).into_font().style(FontStyle::Bold)).color(&INK);
+    let heading = TextStyle::from(bold(19.0)).color(&INK);
     let text = TextStyle::from((FONT, 17).into_font()).color(&INK);
-    let value = TextStyle::from((FONT, 17).into_font().style(FontStyle::Bold))
+    let value = TextStyle::from(bold(17.0))
         .color(&INK)
         .pos(Pos::new(HPos::Right, VPos::Top));
 

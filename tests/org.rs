@@ -1,0 +1,111 @@
+//! The org chart: imported as CSV, YAML or JSON through the API and the CLI; rows with bad ids,
+//! unknown managers or loops are rejected with their row number and reason while the valid rows
+//! are kept; importing the same file again changes nothing.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+
+const TEAM: &str = "T07KUD0S01";
+
+const CSV: &str = "\
+user_id,name,email,team,group,manager_id
+U0LEAD0001,Lee Lead,lee@example.com,platform,eng,
+U0ANA00002,\"Lima, Ana — payments\",ana@example.com,payments,money,U0LEAD0001
+U0BOB00003,Bob,bob@example.com,payments,money,U0GHOST999
+ana,Not An Id,x@example.com,payments,money,
+U0CYC00004,Cy,cy@example.com,ledger,money,U0CYC00005
+U0CYC00005,Cat,cat@example.com,ledger,money,U0CYC00004
+U0DAN00006,Dan,dan@example.com,search,discovery,U0ANA00002
+";
+
+async fn post_org(app: &TestApp, content_type: &str, body: &str) -> (u16, Value) {
+    let response = app
+        .http
+        .post(app.url("/api/v1/org?team=T07KUD0S01"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", content_type)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+both_backends! {
+    async fn the_api_imports_valid_rows_and_explains_the_others(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let (status, report) = post_org(&app, "text/csv", CSV).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!((report["added"].clone(), report["changed"].clone(), report["unchanged"].clone()), (json!(3), json!(0), json!(0)), "{report}");
+        let rejected = report["rejected"].as_array().unwrap();
+        let rows: Vec<u64> = rejected.iter().map(|r| r["row"].as_u64().unwrap()).collect();
+        // Spreadsheet rows: the header is row 1.
+        assert_eq!(rows, [4, 5, 6, 7], "{report}");
+        let reason = |row: u64| rejected.iter().find(|r| r["row"] == row).unwrap()["reason"].as_str().unwrap().to_owned();
+        assert!(reason(4).contains("U0GHOST999"), "{}", reason(4));
+        assert!(reason(5).contains("ana"), "{}", reason(5));
+        assert!(reason(6).contains("loop"), "{}", reason(6));
+        let chart = app.store().org_chart(TEAM).await.unwrap();
+        let ids: Vec<&str> = chart.iter().map(|p| p.user_id.as_str()).collect();
+        assert_eq!(ids, ["U0ANA00002", "U0DAN00006", "U0LEAD0001"]);
+        let ana = chart.iter().find(|p| p.user_id == "U0ANA00002").unwrap();
+        assert_eq!(ana.name.as_deref(), Some("Lima, Ana — payments"));
+        assert_eq!((ana.team.as_deref(), ana.group.as_deref(), ana.manager.as_deref()), (Some("payments"), Some("money"), Some("U0LEAD0001")));
+        assert_eq!(app.store().manager_chain(TEAM, "U0DAN00006").await.unwrap(), ["U0ANA00002", "U0LEAD0001"]);
+
+        // The same file again changes nothing; a JSON body moving Dan is one change.
+        let (_, again) = post_org(&app, "text/csv", CSV).await;
+        assert_eq!((again["added"].clone(), again["changed"].clone(), again["unchanged"].clone()), (json!(0), json!(0), json!(3)), "{again}");
+        let moved = json!([{"user_id": "U0DAN00006", "name": "Dan", "email": "dan@example.com", "team": "payments", "group": "money", "manager_id": "U0ANA00002"}]);
+        let (_, change) = post_org(&app, "application/json", &moved.to_string()).await;
+        assert_eq!((change["added"].clone(), change["changed"].clone()), (json!(0), json!(1)), "{change}");
+        // A manager already stored may be named by a later file; a YAML `people:` map works too.
+        let yaml = "people:\n  - user_id: U0EVE00007\n    team: payments\n    manager_id: U0LEAD0001\n";
+        let (_, added) = post_org(&app, "application/yaml", yaml).await;
+        assert_eq!(added["added"], 1, "{added}");
+        // A file that is not an org chart says what to fix.
+        let (status, bad) = post_org(&app, "text/csv", "name,team\nAna,payments\n").await;
+        assert_eq!(status, 400);
+        assert!(bad["error"]["message"].as_str().unwrap().contains("user_id"), "{bad}");
+    }
+}
+
+#[test]
+fn the_cli_imports_and_exits_1_when_rows_were_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let file = dir.path().join("org.csv");
+    std::fs::write(&file, CSV).unwrap();
+    let run = |path: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .args(["org", "import", path.to_str().unwrap(), "--team", TEAM])
+            .env_clear()
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let out = run(&file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("3 added, 0 changed, 0 unchanged, 4 rejected"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("row 4 (U0BOB00003): "), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the valid rows are saved"));
+    let clean = dir.path().join("clean.csv");
+    std::fs::write(&clean, CSV.lines().take(3).collect::<Vec<_>>().join("\n")).unwrap();
+    let out = run(&clean);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("0 added, 0 changed, 2 unchanged, 0 rejected"));
+    let missing = run(&dir.path().join("nope.csv"));
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
+}
