@@ -19,6 +19,9 @@ async fn mentions(url: &str, backend: Backend, user: &str) -> Vec<(String, i64)>
         ("evidence", "text"),
         ("evidence_people", "user_id"),
         ("people", "user_id"),
+        ("people", "manager_id"),
+        ("summary_views", "subject"),
+        ("summary_views", "viewer"),
         ("outbox", "channel"),
         ("outbox", "text"),
         ("outbox", "blocks"),
@@ -54,7 +57,15 @@ both_backends! {
         app.command("/kudos", &format!("<@{ALICE}> #leadership thanks"), "U07BOB0002").await;
         app.command("/growth", "log #technical helped <@U07ANA0001> with the migration", ALICE).await;
         app.command("/growth", &format!("log #values paired with <@{ALICE}> on the migration"), "U07ANA0001").await;
-        // Her second DM waits for its channel's next slot.
+        // She manages Ana, looked at Ana's summary, and the API looked at hers.
+        let person = |user: &str, manager: Option<&str>| cairn::store::OrgPerson {
+            user_id: user.into(), name: None, email: None, team: Some("payments".into()), group: None, manager: manager.map(Into::into),
+        };
+        app.store().import_org("T07KUD0S01", &[person(ALICE, None), person("U07ANA0001", Some(ALICE))], chrono::Utc::now()).await.unwrap();
+        let seen = app.command("/growth", "summary <@U07ANA0001>", ALICE).await;
+        assert!(seen["blocks"].is_array(), "{seen}");
+        assert_eq!(app.api(&format!("/api/v1/people/{ALICE}/summary")).await.0, 200);
+                // Her second DM waits for its channel's next slot.
         app.slack.wait_for("chat.postMessage", 3).await;
         app.clock.advance(chrono::Duration::seconds(2));
         app.slack.wait_for("chat.postMessage", 4).await;
