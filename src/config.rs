@@ -87,6 +87,10 @@ pub struct Settings {
     #[arg(long, env = "CAIRN_KUDOS_EMOJI")]
     #[serde(alias = "CAIRN_KUDOS_EMOJI")]
     pub kudos_emoji: Option<String>,
+    /// Teams from Slack user groups for `cairn org sync`: `handle=team,…` (e.g. `payments-devs=payments`)
+    #[arg(long, env = "CAIRN_TEAM_USERGROUPS")]
+    #[serde(alias = "CAIRN_TEAM_USERGROUPS")]
+    pub team_usergroups: Option<String>,
     /// Messages a minute the outbox sends into one channel or DM; 0: no limit [default: 55]
     #[arg(long, env = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
     #[serde(alias = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
@@ -124,6 +128,8 @@ pub struct Config {
     pub pacing: crate::jobs::pacing::Limits,
     /// Reaction names (without colons) that give kudos.
     pub kudos_emoji: Vec<String>,
+    /// (user-group handle, team) pairs `cairn org sync` places people by.
+    pub team_usergroups: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -192,6 +198,7 @@ impl Settings {
             require_competency_tag: self.require_competency_tag.or(lower.require_competency_tag),
             log_format: self.log_format.or(lower.log_format),
             kudos_emoji: self.kudos_emoji.or(lower.kudos_emoji),
+            team_usergroups: self.team_usergroups.or(lower.team_usergroups),
             outbox_channel_per_minute: self
                 .outbox_channel_per_minute
                 .or(lower.outbox_channel_per_minute),
@@ -259,6 +266,7 @@ impl Settings {
                 .map(|e| e.trim().trim_matches(':').to_owned())
                 .filter(|e| !e.is_empty())
                 .collect(),
+            team_usergroups: team_usergroups(self.team_usergroups.as_deref())?,
             pacing: crate::jobs::pacing::Limits::per_minute(
                 self.outbox_channel_per_minute
                     .unwrap_or(crate::jobs::pacing::CHANNEL_PER_MINUTE),
@@ -268,6 +276,27 @@ impl Settings {
             log_json,
         })
     }
+}
+
+/// `payments-devs=payments, @search=search` → [("payments-devs", "payments"), ("search", "search")].
+fn team_usergroups(value: Option<&str>) -> Result<Vec<(String, String)>, ConfigError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(|pair| {
+            let (handle, team) = pair.split_once('=').unwrap_or((pair, ""));
+            let (handle, team) = (handle.trim().trim_start_matches('@'), team.trim());
+            if handle.is_empty() || team.is_empty() {
+                return Err(ConfigError::Invalid(format!(
+                    "CAIRN_TEAM_USERGROUPS '{}': write each as handle=team, e.g. payments-devs=payments",
+                    pair.trim()
+                )));
+            }
+            Ok((handle.to_owned(), team.to_owned()))
+        })
+        .collect()
 }
 
 impl Config {

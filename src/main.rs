@@ -81,6 +81,16 @@ enum PeopleCommand {
 
 #[derive(Subcommand)]
 enum OrgCommand {
+    /// Place the members of Slack user groups in teams, as CAIRN_TEAM_USERGROUPS maps them
+    /// (`handle=team,…`); needs SLACK_BOT_TOKEN with `usergroups:read`. Run it from cron to keep
+    /// teams in step with Slack
+    Sync {
+        /// The workspace (defaults to the bot token's)
+        #[arg(long)]
+        team: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Import an org chart (CSV `user_id,name,email,team,group,manager_id`, or YAML/JSON); reports
     /// rows added, changed and rejected, keeps the valid ones, and exits 1 if any were rejected
     Import {
@@ -156,7 +166,9 @@ fn main() -> ExitCode {
         ) => settings.clone(),
         Command::People(PeopleCommand::Forget { settings, .. }) => settings.clone(),
         Command::Export { settings, .. } => settings.clone(),
-        Command::Org(OrgCommand::Import { settings, .. }) => settings.clone(),
+        Command::Org(OrgCommand::Import { settings, .. } | OrgCommand::Sync { settings, .. }) => {
+            settings.clone()
+        }
     };
     let config = match settings.resolve() {
         Ok(c) => c,
@@ -188,6 +200,7 @@ fn main() -> ExitCode {
             Command::Org(OrgCommand::Import { file, team, .. }) => {
                 import_org(&config, &file, team).await
             }
+            Command::Org(OrgCommand::Sync { team, .. }) => sync_org(&config, team).await,
             Command::Export {
                 user,
                 from,
@@ -438,6 +451,47 @@ async fn import_org(
     .await;
     store.close().await;
     result
+}
+
+async fn sync_org(config: &Config, team: Option<String>) -> anyhow::Result<()> {
+    if config.team_usergroups.is_empty() {
+        return Err(invalid(
+            "CAIRN_TEAM_USERGROUPS is not set: map user-group handles to teams, e.g. payments-devs=payments,search=search".into(),
+        ));
+    }
+    let Some(token) = &config.bot_token else {
+        return Err(invalid(
+            "SLACK_BOT_TOKEN is not set: syncing asks Slack who is in each user group".into(),
+        ));
+    };
+    let slack = cairn::slack::client::SlackClient::new(
+        &config.slack_api_url,
+        std::time::Duration::from_secs(10),
+    );
+    let team = match team {
+        Some(t) => t,
+        None => slack.auth_test(token).await?.team_id,
+    };
+    let store = cairn::store::connect(&config.database_url).await?;
+    let result = cairn::orgchart::sync_usergroups(
+        store.as_ref(),
+        &slack,
+        token,
+        &team,
+        &config.team_usergroups,
+        chrono::Utc::now(),
+    )
+    .await;
+    store.close().await;
+    let report = result?;
+    println!("user groups → teams: {}", report.to_text());
+    if report.rejected.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(
+            "fix CAIRN_TEAM_USERGROUPS: some handles are not user groups in Slack".into(),
+        ))
+    }
 }
 
 async fn forget(config: &Config, user: &str, team: Option<String>) -> anyhow::Result<()> {

@@ -113,3 +113,73 @@ impl ImportReport {
         })
     }
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("Slack: {0}")]
+    Slack(#[from] crate::slack::client::SlackError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Places the members of Slack user groups in teams (`CAIRN_TEAM_USERGROUPS`): each member's
+/// team becomes the mapped one; their group, manager, name and email stay as the org chart has
+/// them. Someone in two mapped groups takes the first mapping. A handle Slack does not know is
+/// reported as rejected (its row is its place in the mapping).
+pub async fn sync_usergroups(
+    store: &dyn Store,
+    slack: &crate::slack::client::SlackClient,
+    token: &secrecy::SecretString,
+    team: &str,
+    mapping: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<ImportReport, SyncError> {
+    let groups = slack.usergroups_list(token).await?;
+    let stored: HashMap<String, OrgPerson> = store
+        .org_chart(team)
+        .await?
+        .into_iter()
+        .map(|p| (p.user_id.clone(), p))
+        .collect();
+    let mut report = ImportReport::default();
+    let mut placed: HashMap<String, OrgPerson> = HashMap::new();
+    for (i, (handle, team_name)) in mapping.iter().enumerate() {
+        let Some((id, _)) = groups.iter().find(|(_, h)| h.eq_ignore_ascii_case(handle)) else {
+            report.rejected.push(RejectedRow {
+                row: i + 1,
+                user_id: None,
+                reason: format!("Slack has no user group @{handle}"),
+            });
+            continue;
+        };
+        for member in slack.usergroups_users_list(token, id).await? {
+            if placed.contains_key(&member) {
+                continue;
+            }
+            let mut person = stored.get(&member).cloned().unwrap_or(OrgPerson {
+                user_id: member.clone(),
+                ..OrgPerson::default()
+            });
+            person.team = Some(team_name.clone());
+            placed.insert(member, person);
+        }
+    }
+    let mut writes: Vec<OrgPerson> = Vec::new();
+    let mut members: Vec<OrgPerson> = placed.into_values().collect();
+    members.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    for person in members {
+        match stored.get(&person.user_id) {
+            None => report.added.push(person.user_id.clone()),
+            Some(old) if *old != person => report.changed.push(person.user_id.clone()),
+            Some(_) => {
+                report.unchanged += 1;
+                continue;
+            }
+        }
+        writes.push(person);
+    }
+    if !writes.is_empty() {
+        store.import_org(team, &writes, now).await?;
+    }
+    Ok(report)
+}

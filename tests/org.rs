@@ -72,6 +72,52 @@ both_backends! {
     }
 }
 
+both_backends! {
+    async fn user_groups_place_their_members_in_teams(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // Alice is already in the chart with a group and a manager; the sync keeps them.
+        let alice = cairn::store::OrgPerson {
+            user_id: "U07ALICE01".into(), name: Some("Alice".into()), email: None,
+            team: Some("platform".into()), group: Some("eng".into()), manager: None,
+        };
+        app.store().import_org(TEAM, std::slice::from_ref(&alice), chrono::Utc::now()).await.unwrap();
+        let slack = cairn::slack::client::SlackClient::new(&app.slack.url, std::time::Duration::from_secs(5));
+        let token = secrecy::SecretString::from("xoxb-test");
+        let mapping = vec![("devs".to_owned(), "payments".to_owned()), ("ghosts".to_owned(), "nowhere".to_owned())];
+        let report = cairn::orgchart::sync_usergroups(app.store().as_ref(), &slack, &token, TEAM, &mapping, chrono::Utc::now()).await.unwrap();
+        // The fixture's group holds Alice, Bob and Carol.
+        assert_eq!((report.added.len(), report.changed.clone(), report.unchanged), (2, vec!["U07ALICE01".to_owned()], 0));
+        assert_eq!(report.rejected.len(), 1);
+        assert!(report.rejected[0].reason.contains("@ghosts"));
+        let chart = app.store().org_chart(TEAM).await.unwrap();
+        let now_alice = chart.iter().find(|p| p.user_id == "U07ALICE01").unwrap();
+        assert_eq!(now_alice, &cairn::store::OrgPerson { team: Some("payments".into()), ..alice });
+        assert!(chart.iter().any(|p| p.user_id == "U07CAROL03" && p.team.as_deref() == Some("payments")));
+        // Again: nothing changes.
+        let again = cairn::orgchart::sync_usergroups(app.store().as_ref(), &slack, &token, TEAM, &mapping[..1], chrono::Utc::now()).await.unwrap();
+        assert_eq!((again.added.len(), again.changed.len(), again.unchanged), (0, 0, 3));
+    }
+}
+
+#[test]
+fn org_sync_says_what_it_needs() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["org", "sync"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CAIRN_TEAM_USERGROUPS is not set"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["org", "sync"])
+        .env_clear()
+        .env("CAIRN_TEAM_USERGROUPS", "devs")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("write each as handle=team"));
+}
+
 #[test]
 fn the_cli_imports_and_exits_1_when_rows_were_rejected() {
     let dir = tempfile::tempdir().unwrap();

@@ -356,6 +356,16 @@ impl SlackClient {
         parse(answer["users"].clone())
     }
 
+    /// The workspace's user groups: (id, handle).
+    pub async fn usergroups_list(
+        &self,
+        token: &SecretString,
+    ) -> Result<Vec<(String, String)>, SlackError> {
+        let answer = self.call_form(token, "usergroups.list", &[]).await?;
+        let groups: Vec<UserGroup> = parse(answer["usergroups"].clone())?;
+        Ok(groups.into_iter().map(|g| (g.id, g.handle)).collect())
+    }
+
     /// Opens a modal; returns the view id.
     pub async fn views_open(
         &self,
@@ -431,6 +441,13 @@ impl SlackClient {
             .await?;
         Ok(shared.into_iter().map(|(id, _)| id).collect())
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct UserGroup {
+    id: String,
+    #[serde(default)]
+    handle: String,
 }
 
 /// What `auth.test` says about a token.

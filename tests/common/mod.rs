@@ -403,6 +403,9 @@ async fn fake_method(
             Json(fixture_json(&format!("webapi_users_list.page{page}.response.json"))).into_response()
         }
         "usergroups.users.list" => Json(fixture_json("webapi_usergroups_users_list.response.json")).into_response(),
+        "usergroups.list" => Json(json!({"ok": true, "usergroups": [
+            {"id": "S07DEVS001", "team_id": "T07KUD0S01", "name": "Developers", "handle": "devs"},
+        ]})).into_response(),
         "chat.getPermalink" => Json(json!({
             "ok": true,
             "channel": body["channel"],
