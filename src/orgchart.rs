@@ -59,9 +59,22 @@ pub async fn import(
         rejected: checked.rejected,
         ..ImportReport::default()
     };
+    let people = checked.rows.iter().map(|(_, row)| person(row)).collect();
+    write_changes(store, team, &stored, people, &mut report, now).await?;
+    Ok(report)
+}
+
+/// Writes the people who are new or differ from `stored`, and counts each in `report`.
+async fn write_changes(
+    store: &dyn Store,
+    team: &str,
+    stored: &HashMap<String, OrgPerson>,
+    people: Vec<OrgPerson>,
+    report: &mut ImportReport,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let mut writes = Vec::new();
-    for (_, row) in &checked.rows {
-        let new = person(row);
+    for new in people {
         match stored.get(&new.user_id) {
             None => report.added.push(new.user_id.clone()),
             Some(old) if *old != new => report.changed.push(new.user_id.clone()),
@@ -72,10 +85,10 @@ pub async fn import(
         }
         writes.push(new);
     }
-    if !writes.is_empty() {
-        store.import_org(team, &writes, now).await?;
+    if writes.is_empty() {
+        return Ok(());
     }
-    Ok(report)
+    store.import_org(team, &writes, now).await
 }
 
 impl ImportReport {
@@ -164,22 +177,8 @@ pub async fn sync_usergroups(
             placed.insert(member, person);
         }
     }
-    let mut writes: Vec<OrgPerson> = Vec::new();
     let mut members: Vec<OrgPerson> = placed.into_values().collect();
     members.sort_by(|a, b| a.user_id.cmp(&b.user_id));
-    for person in members {
-        match stored.get(&person.user_id) {
-            None => report.added.push(person.user_id.clone()),
-            Some(old) if *old != person => report.changed.push(person.user_id.clone()),
-            Some(_) => {
-                report.unchanged += 1;
-                continue;
-            }
-        }
-        writes.push(person);
-    }
-    if !writes.is_empty() {
-        store.import_org(team, &writes, now).await?;
-    }
+    write_changes(store, team, &stored, members, &mut report, now).await?;
     Ok(report)
 }

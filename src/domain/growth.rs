@@ -368,6 +368,19 @@ pub struct Multiplier {
     pub sphere: Spread,
 }
 
+impl Multiplier {
+    /// "Mentoring 2", "Unblocking 1": each kind by the framework's name for it.
+    pub fn named_kinds(&self, framework: &Framework) -> Vec<String> {
+        self.kinds
+            .iter()
+            .map(|(k, n)| {
+                let name = framework.multiplier_kind(k).map_or(k.as_str(), |m| &m.name);
+                format!("{name} {n}")
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Givers {
     pub people: u64,

@@ -163,6 +163,30 @@ fn viewer(state: &AppState, command: &SlashCommand) -> Viewer {
     }
 }
 
+/// The asker's view of `subject`'s report, within what Slack's 3 s leave.
+async fn report_in_time(
+    state: &AppState,
+    command: &SlashCommand,
+    subject: &str,
+    period: Period,
+    what: What,
+) -> Result<Result<summaries::Report, SummaryError>, tokio::time::error::Elapsed> {
+    let ask = Ask {
+        team: &command.team_id,
+        subject,
+        period,
+        viewer: viewer(state, command),
+        what,
+    };
+    let report = summaries::report(
+        state.store.as_ref(),
+        &state.framework,
+        ask,
+        state.clock.now(),
+    );
+    tokio::time::timeout(SUMMARY_DEADLINE, report).await
+}
+
 /// What to say when a summary or packet could not be built.
 fn summary_failed(e: SummaryError) -> Response {
     match e {
@@ -186,20 +210,7 @@ async fn packet_command(state: &AppState, command: &SlashCommand, rest: &str) ->
     if state.slack.is_none() {
         return ephemeral("Cairn has no bot token, so it cannot send you files. Ask your admin to set SLACK_BOT_TOKEN; `cairn export` writes a packet meanwhile.");
     }
-    let ask = Ask {
-        team: &command.team_id,
-        subject: &subject,
-        period,
-        viewer: viewer(state, command),
-        what: What::Packet,
-    };
-    let report = summaries::report(
-        state.store.as_ref(),
-        &state.framework,
-        ask,
-        state.clock.now(),
-    );
-    match tokio::time::timeout(SUMMARY_DEADLINE, report).await {
+    match report_in_time(state, command, &subject, period, What::Packet).await {
         Ok(Ok(report)) => {
             let items = report.summary.items.len();
             tokio::spawn(super::packets::deliver(state.clone(), command.user_id.clone(), report));
@@ -219,21 +230,7 @@ async fn summary_command(state: &AppState, command: &SlashCommand, rest: &str) -
         Ok(v) => v,
         Err(refusal) => return ephemeral(&refusal),
     };
-    let viewer = viewer(state, command);
-    let ask = Ask {
-        team: &command.team_id,
-        subject: &subject,
-        period,
-        viewer,
-        what: What::Summary,
-    };
-    let report = summaries::report(
-        state.store.as_ref(),
-        &state.framework,
-        ask,
-        state.clock.now(),
-    );
-    match tokio::time::timeout(SUMMARY_DEADLINE, report).await {
+    match report_in_time(state, command, &subject, period, What::Summary).await {
         Ok(Ok(report)) => {
             let m = crate::slack::summary::summary_message(&state.framework, &report);
             Json(json!({ "response_type": "ephemeral", "text": m.text, "blocks": m.blocks }))

@@ -87,17 +87,7 @@ pub fn markdown(framework: &Framework, report: &Report) -> String {
         }
     );
     let m = &s.multiplier;
-    let kinds: Vec<String> = m
-        .kinds
-        .iter()
-        .map(|(k, n)| {
-            let name = framework
-                .multiplier_kind(k)
-                .map(|m| m.name.clone())
-                .unwrap_or_else(|| k.clone());
-            format!("{name} {n}")
-        })
-        .collect();
+    let kinds = m.named_kinds(framework);
     let _ = writeln!(
         md,
         "- Multiplier effect: {}, helping {} in {}{}",

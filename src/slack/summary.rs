@@ -60,15 +60,9 @@ pub fn spread_text(framework: &Framework, s: &Summary) -> String {
 pub fn multiplier_text(framework: &Framework, s: &Summary) -> String {
     let m = &s.multiplier;
     let kinds: Vec<String> = m
-        .kinds
+        .named_kinds(framework)
         .iter()
-        .map(|(k, n)| {
-            let name = framework
-                .multiplier_kind(k)
-                .map(|m| m.name.clone())
-                .unwrap_or_else(|| k.clone());
-            format!("{} {n}", mrkdwn::safe(&name))
-        })
+        .map(|k| mrkdwn::safe(k))
         .collect();
     format!(
         "{}, helping {} in {}{}\nKudos from {} in {}",
