@@ -44,12 +44,7 @@ pub async fn import(
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
     let file = org::read(text, format)?;
-    let stored: HashMap<String, OrgPerson> = store
-        .org_chart(team)
-        .await?
-        .into_iter()
-        .map(|p| (p.user_id.clone(), p))
-        .collect();
+    let stored = stored_chart(store, team).await?;
     let managers: HashMap<String, Option<String>> = stored
         .iter()
         .map(|(u, p)| (u.clone(), p.manager.clone()))
@@ -62,6 +57,15 @@ pub async fn import(
     let people = checked.rows.iter().map(|(_, row)| person(row)).collect();
     write_changes(store, team, &stored, people, &mut report, now).await?;
     Ok(report)
+}
+
+/// The stored org chart by user id.
+async fn stored_chart(
+    store: &dyn Store,
+    team: &str,
+) -> Result<HashMap<String, OrgPerson>, StoreError> {
+    let chart = store.org_chart(team).await?;
+    Ok(chart.into_iter().map(|p| (p.user_id.clone(), p)).collect())
 }
 
 /// Writes the people who are new or differ from `stored`, and counts each in `report`.
@@ -148,12 +152,7 @@ pub async fn sync_usergroups(
     now: DateTime<Utc>,
 ) -> Result<ImportReport, SyncError> {
     let groups = slack.usergroups_list(token).await?;
-    let stored: HashMap<String, OrgPerson> = store
-        .org_chart(team)
-        .await?
-        .into_iter()
-        .map(|p| (p.user_id.clone(), p))
-        .collect();
+    let stored = stored_chart(store, team).await?;
     let mut report = ImportReport::default();
     let mut placed: HashMap<String, OrgPerson> = HashMap::new();
     for (i, (handle, team_name)) in mapping.iter().enumerate() {
