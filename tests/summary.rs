@@ -68,10 +68,11 @@ async fn play(app: &TestApp) {
         &format!("<@{ANA}> #technical fixed the flaky deploy"),
     )
     .await; // team
+            // One kudos to two people in different groups: a sphere for each (group for Ana, org for Dan).
     kudos(
         app,
         CARA,
-        &format!("<@{ANA}> <@{BOB}> #leadership #mentoring ran the incident review"),
+        &format!("<@{ANA}> <@{DAN}> #leadership #mentoring ran the incident review"),
     )
     .await; // group, multiplier
     kudos(
@@ -168,6 +169,11 @@ both_backends! {
             assert!(dan.get(key).is_some(), "Evidence.{key} is missing: {dan}");
         }
         assert!(items.iter().all(|i| i["visibility"] != "private"));
+        let cara = items.iter().find(|i| i["author"] == CARA).unwrap();
+        assert_eq!(cara["sphere"]["level"], "group");
+        let (_, dans) = app.api(&format!("/api/v1/evidence?user={DAN}")).await;
+        assert_eq!(dans["items"][0]["id"], cara["id"], "the same kudos, once per receiver");
+        assert_eq!(dans["items"][0]["sphere"]["level"], "org");
         // The same items from /evidence; the packet's JSON is the summary.
         let (_, evidence) = app.api(&format!("/api/v1/evidence?user={ANA}")).await;
         assert_eq!(evidence["items"].as_array().unwrap().len(), 6);
