@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "org",
         include_str!("../../migrations/postgres/0005_org.sql"),
     ),
+    (
+        6,
+        "kudos_given",
+        include_str!("../../migrations/postgres/0006_kudos_given.sql"),
+    ),
 ];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for

@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "org",
         include_str!("../../migrations/sqlite/0005_org.sql"),
     ),
+    (
+        6,
+        "kudos_given",
+        include_str!("../../migrations/sqlite/0006_kudos_given.sql"),
+    ),
 ];
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised
@@ -57,14 +62,18 @@ impl SqlStore<Sqlite> {
             // Short enough that a locked database still lets us answer Slack within its 3 s.
             .busy_timeout(std::time::Duration::from_millis(1500))
             .foreign_keys(true);
+        // A local file has no connection to go stale: sqlx's ping before each use would only
+        // add a round trip to every query (a summary runs seven).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(StoreError::from_sqlx)?;
         sql::migrator(MIGRATIONS).run(&writer).await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
             .map_err(StoreError::from_sqlx)?;
