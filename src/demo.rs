@@ -258,7 +258,12 @@ pub async fn run(out: &Path) -> anyhow::Result<PathBuf> {
         })
         .collect();
     store.import_org(TEAM, &org, start).await?;
-    println!("Northwind's org chart: {} people in {} teams", org.len(), 4);
+    let teams: std::collections::HashSet<&str> = PEOPLE.iter().map(|p| p.2).collect();
+    println!(
+        "Northwind's org chart: {} people in {} teams",
+        org.len(),
+        teams.len()
+    );
 
     let http = reqwest::Client::new();
     let mut reflections = REFLECTIONS.iter().peekable();
