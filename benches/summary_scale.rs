@@ -332,19 +332,41 @@ impl Bench {
         Ok((times, items))
     }
 
-    /// Every person's summary as the API, `concurrency` at a time; the time of each.
+    /// Every person's summary as the API, `concurrency` at a time, a team's worth per call the
+    /// way a manager's digest asks for them (each call records its views in one commit); the
+    /// time of each summary (a call's time shared by its summaries).
     async fn cycle(&self, people: &[String], concurrency: usize) -> Result<Vec<Duration>> {
-        let people: Arc<[String]> = people.into();
+        let teams: Arc<[Vec<String>]> = people
+            .chunks(TEAM_SIZE as usize)
+            .map(<[String]>::to_vec)
+            .collect();
         let next = Arc::new(AtomicUsize::new(0));
         let tasks: Vec<_> = (0..concurrency)
             .map(|_| {
-                let (bench, people, next) = (self.clone(), people.clone(), next.clone());
+                let (bench, teams, next) = (self.clone(), teams.clone(), next.clone());
                 tokio::spawn(async move {
                     let mut times = Vec::new();
-                    while let Some(subject) = people.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    while let Some(team) = teams.get(next.fetch_add(1, Ordering::Relaxed)) {
                         let t = Instant::now();
-                        bench.summary(subject, api(), What::Summary).await?;
-                        times.push(t.elapsed());
+                        let reports = summaries::reports(
+                            bench.store.as_ref(),
+                            &bench.framework,
+                            summaries::AskMany {
+                                team: TEAM,
+                                subjects: team,
+                                period: bench.period,
+                                viewer: api(),
+                                what: What::Summary,
+                            },
+                            bench.now,
+                        )
+                        .await
+                        .map_err(|e| format!("summaries of a team: {e}"))?;
+                        if let Some(Err(refused)) = reports.iter().find(|r| r.is_err()) {
+                            return Err(format!("review cycle: {refused}"));
+                        }
+                        let each = t.elapsed() / team.len() as u32;
+                        times.extend(std::iter::repeat_n(each, team.len()));
                     }
                     Ok::<_, String>(times)
                 })

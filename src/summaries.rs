@@ -38,6 +38,15 @@ pub struct Ask<'a> {
     pub what: What,
 }
 
+/// The same ask about several people.
+pub struct AskMany<'a> {
+    pub team: &'a str,
+    pub subjects: &'a [String],
+    pub period: Period,
+    pub viewer: Viewer,
+    pub what: What,
+}
+
 /// A summary with what it takes to show it to people.
 pub struct Report {
     pub team: String,
@@ -73,6 +82,57 @@ pub async fn report(
     ask: Ask<'_>,
     now: DateTime<Utc>,
 ) -> Result<Report, SummaryError> {
+    let (report, view) = read(store, framework, ask, now).await?;
+    store.record_views(view.as_slice()).await?;
+    Ok(report)
+}
+
+/// Many people's summaries for one viewer over one period (a review cycle, a manager's
+/// digest): each as [`report`] gives it, a refusal per person, and every look recorded in one
+/// commit before any summary is handed back.
+pub async fn reports(
+    store: &dyn Store,
+    framework: &Framework,
+    ask: AskMany<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Report, Refused>>, StoreError> {
+    let AskMany {
+        team,
+        subjects,
+        period,
+        viewer,
+        what,
+    } = ask;
+    let mut reports = Vec::with_capacity(subjects.len());
+    let mut views = Vec::new();
+    for subject in subjects {
+        let ask = Ask {
+            team,
+            subject,
+            period,
+            viewer: viewer.clone(),
+            what,
+        };
+        match read(store, framework, ask, now).await {
+            Ok((report, view)) => {
+                views.extend(view);
+                reports.push(Ok(report));
+            }
+            Err(SummaryError::Refused(refused)) => reports.push(Err(refused)),
+            Err(SummaryError::Store(e)) => return Err(e),
+        }
+    }
+    store.record_views(&views).await?;
+    Ok(reports)
+}
+
+/// A report and the record of the look, if someone other than the subject looked.
+async fn read(
+    store: &dyn Store,
+    framework: &Framework,
+    ask: Ask<'_>,
+    now: DateTime<Utc>,
+) -> Result<(Report, Option<SummaryView>), SummaryError> {
     let Ask {
         team,
         subject,
@@ -127,18 +187,14 @@ pub async fn report(
         Viewer::ApiToken => ("api", "api"),
         Viewer::Operator => ("operator", "cli"),
     };
-    if viewer_id != subject {
-        store
-            .record_view(&SummaryView {
-                team_id: team.to_owned(),
-                subject: subject.to_owned(),
-                viewer: viewer_id.to_owned(),
-                what: what.as_str().to_owned(),
-                via: via.to_owned(),
-                viewed_at: now,
-            })
-            .await?;
-    }
+    let view = (viewer_id != subject).then(|| SummaryView {
+        team_id: team.to_owned(),
+        subject: subject.to_owned(),
+        viewer: viewer_id.to_owned(),
+        what: what.as_str().to_owned(),
+        via: via.to_owned(),
+        viewed_at: now,
+    });
     let views = if viewer_id == subject {
         store
             .views_of(
@@ -150,7 +206,7 @@ pub async fn report(
     } else {
         Vec::new()
     };
-    Ok(Report {
+    let report = Report {
         team: team.to_owned(),
         period,
         access,
@@ -158,7 +214,8 @@ pub async fn report(
         summary,
         names,
         views,
-    })
+    };
+    Ok((report, view))
 }
 
 /// How a person is told who looked: "your manager", "an admin", "the JSON API", or by name.

@@ -153,7 +153,7 @@ both_backends! {
         // Views are kept for the person to see.
         let at = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
         let view = SummaryView { team_id: "T1".into(), subject: "U3".into(), viewer: "U2".into(), what: "summary".into(), via: "slack".into(), viewed_at: at };
-        s.record_view(&view).await.unwrap();
+        s.record_views(std::slice::from_ref(&view)).await.unwrap();
         assert_eq!(s.views_of("T1", "U3", at - chrono::Duration::days(1)).await.unwrap(), [view]);
         assert!(s.views_of("T1", "U3", at + chrono::Duration::days(1)).await.unwrap().is_empty());
     }

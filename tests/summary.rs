@@ -249,4 +249,38 @@ both_backends! {
         let bad = app.command("/growth", "summary lately", ANA).await;
         assert!(bad["text"].as_str().unwrap().contains("Use 30d"), "{bad}");
     }
+
+    async fn a_digest_of_several_summaries_refuses_per_person_and_records_each_look(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        play(&app).await;
+        let framework = cairn::domain::framework::Framework::load("matrix-3x3").unwrap();
+        let now = app.clock.now();
+        let subjects = vec![ANA.to_owned(), DAN.to_owned(), BOB.to_owned()];
+        let reports = cairn::summaries::reports(
+            app.store().as_ref(),
+            &framework,
+            cairn::summaries::AskMany {
+                team: "T07KUD0S01",
+                subjects: &subjects,
+                period: cairn::domain::period::Period::default_ending(now.date_naive()),
+                viewer: cairn::domain::growth::Viewer::Person { user: MIA.into(), admin: false },
+                what: cairn::summaries::What::Summary,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        // Mia manages Ana and Bob; Dan reports to the director, so Mia is refused for him.
+        assert_eq!(reports.len(), 3);
+        let ana = reports[0].as_ref().expect("Mia manages Ana");
+        assert_eq!(ana.summary.items.len(), 6, "the private note is not Mia's to see");
+        assert!(reports[1].is_err(), "Dan is not Mia's report");
+        assert!(reports[2].is_ok());
+        let since = now - chrono::Duration::days(1);
+        for (subject, looks) in [(ANA, 1), (DAN, 0), (BOB, 1)] {
+            let views = app.store().views_of("T07KUD0S01", subject, since).await.unwrap();
+            assert_eq!(views.len(), looks, "{subject}: {views:?}");
+            assert!(views.iter().all(|v| v.viewer == MIA && v.via == "slack"));
+        }
+    }
 }

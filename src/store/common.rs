@@ -439,52 +439,57 @@ where
                 Arg::Int(millis(to)),
             ]
         };
-        let mut items = Vec::new();
-        let mut kudos_at: HashMap<i64, usize> = HashMap::new();
+        let mut items: Vec<Item> = Vec::new();
         for row in self
             .read(&stmt(sql::KUDOS_RECEIVED_BETWEEN, args()))
             .await?
         {
-            let id: i64 = row.try_get(0)?;
-            let visibility: String = row.try_get(4)?;
-            let sphere: Option<String> = row.try_get(6)?;
-            kudos_at.insert(id, items.len());
-            items.push(Item {
-                id: format!("kudos:{id}"),
-                source: Source::Kudos,
-                subject: subject.to_owned(),
-                author: row.try_get(1)?,
-                competencies: Vec::new(),
-                multiplier_kinds: Vec::new(),
-                sphere: sphere
-                    .as_deref()
-                    .and_then(Sphere::parse)
-                    .unwrap_or(Sphere::Unknown),
-                declared: false,
-                people: Vec::new(),
-                text: row.try_get(2)?,
-                permalink: row.try_get(3)?,
-                visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Private),
-                occurred_at: from_millis(row.try_get(5)?),
-            });
-        }
-        let ids: Vec<i64> = kudos_at.keys().copied().collect();
-        for chunk in ids.chunks(1000) {
-            for row in self.read(&sql::kudos_tags(chunk)).await? {
-                let (id, kind, tag): (i64, String, String) =
-                    (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-                let item = &mut items[kudos_at[&id]];
+            let id = format!("kudos:{}", row.try_get::<i64, _>(0)?);
+            if items.last().is_none_or(|i| i.id != id) {
+                let visibility: String = row.try_get(4)?;
+                let sphere: Option<String> = row.try_get(6)?;
+                items.push(Item {
+                    id,
+                    source: Source::Kudos,
+                    subject: subject.to_owned(),
+                    author: row.try_get(1)?,
+                    competencies: Vec::new(),
+                    multiplier_kinds: Vec::new(),
+                    sphere: sphere
+                        .as_deref()
+                        .and_then(Sphere::parse)
+                        .unwrap_or(Sphere::Unknown),
+                    declared: false,
+                    people: Vec::new(),
+                    text: row.try_get(2)?,
+                    permalink: row.try_get(3)?,
+                    visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Private),
+                    occurred_at: from_millis(row.try_get(5)?),
+                });
+            }
+            let (kind, tag): (Option<String>, Option<String>) = (row.try_get(7)?, row.try_get(8)?);
+            if let (Some(kind), Some(tag), Some(item)) = (kind, tag, items.last_mut()) {
                 match kind.as_str() {
                     "competency" => item.competencies.push(tag),
                     _ => item.multiplier_kinds.push(tag),
                 }
             }
         }
-        let rows = self.read(&stmt(sql::EVIDENCE_BETWEEN, args())).await?;
-        let mut evidence = rows
-            .iter()
-            .map(sql::evidence_head)
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut evidence: Vec<Evidence> = Vec::new();
+        for row in self.read(&stmt(sql::EVIDENCE_BETWEEN, args())).await? {
+            let id: i64 = row.try_get("id")?;
+            if evidence.last().is_none_or(|e| e.id != id) {
+                evidence.push(sql::evidence_head(&row)?);
+            }
+            let (kind, tag): (Option<String>, Option<String>) =
+                (row.try_get("tag_kind")?, row.try_get("tag_id")?);
+            if let (Some(kind), Some(tag), Some(e)) = (kind, tag, evidence.last_mut()) {
+                match kind.as_str() {
+                    "competency" => e.competencies.push(tag),
+                    _ => e.multiplier_kinds.push(tag),
+                }
+            }
+        }
         let at: HashMap<i64, usize> = evidence
             .iter()
             .enumerate()
@@ -492,15 +497,6 @@ where
             .collect();
         let ids: Vec<i64> = at.keys().copied().collect();
         for chunk in ids.chunks(1000) {
-            for row in self.read(&sql::evidence_tags(chunk)).await? {
-                let (id, kind, tag): (i64, String, String) =
-                    (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-                let e = &mut evidence[at[&id]];
-                match kind.as_str() {
-                    "competency" => e.competencies.push(tag),
-                    _ => e.multiplier_kinds.push(tag),
-                }
-            }
             for row in self.read(&sql::evidence_people(chunk)).await? {
                 let (id, user): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
                 evidence[at[&id]].people.push(user);
@@ -550,16 +546,13 @@ where
         Ok(n as u64)
     }
 
-    async fn record_view(&self, v: &SummaryView) -> Result<()> {
-        let args = [
-            Arg::Text(v.team_id.clone()),
-            Arg::Text(v.subject.clone()),
-            Arg::Text(v.viewer.clone()),
-            Arg::Text(v.what.clone()),
-            Arg::Text(v.via.clone()),
-            Arg::Int(millis(v.viewed_at)),
-        ];
-        self.execute(sql::RECORD_VIEW, &args).await.map(drop)
+    async fn record_views(&self, views: &[SummaryView]) -> Result<()> {
+        if views.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        sql::execute_all::<DB>(&mut tx, &sql::record_views(views)).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
     }
 
     async fn views_of(

@@ -387,7 +387,8 @@ pub trait Store: Send + Sync + 'static {
         to: DateTime<Utc>,
         include_private: bool,
     ) -> Result<u64>;
-    async fn record_view(&self, view: &SummaryView) -> Result<()>;
+    /// Records looks at people's summaries, all or none (one commit for a review cycle).
+    async fn record_views(&self, views: &[SummaryView]) -> Result<()>;
     /// Views of `subject`'s summary or packet since `since`, newest first.
     async fn views_of(
         &self,

@@ -390,14 +390,21 @@ pub(crate) fn evidence_children(id: i64, e: &NewEvidence) -> Vec<Stmt> {
 pub(crate) const EVIDENCE_OF: &str = "SELECT id, team_id, subject, author, source, text, permalink, visibility, sphere, framework_id, framework_version, occurred_at
      FROM evidence WHERE team_id = $1 AND subject = $2 ORDER BY occurred_at DESC, id DESC LIMIT $3";
 
-pub(crate) const EVIDENCE_BETWEEN: &str = "SELECT id, team_id, subject, author, source, text, permalink, visibility, sphere, framework_id, framework_version, occurred_at
-     FROM evidence WHERE team_id = $1 AND subject = $2 AND occurred_at >= $3 AND occurred_at < $4";
+/// Evidence about a person in a period, one row per tag (or one row without a tag): the tags
+/// come with the rows instead of in a second round trip.
+pub(crate) const EVIDENCE_BETWEEN: &str = "SELECT e.id, e.team_id, e.subject, e.author, e.source, e.text, e.permalink, e.visibility, e.sphere,
+            e.framework_id, e.framework_version, e.occurred_at, t.kind AS tag_kind, t.tag_id
+     FROM evidence e LEFT JOIN evidence_tags t ON t.evidence_id = e.id
+     WHERE e.team_id = $1 AND e.subject = $2 AND e.occurred_at >= $3 AND e.occurred_at < $4
+     ORDER BY e.id, t.position";
 
-/// Kudos received in a period, one row per receiver (the subject).
+/// Kudos received in a period, one row per tag (or one row without a tag), for the subject
+/// as receiver.
 pub(crate) const KUDOS_RECEIVED_BETWEEN: &str =
-    "SELECT k.id, k.giver, k.text, k.permalink, k.visibility, k.created_at, r.sphere
-     FROM kudos_recipients r JOIN kudos k ON k.id = r.kudos_id
-     WHERE r.team_id = $1 AND r.user_id = $2 AND k.created_at >= $3 AND k.created_at < $4";
+    "SELECT k.id, k.giver, k.text, k.permalink, k.visibility, k.created_at, r.sphere, t.kind, t.tag_id
+     FROM kudos_recipients r JOIN kudos k ON k.id = r.kudos_id LEFT JOIN kudos_tags t ON t.kudos_id = k.id
+     WHERE r.team_id = $1 AND r.user_id = $2 AND k.created_at >= $3 AND k.created_at < $4
+     ORDER BY k.id, t.position";
 
 pub(crate) const KUDOS_GIVEN_COUNT: &str = "SELECT COUNT(*) FROM kudos
      WHERE team_id = $1 AND giver = $2 AND created_at >= $3 AND created_at < $4 AND (visibility <> 'private' OR $5)";
@@ -434,8 +441,27 @@ pub(crate) const MANAGER_CHAIN: &str = "WITH RECURSIVE chain (user_id, depth) AS
      )
      SELECT user_id FROM chain ORDER BY depth";
 
-pub(crate) const RECORD_VIEW: &str =
-    "INSERT INTO summary_views (team_id, subject, viewer, what, via, viewed_at) VALUES ($1, $2, $3, $4, $5, $6)";
+pub(crate) fn record_views(views: &[super::SummaryView]) -> Vec<Stmt> {
+    let rows = views
+        .iter()
+        .map(|v| {
+            vec![
+                Arg::Text(v.team_id.clone()),
+                Arg::Text(v.subject.clone()),
+                Arg::Text(v.viewer.clone()),
+                Arg::Text(v.what.clone()),
+                Arg::Text(v.via.clone()),
+                Arg::Int(super::millis(v.viewed_at)),
+            ]
+        })
+        .collect();
+    insert_rows(
+        "summary_views",
+        &["team_id", "subject", "viewer", "what", "via", "viewed_at"],
+        rows,
+        "",
+    )
+}
 pub(crate) const VIEWS_OF: &str =
     "SELECT team_id, subject, viewer, what, via, viewed_at FROM summary_views
      WHERE team_id = $1 AND subject = $2 AND viewed_at >= $3 ORDER BY viewed_at DESC LIMIT 50";
