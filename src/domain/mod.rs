@@ -8,4 +8,5 @@ pub mod kudos;
 pub mod markup;
 pub mod org;
 pub mod period;
+pub mod schedule;
 pub mod tags;
