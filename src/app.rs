@@ -74,8 +74,17 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         slack: config.bot_token.clone().map(|t| (slack.clone(), t)),
         kudos_emoji: Arc::new(config.kudos_emoji.clone()),
         admins: Arc::new(config.admins.iter().map(ToString::to_string).collect()),
+        nudges: Arc::new(config.nudges.clone()),
     };
     let shutdown = CancellationToken::new();
+    let scheduler = crate::nudges::Scheduler::new(
+        store.clone(),
+        state.people.clone(),
+        state.framework.clone(),
+        state.nudges.clone(),
+    );
+    let scheduler =
+        tokio::spawn(scheduler.run(clock.clone(), outbox_wake.clone(), shutdown.clone()));
 
     let worker = match &config.bot_token {
         Some(token) => {
@@ -99,6 +108,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        let _ = scheduler.await;
         server_store.close().await;
         served.context("the HTTP server failed")
     });
@@ -109,6 +119,71 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         shutdown,
         task,
     })
+}
+
+/// Messages the outbox delivers at most in one `cairn jobs run-once`.
+const RUN_ONCE_OUTBOX_ROUNDS: usize = 1000;
+
+/// `cairn jobs run-once`: one scheduler pass as if the time were `now`, then delivery of what is
+/// due at `now`; returns what was done, for people.
+pub async fn run_jobs_once(
+    config: &Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<String> {
+    let framework = Arc::new(Framework::load(&config.framework)?);
+    let store = store::connect(&config.database_url)
+        .await
+        .context("could not open the database")?;
+    let clock: SharedClock = Arc::new(crate::clock::ManualClock::new(now));
+    let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
+    let token = config.bot_token.clone();
+    let people = People::new(
+        store.clone(),
+        token.clone().map(|t| (slack.clone(), t)),
+        clock.clone(),
+    );
+    let scheduler = crate::nudges::Scheduler::new(
+        store.clone(),
+        people,
+        framework,
+        Arc::new(config.nudges.clone()),
+    );
+    let pass = scheduler.run_once(now).await;
+    let mut report = match &pass {
+        Ok(p) => format!(
+            "scheduler at {}: {} newcomers scheduled, {} prompts queued, {} late prompts skipped, {} held (bots, deactivated)",
+            now.to_rfc3339(),
+            p.scheduled,
+            p.prompted,
+            p.late,
+            p.held
+        ),
+        Err(_) => String::new(),
+    };
+    if let Err(e) = pass {
+        store.close().await;
+        return Err(anyhow::Error::new(e).context("the scheduler pass failed"));
+    }
+    match token {
+        Some(token) => {
+            let worker = OutboxWorker::new(store.clone(), slack, token, clock, config.pacing);
+            let mut attempted = 0;
+            for _ in 0..RUN_ONCE_OUTBOX_ROUNDS {
+                match worker.run_once().await {
+                    Ok(0) => break,
+                    Ok(n) => attempted += n,
+                    Err(e) => {
+                        store.close().await;
+                        return Err(anyhow::Error::new(e).context("delivering the outbox failed"));
+                    }
+                }
+            }
+            report.push_str(&format!("\noutbox: {attempted} deliveries attempted"));
+        }
+        None => report.push_str("\noutbox: not delivered (SLACK_BOT_TOKEN is not set)"),
+    }
+    store.close().await;
+    Ok(report)
 }
 
 /// Applies migrations and exits (`cairn migrate`).

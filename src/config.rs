@@ -91,6 +91,18 @@ pub struct Settings {
     #[arg(long, env = "CAIRN_TEAM_USERGROUPS")]
     #[serde(alias = "CAIRN_TEAM_USERGROUPS")]
     pub team_usergroups: Option<String>,
+    /// Default weekly prompt slot: weekday, local time, cadence (weekly, fortnightly, off) [default: friday 15:00 weekly]
+    #[arg(long, env = "CAIRN_PROMPT_SLOT")]
+    #[serde(alias = "CAIRN_PROMPT_SLOT")]
+    pub prompt_slot: Option<String>,
+    /// Company holidays with no prompts, comma-separated dates (e.g. 2026-12-24,2026-12-25)
+    #[arg(long, env = "CAIRN_QUIET_DAYS")]
+    #[serde(alias = "CAIRN_QUIET_DAYS")]
+    pub quiet_days: Option<String>,
+    /// Weeks without evidence for a competency before the prompt nudges about it [default: 6]
+    #[arg(long, env = "CAIRN_GAP_WEEKS")]
+    #[serde(alias = "CAIRN_GAP_WEEKS")]
+    pub gap_weeks: Option<u32>,
     /// Messages a minute the outbox sends into one channel or DM; 0: no limit [default: 55]
     #[arg(long, env = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
     #[serde(alias = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
@@ -130,6 +142,8 @@ pub struct Config {
     pub kudos_emoji: Vec<String>,
     /// (user-group handle, team) pairs `cairn org sync` places people by.
     pub team_usergroups: Vec<(String, String)>,
+    /// The default prompt slot, quiet days and gap weeks.
+    pub nudges: crate::nudges::NudgeSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -199,6 +213,9 @@ impl Settings {
             log_format: self.log_format.or(lower.log_format),
             kudos_emoji: self.kudos_emoji.or(lower.kudos_emoji),
             team_usergroups: self.team_usergroups.or(lower.team_usergroups),
+            prompt_slot: self.prompt_slot.or(lower.prompt_slot),
+            quiet_days: self.quiet_days.or(lower.quiet_days),
+            gap_weeks: self.gap_weeks.or(lower.gap_weeks),
             outbox_channel_per_minute: self
                 .outbox_channel_per_minute
                 .or(lower.outbox_channel_per_minute),
@@ -267,6 +284,11 @@ impl Settings {
                 .filter(|e| !e.is_empty())
                 .collect(),
             team_usergroups: team_usergroups(self.team_usergroups.as_deref())?,
+            nudges: nudges(
+                self.prompt_slot.as_deref(),
+                self.quiet_days.as_deref(),
+                self.gap_weeks,
+            )?,
             pacing: crate::jobs::pacing::Limits::per_minute(
                 self.outbox_channel_per_minute
                     .unwrap_or(crate::jobs::pacing::CHANNEL_PER_MINUTE),
@@ -276,6 +298,51 @@ impl Settings {
             log_json,
         })
     }
+}
+
+/// `friday 15:00 weekly`, `2026-12-24,2026-12-25`, 6.
+fn nudges(
+    slot: Option<&str>,
+    quiet_days: Option<&str>,
+    gap_weeks: Option<u32>,
+) -> Result<crate::nudges::NudgeSettings, ConfigError> {
+    let mut settings = crate::nudges::NudgeSettings::default();
+    if let Some(slot) = slot.filter(|s| !s.trim().is_empty()) {
+        let words: Vec<&str> = slot.split_whitespace().collect();
+        let (day, time, cadence) = match words.as_slice() {
+            [day, time] => (*day, *time, "weekly"),
+            [day, time, cadence] => (*day, *time, *cadence),
+            _ => ("", "", ""),
+        };
+        settings.default_slot =
+            crate::domain::schedule::Slot::parse(day, time, cadence).map_err(|e| {
+                ConfigError::Invalid(format!(
+                    "CAIRN_PROMPT_SLOT '{slot}': {e} (write it like 'friday 15:00 weekly')"
+                ))
+            })?;
+    }
+    for day in quiet_days
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        let date = day.parse().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "CAIRN_QUIET_DAYS: '{day}' is not a date like 2026-12-24"
+            ))
+        })?;
+        settings.quiet_days.push(date);
+    }
+    if let Some(weeks) = gap_weeks {
+        if weeks == 0 {
+            return Err(ConfigError::Invalid(
+                "CAIRN_GAP_WEEKS must be at least 1".into(),
+            ));
+        }
+        settings.gap_weeks = weeks;
+    }
+    Ok(settings)
 }
 
 /// `payments-devs=payments, @search=search` → [("payments-devs", "payments"), ("search", "search")].

@@ -10,9 +10,10 @@ pub mod domain; // pure logic: frameworks, tags, kudos parsing, text markup
 pub mod http; // axum handlers: Slack endpoints, JSON API, health
 pub mod jobs; // background workers: the outbox drainer
 pub mod metrics; // Prometheus counters and histograms
+pub mod nudges; // weekly reflection prompts: schedules, the scheduler pass, the prompt
 pub mod orgchart; // org chart imports: read, check against the stored chart, write, report
 pub mod people; // the Slack profile cache
 pub mod report; // review packets (Markdown, CSV, JSON) and the PNG chart
 pub mod slack; // the Slack edge: signatures, payloads, Web API client, Block Kit, mrkdwn
-pub mod store;
-pub mod summaries; // a summary for a viewer: visibility, figures and the audit of who looked // the Store trait and its SQLite and PostgreSQL implementations
+pub mod store; // the Store trait and its SQLite and PostgreSQL implementations
+pub mod summaries; // a summary for a viewer: visibility, figures and the audit of who looked

@@ -42,6 +42,9 @@ enum Command {
         #[arg(long, default_value = "cairn-demo")]
         out: std::path::PathBuf,
     },
+    /// Run background jobs by hand
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Write a person's review packet to stdout, as the person sees it (private items included):
     /// the operator's tool for a person's request for their own data
     Export {
@@ -60,6 +63,18 @@ enum Command {
         /// Their workspace (defaults to the only one)
         #[arg(long)]
         team: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// One scheduler pass as if the time were NOW, then deliver what is due, then exit
+    RunOnce {
+        /// The time to act as (RFC 3339, e.g. 2026-11-27T14:00:00Z); default: now
+        #[arg(long)]
+        now: Option<String>,
         #[command(flatten)]
         settings: Settings,
     },
@@ -166,6 +181,7 @@ fn main() -> ExitCode {
         ) => settings.clone(),
         Command::People(PeopleCommand::Forget { settings, .. }) => settings.clone(),
         Command::Export { settings, .. } => settings.clone(),
+        Command::Jobs(JobsCommand::RunOnce { settings, .. }) => settings.clone(),
         Command::Org(OrgCommand::Import { settings, .. } | OrgCommand::Sync { settings, .. }) => {
             settings.clone()
         }
@@ -201,6 +217,7 @@ fn main() -> ExitCode {
                 import_org(&config, &file, team).await
             }
             Command::Org(OrgCommand::Sync { team, .. }) => sync_org(&config, team).await,
+            Command::Jobs(JobsCommand::RunOnce { now, .. }) => run_once(&config, now).await,
             Command::Export {
                 user,
                 from,
@@ -310,6 +327,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("shutting down: finishing in-flight requests");
     app.shutdown();
     app.wait().await
+}
+
+async fn run_once(config: &Config, now: Option<String>) -> anyhow::Result<()> {
+    let now = match now {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|_| {
+                invalid(format!(
+                    "--now '{text}' is not an RFC 3339 time like 2026-11-27T14:00:00Z"
+                ))
+            })?,
+        None => chrono::Utc::now(),
+    };
+    let report = cairn::app::run_jobs_once(config, now).await?;
+    println!("{report}");
+    Ok(())
 }
 
 async fn outbox(config: &Config, command: OutboxCommand) -> anyhow::Result<()> {

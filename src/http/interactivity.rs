@@ -96,6 +96,10 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
             }
             ().into_response()
         }
+        ("block_actions", _) if super::prompts::prompt_action(interaction).is_some() => {
+            super::prompts::press(state, interaction).await;
+            ().into_response()
+        }
         ("message_action", SAVE_EVIDENCE_SHORTCUT) => {
             save_message(state, interaction).await;
             ().into_response()
@@ -199,6 +203,7 @@ async fn save_message(state: &AppState, interaction: &Interaction) {
         link,
         date: date.format("%Y-%m-%d").to_string(),
         metadata: json!({ "source": "message" }).to_string(),
+        reflection: false,
     };
     open_modal(
         state,
@@ -231,7 +236,11 @@ async fn permalink(state: &AppState, domain: &str, channel: &str, ts: &str) -> O
     })
 }
 
-async fn open_modal(state: &AppState, trigger_id: &str, view: serde_json::Value) -> bool {
+pub(super) async fn open_modal(
+    state: &AppState,
+    trigger_id: &str,
+    view: serde_json::Value,
+) -> bool {
     let Some((slack, token)) = &state.slack else {
         tracing::warn!("cannot open a modal without SLACK_BOT_TOKEN");
         return false;
@@ -373,6 +382,7 @@ async fn submit_evidence(state: &AppState, interaction: &Interaction, view: &Vie
         .unwrap_or(Visibility::Private);
     let source = match serde_json::from_str::<serde_json::Value>(&view.private_metadata) {
         Ok(m) if m["source"] == "message" => Source::Message,
+        Ok(m) if m["source"] == "reflection" => Source::Reflection,
         _ => Source::SelfLogged,
     };
     let rules = KudosRules {

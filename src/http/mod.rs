@@ -9,6 +9,7 @@ mod health;
 mod home;
 mod interactivity;
 mod packets;
+mod prompts;
 mod reactions;
 mod verified;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub kudos_emoji: Arc<Vec<String>>,
     /// Slack user ids with admin rights (`CAIRN_ADMINS`).
     pub admins: Arc<Vec<String>>,
+    /// Workspace nudge settings: the default slot, quiet days.
+    pub nudges: Arc<crate::nudges::NudgeSettings>,
 }
 
 /// Counts each request and its latency by route (the route's pattern, never the raw path).

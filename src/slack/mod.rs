@@ -4,6 +4,7 @@ pub mod blocks;
 pub mod client;
 pub mod mrkdwn;
 pub mod payloads;
+pub mod prompts;
 pub mod summary;
 pub mod verify;
 pub mod views;

@@ -165,6 +165,8 @@ pub struct EvidenceModal {
     /// `YYYY-MM-DD`, the person's today (or the message's day).
     pub date: String,
     pub metadata: String,
+    /// Opened from a weekly prompt's Reflect button: titled and worded as a reflection.
+    pub reflection: bool,
 }
 
 /// The evidence modal: what you did, its competencies, how far it reached (declared), who it
@@ -205,7 +207,7 @@ pub fn evidence_modal(framework: &Framework, modal: &EvidenceModal) -> Value {
         "type": "modal",
         "callback_id": EVIDENCE_CALLBACK,
         "private_metadata": modal.metadata,
-        "title": plain("Log evidence"),
+        "title": plain(if modal.reflection { "Reflect on your week" } else { "Log evidence" }),
         "submit": plain("Save"),
         "close": plain("Cancel"),
         "blocks": [
@@ -493,6 +495,7 @@ mod tests {
                 link: Some("https://acme.slack.com/archives/C07GENERAL/p1767622800000900".into()),
                 date: "2026-01-05".into(),
                 metadata: r#"{"source":"message"}"#.into(),
+                reflection: false,
             },
         );
         // The sphere choices are the framework's own step names.

@@ -43,6 +43,7 @@ where
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
 {
     async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
         let done = sql::bind(sqlx::query::<DB>(sql), args)
@@ -87,6 +88,7 @@ where
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
     &'static str: ColumnIndex<DB::Row>,
 {
@@ -553,6 +555,108 @@ where
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
         sql::execute_all::<DB>(&mut tx, &sql::record_views(views)).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+
+    async fn schedule(&self, team_id: &str, user_id: &str) -> Result<Option<Schedule>> {
+        let args = vec![Arg::Text(team_id.into()), Arg::Text(user_id.into())];
+        let rows = self.read(&stmt(&sql::schedule_select(), args)).await?;
+        Ok(rows.first().map(sql::schedule).transpose()?)
+    }
+
+    async fn save_schedule(
+        &self,
+        schedule: &Schedule,
+        now: DateTime<Utc>,
+        replace: bool,
+    ) -> Result<()> {
+        self.write(&sql::save_schedule(schedule, millis(now), replace))
+            .await
+            .map(drop)
+    }
+
+    async fn unscheduled_people(&self, limit: i64) -> Result<Vec<Person>> {
+        let rows = self
+            .read(&stmt(sql::UNSCHEDULED_PEOPLE, vec![Arg::Int(limit)]))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(sql::person)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn claim_schedules(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DueSchedule>> {
+        let args = vec![
+            Arg::Int(millis(now)),
+            Arg::Int(millis(until)),
+            Arg::Int(limit),
+        ];
+        let rows = self
+            .write(&Stmt {
+                sql: sql::claim_schedules(self.claim_lock),
+                args,
+            })
+            .await?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let schedule = sql::schedule(row)?;
+            let person = self.person(&schedule.team_id, &schedule.user_id).await?;
+            due.push(DueSchedule { schedule, person });
+        }
+        due.sort_by_key(|d| d.schedule.next.map(|n| n.at));
+        Ok(due)
+    }
+
+    async fn finish_schedule(
+        &self,
+        schedule: &Schedule,
+        prompt: Option<&Prompt>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = millis(now);
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        if let Some(p) = prompt {
+            let args = [
+                Arg::Text(schedule.team_id.clone()),
+                Arg::Text(schedule.user_id.clone()),
+                Arg::Text(p.kind.to_owned()),
+                Arg::Text(p.local_date.to_string()),
+                Arg::Int(now),
+            ];
+            let recorded = sql::bind(sqlx::query::<DB>(sql::RECORD_PROMPT), &args)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            // A prompt for this person and local date went out already (another replica, a
+            // restart): the schedule still moves on, the message is not sent twice.
+            if recorded.rows_affected() == 1 {
+                let key = format!("prompt:{}:{}:{}", p.kind, schedule.user_id, p.local_date);
+                let enqueue = sql::enqueue(&schedule.team_id, key, &p.delivery, now);
+                sql::execute_all::<DB>(&mut tx, std::slice::from_ref(&enqueue)).await?;
+            }
+        }
+        sql::execute_all::<DB>(&mut tx, &[sql::advance_schedule(schedule, now)]).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+
+    async fn last_prompt_since(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let args = vec![
+            Arg::Text(team_id.into()),
+            Arg::Text(user_id.into()),
+            Arg::Int(millis(since)),
+        ];
+        let rows = self.read(&stmt(sql::LAST_PROMPT_SINCE, args)).await?;
+        let at: Option<i64> = rows.first().map(|r| r.try_get(0)).transpose()?.flatten();
+        Ok(at.map(from_millis))
     }
 
     async fn views_of(

@@ -9,7 +9,7 @@ mod sqlite;
 
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +45,7 @@ impl StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 pub use crate::domain::growth::{Item, Placement, Source, Sphere, Visibility};
+pub use crate::domain::schedule::{Cadence, Occurrence, Slot};
 
 /// A message to deliver through the outbox once the change that caused it is committed.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,6 +219,59 @@ impl OrgPerson {
     }
 }
 
+/// A person's reflection prompt schedule and settings (the maths is `domain::schedule`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub team_id: String,
+    pub user_id: String,
+    pub slot: Slot,
+    /// The person's own time zone; `None` follows their Slack profile.
+    pub tz: Option<String>,
+    pub paused_until: Option<NaiveDate>,
+    /// Who may see the reflections they send: `Private` or `Manager`.
+    pub reflections: Visibility,
+    pub monthly_summary: bool,
+    /// The next prompt; `None` when nothing is due (cadence off, or no time zone known).
+    pub next: Option<Occurrence>,
+    pub last_local_date: Option<NaiveDate>,
+    /// `next` is a snooze of the last prompt rather than the regular slot.
+    pub snoozed: bool,
+}
+
+impl Schedule {
+    /// A newcomer's schedule: the workspace's default slot, nothing due yet.
+    pub fn new(team_id: &str, user_id: &str, slot: Slot) -> Self {
+        Schedule {
+            team_id: team_id.to_owned(),
+            user_id: user_id.to_owned(),
+            slot,
+            tz: None,
+            paused_until: None,
+            reflections: Visibility::Private,
+            monthly_summary: true,
+            next: None,
+            last_local_date: None,
+            snoozed: false,
+        }
+    }
+}
+
+/// A claimed schedule whose prompt is due, with the person's Slack profile if known.
+#[derive(Debug, Clone)]
+pub struct DueSchedule {
+    pub schedule: Schedule,
+    pub person: Option<Person>,
+}
+
+/// A prompt to record as sent, and its message, committed with the schedule's advance.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// `weekly` or `monthly`.
+    pub kind: &'static str,
+    pub local_date: NaiveDate,
+    pub delivery: Delivery,
+}
+
 /// Someone looked at a person's summary or packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryView {
@@ -389,6 +443,39 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64>;
     /// Records looks at people's summaries, all or none (one commit for a review cycle).
     async fn record_views(&self, views: &[SummaryView]) -> Result<()>;
+    async fn schedule(&self, team_id: &str, user_id: &str) -> Result<Option<Schedule>>;
+    /// Stores a schedule; `replace` false keeps one that is already there (a newcomer's
+    /// default never overwrites settings saved meanwhile).
+    async fn save_schedule(
+        &self,
+        schedule: &Schedule,
+        now: DateTime<Utc>,
+        replace: bool,
+    ) -> Result<()>;
+    /// People Cairn knows (not bots, not deactivated) who have no schedule yet.
+    async fn unscheduled_people(&self, limit: i64) -> Result<Vec<Person>>;
+    /// Leases up to `limit` schedules due at `now` until `until`; another replica skips them.
+    async fn claim_schedules(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DueSchedule>>;
+    /// In one transaction: records the prompt (once per person, kind and local date) with its
+    /// message in the outbox, stores the schedule's next firing and releases the lease.
+    async fn finish_schedule(
+        &self,
+        schedule: &Schedule,
+        prompt: Option<&Prompt>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// When the last prompt of any kind was sent to a person since `since`.
+    async fn last_prompt_since(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>>;
     /// Views of `subject`'s summary or packet since `since`, newest first.
     async fn views_of(
         &self,

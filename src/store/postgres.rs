@@ -44,6 +44,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "kudos_given",
         include_str!("../../migrations/postgres/0006_kudos_given.sql"),
     ),
+    (
+        7,
+        "schedules",
+        include_str!("../../migrations/postgres/0007_schedules.sql"),
+    ),
 ];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for

@@ -18,6 +18,7 @@ pub(crate) enum Arg {
     Bool(bool),
     Text(String),
     OptText(Option<String>),
+    OptInt(Option<i64>),
 }
 
 /// A statement and its arguments, in placeholder order.
@@ -36,6 +37,7 @@ where
     bool: Encode<'q, DB> + Type<DB>,
     &'q str: Encode<'q, DB> + Type<DB>,
     Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
 {
     for arg in args {
         query = match arg {
@@ -43,6 +45,7 @@ where
             Arg::Bool(v) => query.bind(*v),
             Arg::Text(v) => query.bind(v.as_str()),
             Arg::OptText(v) => query.bind(v.as_deref()),
+            Arg::OptInt(v) => query.bind(*v),
         };
     }
     query
@@ -61,6 +64,7 @@ where
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -92,6 +96,7 @@ where
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
     for stmt in statements {
@@ -556,6 +561,8 @@ pub(crate) const FORGET_DELETES: &[&str] = &[
     "UPDATE kudos SET giver = '' WHERE team_id = $1 AND giver = $2",
     "UPDATE people SET manager_id = NULL WHERE team_id = $1 AND manager_id = $2",
     "DELETE FROM summary_views WHERE team_id = $1 AND (subject = $2 OR viewer = $2)",
+    "DELETE FROM schedules WHERE team_id = $1 AND user_id = $2",
+    "DELETE FROM prompts WHERE team_id = $1 AND user_id = $2",
     "DELETE FROM people WHERE team_id = $1 AND user_id = $2",
 ];
 pub(crate) const FORGET_OUTBOX: &str =
@@ -851,4 +858,159 @@ pub(crate) fn count_status(counts: &mut OutboxCounts, status: &str, n: i64) {
         "dead" => counts.dead = n,
         _ => {}
     }
+}
+
+// ---------------------------------------------------------------- schedules
+
+const SCHEDULE_COLUMNS: &str = "team_id, user_id, weekday, local_time, cadence, tz, paused_until, reflections, monthly_summary,
+     next_fire_at, next_local_date, last_local_date, snoozed";
+
+pub(crate) fn schedule_select() -> String {
+    format!("SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE team_id = $1 AND user_id = $2")
+}
+
+/// `replace` false: a row already there wins (`DO NOTHING`).
+pub(crate) fn save_schedule(s: &super::Schedule, now: i64, replace: bool) -> Stmt {
+    let conflict = if replace {
+        "DO UPDATE SET weekday = excluded.weekday, local_time = excluded.local_time, cadence = excluded.cadence, tz = excluded.tz,
+         paused_until = excluded.paused_until, reflections = excluded.reflections, monthly_summary = excluded.monthly_summary,
+         next_fire_at = excluded.next_fire_at, next_local_date = excluded.next_local_date, last_local_date = excluded.last_local_date,
+         snoozed = excluded.snoozed, locked_until = NULL, updated_at = excluded.updated_at"
+    } else {
+        "DO NOTHING"
+    };
+    let date = |d: Option<chrono::NaiveDate>| Arg::OptText(d.map(|d| d.to_string()));
+    Stmt {
+        sql: format!(
+            "INSERT INTO schedules ({SCHEDULE_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (team_id, user_id) {conflict}"
+        ),
+        args: vec![
+            Arg::Text(s.team_id.clone()),
+            Arg::Text(s.user_id.clone()),
+            Arg::Int(i64::from(s.slot.weekday.num_days_from_monday())),
+            Arg::Text(s.slot.time.format("%H:%M").to_string()),
+            Arg::Text(s.slot.cadence.as_str().to_owned()),
+            Arg::OptText(s.tz.clone()),
+            date(s.paused_until),
+            Arg::Text(s.reflections.as_str().to_owned()),
+            Arg::Bool(s.monthly_summary),
+            Arg::OptInt(s.next.map(|n| super::millis(n.at))),
+            date(s.next.map(|n| n.local_date)),
+            date(s.last_local_date),
+            Arg::Bool(s.snoozed),
+            Arg::Int(now),
+        ],
+    }
+}
+
+pub(crate) const UNSCHEDULED_PEOPLE: &str =
+    "SELECT p.team_id, p.user_id, p.name, p.real_name, p.tz, p.is_bot, p.deleted, p.updated_at FROM people p
+     WHERE NOT p.is_bot AND NOT p.deleted
+       AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.team_id = p.team_id AND s.user_id = p.user_id)
+     ORDER BY p.team_id, p.user_id LIMIT $1";
+
+/// Leases due schedules: `$1` now, `$2` lease end, `$3` limit; `lock` as for the outbox.
+pub(crate) fn claim_schedules(lock: &str) -> String {
+    format!(
+        "UPDATE schedules SET locked_until = $2
+         WHERE (team_id, user_id) IN (SELECT team_id, user_id FROM schedules
+                WHERE next_fire_at <= $1 AND (locked_until IS NULL OR locked_until < $1)
+                ORDER BY next_fire_at LIMIT $3 {lock})
+         RETURNING {SCHEDULE_COLUMNS}"
+    )
+}
+
+pub(crate) const RECORD_PROMPT: &str =
+    "INSERT INTO prompts (team_id, user_id, kind, local_date, sent_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (team_id, user_id, kind, local_date) DO NOTHING";
+
+pub(crate) fn enqueue(team_id: &str, dedupe_key: String, d: &super::Delivery, now: i64) -> Stmt {
+    Stmt {
+        sql: "INSERT INTO outbox (team_id, dedupe_key, channel, text, blocks, not_before, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+              ON CONFLICT (team_id, dedupe_key) DO NOTHING"
+            .to_owned(),
+        args: vec![
+            Arg::Text(team_id.to_owned()),
+            Arg::Text(dedupe_key),
+            Arg::Text(d.channel.clone()),
+            Arg::Text(d.text.clone()),
+            Arg::Text(d.blocks.to_string()),
+            Arg::Int(now),
+            Arg::Int(now),
+        ],
+    }
+}
+
+/// Moves a schedule on after its firing and releases the lease; its settings are left as they
+/// are (a settings change made meanwhile is kept).
+pub(crate) fn advance_schedule(s: &super::Schedule, now: i64) -> Stmt {
+    let date = |d: Option<chrono::NaiveDate>| Arg::OptText(d.map(|d| d.to_string()));
+    Stmt {
+        sql: "UPDATE schedules SET next_fire_at = $3, next_local_date = $4, last_local_date = $5, snoozed = $6,
+                  locked_until = NULL, updated_at = $7
+              WHERE team_id = $1 AND user_id = $2"
+            .to_owned(),
+        args: vec![
+            Arg::Text(s.team_id.clone()),
+            Arg::Text(s.user_id.clone()),
+            Arg::OptInt(s.next.map(|n| super::millis(n.at))),
+            date(s.next.map(|n| n.local_date)),
+            date(s.last_local_date),
+            Arg::Bool(s.snoozed),
+            Arg::Int(now),
+        ],
+    }
+}
+
+pub(crate) const LAST_PROMPT_SINCE: &str =
+    "SELECT MAX(sent_at) FROM prompts WHERE team_id = $1 AND user_id = $2 AND sent_at >= $3";
+
+pub(crate) fn schedule<'r, R: Row>(row: &'r R) -> Result<super::Schedule, sqlx::Error>
+where
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    use crate::domain::schedule::{Cadence, Occurrence, Slot};
+    let bad =
+        |what: &str, value: &str| sqlx::Error::Decode(format!("schedules.{what}: {value}").into());
+    let date = |column: &'static str| -> Result<Option<chrono::NaiveDate>, sqlx::Error> {
+        let text: Option<String> = row.try_get(column)?;
+        text.map(|t| t.parse().map_err(|_| bad(column, &t)))
+            .transpose()
+    };
+    let weekday: i64 = row.try_get("weekday")?;
+    let time: String = row.try_get("local_time")?;
+    let cadence: String = row.try_get("cadence")?;
+    let reflections: String = row.try_get("reflections")?;
+    let next_at: Option<i64> = row.try_get("next_fire_at")?;
+    let next_date = date("next_local_date")?;
+    Ok(super::Schedule {
+        team_id: row.try_get("team_id")?,
+        user_id: row.try_get("user_id")?,
+        slot: Slot {
+            weekday: u8::try_from(weekday)
+                .ok()
+                .and_then(|d| chrono::Weekday::try_from(d).ok())
+                .ok_or_else(|| bad("weekday", &weekday.to_string()))?,
+            time: chrono::NaiveTime::parse_from_str(&time, "%H:%M")
+                .map_err(|_| bad("local_time", &time))?,
+            cadence: Cadence::parse(&cadence).map_err(|_| bad("cadence", &cadence))?,
+        },
+        tz: row.try_get("tz")?,
+        paused_until: date("paused_until")?,
+        reflections: Visibility::parse(&reflections).unwrap_or(Visibility::Private),
+        monthly_summary: row.try_get("monthly_summary")?,
+        next: match (next_at, next_date) {
+            (Some(at), Some(local_date)) => Some(Occurrence {
+                at: super::from_millis(at),
+                local_date,
+            }),
+            _ => None,
+        },
+        last_local_date: date("last_local_date")?,
+        snoozed: row.try_get("snoozed")?,
+    })
 }

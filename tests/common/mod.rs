@@ -474,8 +474,8 @@ impl TestApp {
         Some(app)
     }
 
-    /// (Re)starts the app on the same database and fake Slack.
-    pub async fn start(&mut self, options: Options) {
+    /// The settings the app runs with.
+    pub fn settings(&self, options: &Options) -> Settings {
         let mut settings = Settings {
             addr: Some("127.0.0.1:0".into()),
             database_url: Some(self.db.url.clone()),
@@ -486,7 +486,12 @@ impl TestApp {
             ..Default::default()
         };
         (options.extra)(&mut settings);
-        let config = settings.resolve().unwrap();
+        settings
+    }
+
+    /// (Re)starts the app on the same database and fake Slack.
+    pub async fn start(&mut self, options: Options) {
+        let config = self.settings(&options).resolve().unwrap();
         let app = cairn::app::start(config, Arc::new(self.clock.clone()))
             .await
             .unwrap();
@@ -499,6 +504,17 @@ impl TestApp {
             app.shutdown();
             app.wait().await.unwrap();
         }
+    }
+
+    /// `cairn jobs run-once --now NOW` on the app's database and fake Slack; its report.
+    pub async fn run_jobs(&self, now: &str) -> String {
+        self.run_jobs_with(&Options::default(), now).await
+    }
+
+    pub async fn run_jobs_with(&self, options: &Options, now: &str) -> String {
+        let config = self.settings(options).resolve().unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339(now).unwrap().to_utc();
+        cairn::app::run_jobs_once(&config, now).await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,341 @@
+//! Weekly reflection prompts: newcomers get a schedule, due prompts are written to the outbox,
+//! and each schedule moves on to its next slot. One pass is [`Scheduler::run_once`]: what
+//! `cairn serve` runs every half minute and `cairn jobs run-once --now` runs once.
+//!
+//! Replicas share the work through leases on schedule rows, and the store's key on (person,
+//! kind, local date) makes a second prompt for one local date impossible, whatever races.
+
+use crate::clock::SharedClock;
+use crate::domain::framework::Framework;
+use crate::domain::schedule::{self, Limits, Occurrence, Slot};
+use crate::people::People;
+use crate::slack::prompts::{self, Gap, WeekKudos, WeeklyPrompt};
+use crate::store::{Delivery, DueSchedule, Person, Prompt, Schedule, Source, Store, StoreError};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// How long a claimed schedule is held before another replica may take it over.
+const LEASE: Duration = Duration::minutes(5);
+/// A prompt later than this (Cairn was down) is not sent; the next slot is.
+pub const LATE_LIMIT: Duration = Duration::hours(24);
+/// Schedules claimed at once.
+const BATCH: i64 = 200;
+/// Newcomers given a schedule per pass.
+const NEWCOMERS: i64 = 500;
+/// Profiles asked of Slack per pass for newcomers whose time zone is unknown.
+const PROFILE_LOOKUPS: usize = 50;
+const LOOKUP_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often `cairn serve` runs a pass.
+const TICK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Workspace-wide nudge settings.
+#[derive(Debug, Clone)]
+pub struct NudgeSettings {
+    pub default_slot: Slot,
+    /// Company holidays: no prompt on these local dates.
+    pub quiet_days: Vec<NaiveDate>,
+    /// A competency with no evidence for this many weeks gets a line in the prompt.
+    pub gap_weeks: u32,
+}
+
+impl Default for NudgeSettings {
+    fn default() -> Self {
+        NudgeSettings {
+            default_slot: Slot::DEFAULT,
+            quiet_days: Vec::new(),
+            gap_weeks: 6,
+        }
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Newcomers given their first slot.
+    pub scheduled: usize,
+    pub prompted: usize,
+    /// Due prompts not sent because they were more than a day late.
+    pub late: usize,
+    /// Due prompts not sent because the person is a bot, deactivated or unknown.
+    pub held: usize,
+}
+
+#[derive(Clone)]
+pub struct Scheduler {
+    store: Arc<dyn Store>,
+    people: People,
+    framework: Arc<Framework>,
+    settings: Arc<NudgeSettings>,
+}
+
+/// The zone a schedule runs in: the person's override, else their Slack profile's.
+pub fn zone(schedule: &Schedule, person: Option<&Person>) -> Option<Tz> {
+    let name = schedule
+        .tz
+        .as_deref()
+        .or_else(|| person.and_then(|p| p.tz.as_deref()))?;
+    schedule::parse_tz(name).ok()
+}
+
+/// The next firing of `schedule` after `after`, by its slot and limits (not a snooze).
+pub fn next_regular(
+    schedule: &Schedule,
+    tz: Tz,
+    quiet_days: &[NaiveDate],
+    after: DateTime<Utc>,
+) -> Option<Occurrence> {
+    let limits = Limits {
+        quiet_days,
+        paused_until: schedule.paused_until,
+        last: schedule.last_local_date,
+    };
+    schedule::next_fire(&schedule.slot, tz, after, &limits)
+}
+
+impl Scheduler {
+    pub fn new(
+        store: Arc<dyn Store>,
+        people: People,
+        framework: Arc<Framework>,
+        settings: Arc<NudgeSettings>,
+    ) -> Self {
+        Scheduler {
+            store,
+            people,
+            framework,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &NudgeSettings {
+        &self.settings
+    }
+
+    /// One pass as if the time were `now`.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Pass, StoreError> {
+        let mut pass = Pass {
+            scheduled: self.schedule_newcomers(now).await?,
+            ..Pass::default()
+        };
+        loop {
+            let due = self.store.claim_schedules(now, now + LEASE, BATCH).await?;
+            let claimed = due.len();
+            for d in due {
+                self.fire(d, now, &mut pass).await?;
+            }
+            if claimed < BATCH as usize {
+                return Ok(pass);
+            }
+        }
+    }
+
+    /// Runs a pass every [`TICK`] until cancelled; a failed pass is logged and retried.
+    pub async fn run(
+        self,
+        clock: SharedClock,
+        wake: Arc<tokio::sync::Notify>,
+        cancel: CancellationToken,
+    ) {
+        loop {
+            match self.run_once(clock.now()).await {
+                Ok(pass) if pass.prompted > 0 => {
+                    tracing::info!(?pass, "reflection prompts queued");
+                    wake.notify_one();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "the scheduler pass failed; retrying"),
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(TICK) => {}
+            }
+        }
+    }
+
+    /// Gives people Cairn knows their first slot: the next one after now, never an immediate
+    /// prompt. Profiles with no time zone are asked of Slack first, a few per pass.
+    async fn schedule_newcomers(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let newcomers = self.store.unscheduled_people(NEWCOMERS).await?;
+        let mut unknown: Vec<&Person> = newcomers.iter().filter(|p| p.tz.is_none()).collect();
+        unknown.truncate(PROFILE_LOOKUPS);
+        let mut learnt = std::collections::HashMap::new();
+        for team in unknown
+            .iter()
+            .map(|p| p.team_id.as_str())
+            .collect::<HashSet<_>>()
+        {
+            let users: Vec<String> = unknown
+                .iter()
+                .filter(|p| p.team_id == team)
+                .map(|p| p.user_id.clone())
+                .collect();
+            for (user, person) in self.people.lookup(team, &users, LOOKUP_BUDGET).await {
+                learnt.insert((team.to_owned(), user), person);
+            }
+        }
+        let mut scheduled = 0;
+        for person in &newcomers {
+            let person = learnt
+                .get(&(person.team_id.clone(), person.user_id.clone()))
+                .unwrap_or(person);
+            if person.is_bot || person.deleted {
+                continue;
+            }
+            let mut s = self
+                .store
+                .schedule(&person.team_id, &person.user_id)
+                .await?
+                .unwrap_or_else(|| {
+                    Schedule::new(&person.team_id, &person.user_id, self.settings.default_slot)
+                });
+            s.next = zone(&s, Some(person))
+                .and_then(|tz| next_regular(&s, tz, &self.settings.quiet_days, now));
+            scheduled += usize::from(s.next.is_some());
+            self.store.save_schedule(&s, now, false).await?;
+            if s.next.is_some() {
+                // A stored schedule that was waiting for a time zone gets its slot now.
+                self.store.finish_schedule(&s, None, now).await?;
+            }
+        }
+        Ok(scheduled)
+    }
+
+    async fn fire(
+        &self,
+        due: DueSchedule,
+        now: DateTime<Utc>,
+        pass: &mut Pass,
+    ) -> Result<(), StoreError> {
+        let DueSchedule { schedule, person } = due;
+        let Some(occurrence) = schedule.next else {
+            return Ok(());
+        };
+        let active = person.as_ref().is_some_and(|p| !p.is_bot && !p.deleted);
+        let late = now - occurrence.at > LATE_LIMIT;
+        let send = active && !late;
+        let mut after = schedule.clone();
+        after.snoozed = false;
+        if send {
+            after.last_local_date = Some(occurrence.local_date);
+        }
+        let tz = zone(&schedule, person.as_ref());
+        after.next = tz.and_then(|tz| next_regular(&after, tz, &self.settings.quiet_days, now));
+        let prompt = if send {
+            pass.prompted += 1;
+            Some(
+                self.weekly_prompt(&schedule, person.as_ref(), occurrence, now)
+                    .await?,
+            )
+        } else {
+            if late {
+                pass.late += 1;
+            } else {
+                pass.held += 1;
+            }
+            None
+        };
+        self.store
+            .finish_schedule(&after, prompt.as_ref(), now)
+            .await
+    }
+
+    async fn weekly_prompt(
+        &self,
+        schedule: &Schedule,
+        person: Option<&Person>,
+        occurrence: Occurrence,
+        now: DateTime<Utc>,
+    ) -> Result<Prompt, StoreError> {
+        let gap_weeks = self.settings.gap_weeks.max(1);
+        let items = self
+            .store
+            .items_about(
+                &schedule.team_id,
+                &schedule.user_id,
+                now - Duration::weeks(i64::from(gap_weeks)),
+                now,
+            )
+            .await?;
+        let week_start = now - Duration::days(7);
+        let this_week: Vec<_> = items
+            .iter()
+            .filter(|i| i.occurred_at >= week_start)
+            .collect();
+        let kudos = this_week
+            .iter()
+            .filter(|i| i.source == Source::Kudos)
+            .map(|i| WeekKudos {
+                giver: i.author.clone(),
+                text: i.text.clone(),
+                competencies: i
+                    .competencies
+                    .iter()
+                    .map(|c| {
+                        self.framework
+                            .competency(c)
+                            .map_or_else(|| c.clone(), |c| c.name.clone())
+                    })
+                    .collect(),
+            })
+            .collect();
+        let lighter = this_week.iter().any(|i| i.source != Source::Kudos);
+        let seen: HashSet<&str> = items
+            .iter()
+            .flat_map(|i| i.competencies.iter().map(String::as_str))
+            .collect();
+        let gap = (!lighter)
+            .then(|| gap(&self.framework, &seen, occurrence.local_date, gap_weeks))
+            .flatten();
+        let content = WeeklyPrompt {
+            name: person.and_then(first_name),
+            kudos,
+            gap,
+            lighter,
+            local_date: occurrence.local_date.to_string(),
+        };
+        let (text, blocks) = prompts::weekly_prompt(&content);
+        Ok(Prompt {
+            kind: "weekly",
+            local_date: occurrence.local_date,
+            delivery: Delivery {
+                key: format!("prompt:{}", occurrence.local_date),
+                channel: schedule.user_id.clone(),
+                text,
+                blocks,
+            },
+        })
+    }
+}
+
+/// One competency without evidence lately and one of its prompts; which one turns with the
+/// week, so the nudge does not repeat itself.
+fn gap(framework: &Framework, seen: &HashSet<&str>, date: NaiveDate, weeks: u32) -> Option<Gap> {
+    let missing: Vec<_> = framework
+        .competencies
+        .iter()
+        .filter(|c| !c.deprecated && !c.prompts.is_empty() && !seen.contains(c.id.as_str()))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let week = date.iso_week().week() as usize + date.iso_week().year() as usize * 53;
+    let c = missing[week % missing.len()];
+    Some(Gap {
+        tag: c.tags.first().cloned().unwrap_or_else(|| c.id.clone()),
+        weeks,
+        prompt: c.prompts[week % c.prompts.len()].clone(),
+    })
+}
+
+fn first_name(person: &Person) -> Option<String> {
+    person
+        .real_name
+        .as_deref()
+        .and_then(|n| n.split_whitespace().next())
+        .or(person.name.as_deref())
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+}

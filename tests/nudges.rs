@@ -1,0 +1,174 @@
+//! Weekly reflection prompts end to end: a newcomer's first slot, the prompt at the right local
+//! time and only once, late starts, snooze and skip through Slack's block actions, people who
+//! must not be prompted, and replicas racing. No sleeping: `cairn jobs run-once --now` with
+//! chosen times (the app's own clock is pinned to Monday 5 January 2026, 14:30 UTC).
+
+mod common;
+use cairn::store::Person;
+use common::*;
+use serde_json::{json, Value};
+
+const TEAM: &str = "T07KUD0S01";
+const ANA: &str = "U0ANA00001";
+
+/// Ana in Berlin (UTC+1 in January): her default slot, Friday 15:00, is 14:00 UTC.
+async fn ana(app: &TestApp, tz: &str) {
+    app.store()
+        .upsert_person(&Person {
+            team_id: TEAM.into(),
+            user_id: ANA.into(),
+            name: Some("ana".into()),
+            real_name: Some("Ana Lima".into()),
+            tz: Some(tz.into()),
+            is_bot: false,
+            deleted: false,
+            updated_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+}
+
+/// The prompts Ana was sent (her DM channel in the fake Slack is `D` + her id without `U`).
+fn prompts_to_ana(app: &TestApp) -> Vec<Value> {
+    app.slack
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| {
+            c.body["channel"] == "D0ANA00001"
+                && c.body["text"].as_str().unwrap_or("").starts_with("Hi Ana")
+        })
+        .map(|c| c.body)
+        .collect()
+}
+
+async fn next_fire(app: &TestApp) -> Option<String> {
+    let s = app
+        .store()
+        .schedule(TEAM, ANA)
+        .await
+        .unwrap()
+        .expect("Ana has a schedule");
+    s.next
+        .map(|n| format!("{} {}", n.at.to_rfc3339(), n.local_date))
+}
+
+async fn press(app: &TestApp, action: &str, value: &str) -> u16 {
+    let mut payload = fixture_json("interactivity_block_actions.json");
+    payload["user"]["id"] = json!(ANA);
+    payload["channel"] = json!({ "id": "D0ANA00001", "name": "directmessage" });
+    payload["container"]["channel_id"] = json!("D0ANA00001");
+    payload["actions"] =
+        json!([{ "type": "button", "action_id": action, "block_id": "prompt", "value": value }]);
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    app.post_signed(
+        "/slack/interactivity",
+        "application/x-www-form-urlencoded",
+        &body,
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+both_backends! {
+    async fn a_newcomer_is_prompted_once_at_their_next_local_slot_with_the_weeks_kudos(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let kudos = app.kudos(&format!("<@{ANA}> #technical untangled the billing migration")).await;
+        assert_eq!(kudos["response_type"], "in_channel", "{kudos}");
+        ana(&app, "Europe/Berlin").await;
+        // Monday: Ana gets her first slot, Friday 9 January at 15:00 Berlin time, and nothing now.
+        let report = app.run_jobs("2026-01-05T14:30:00Z").await;
+        assert!(report.contains("0 prompts queued"), "{report}");
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-09T14:00:00+00:00 2026-01-09"));
+        // A minute early: nothing. On time: one prompt. Again a minute later: still one.
+        app.run_jobs("2026-01-09T13:59:00Z").await;
+        assert!(prompts_to_ana(&app).is_empty());
+        app.run_jobs("2026-01-09T14:00:00Z").await;
+        app.run_jobs("2026-01-09T14:01:00Z").await;
+        let prompts = prompts_to_ana(&app);
+        assert_eq!(prompts.len(), 1, "{prompts:?}");
+        let blocks = prompts[0]["blocks"].to_string();
+        assert!(blocks.contains("untangled the billing migration"), "the week's kudos: {blocks}");
+        assert!(blocks.contains("<@U07ALICE01>"), "who gave it: {blocks}");
+        assert!(blocks.contains("Technical skills"), "for which competency: {blocks}");
+        assert!(blocks.contains("evidence in 6 weeks"), "one gap nudge: {blocks}");
+        for action in ["prompt_reflect", "prompt_snooze", "prompt_skip"] {
+            assert!(blocks.contains(action), "{action}: {blocks}");
+        }
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-16T14:00:00+00:00 2026-01-16"));
+    }
+
+    async fn after_a_late_start_one_prompt_is_sent_within_a_day_and_none_after(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        ana(&app, "Europe/Berlin").await;
+        app.run_jobs("2026-01-05T14:30:00Z").await;
+        // Cairn was down from Friday's slot until Saturday morning: one late prompt.
+        let report = app.run_jobs("2026-01-10T09:00:00Z").await;
+        assert!(report.contains("1 prompts queued"), "{report}");
+        assert_eq!(prompts_to_ana(&app).len(), 1);
+        // Down again over the next slot, for more than a day: skipped, on to the one after.
+        let report = app.run_jobs("2026-01-17T15:00:00Z").await;
+        assert!(report.contains("1 late prompts skipped"), "{report}");
+        assert_eq!(prompts_to_ana(&app).len(), 1);
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-23T14:00:00+00:00 2026-01-23"));
+    }
+
+    async fn snooze_asks_again_tomorrow_and_skip_moves_on_to_next_week(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        ana(&app, "America/New_York").await; // UTC-5 in January: 15:00 is 20:00 UTC
+        app.run_jobs("2026-01-05T14:30:00Z").await;
+        app.run_jobs("2026-01-09T20:00:00Z").await;
+        assert_eq!(prompts_to_ana(&app).len(), 1);
+        app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-01-09T20:05:00Z").unwrap().to_utc());
+        assert_eq!(press(&app, "prompt_snooze", "2026-01-09").await, 200);
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-10T20:00:00+00:00 2026-01-10"));
+        let update = app.slack.wait_for("chat.update", 1).await;
+        assert!(update[0].body["text"].as_str().unwrap().contains("Snoozed"), "{:?}", update[0].body);
+        app.run_jobs("2026-01-10T20:00:00Z").await;
+        assert_eq!(prompts_to_ana(&app).len(), 2, "the snoozed prompt comes back the next day");
+        // Back to the regular slot after the snooze.
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-16T20:00:00+00:00 2026-01-16"));
+        // Snooze again, then skip: the snooze is dropped and next week's slot stands.
+        app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-01-10T20:05:00Z").unwrap().to_utc());
+        assert_eq!(press(&app, "prompt_snooze", "2026-01-10").await, 200);
+        assert_eq!(press(&app, "prompt_skip", "2026-01-10").await, 200);
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-16T20:00:00+00:00 2026-01-16"));
+        let skip = app.slack.wait_for("chat.update", 3).await;
+        assert!(skip[2].body["text"].as_str().unwrap().contains("Skipped this week"), "{:?}", skip[2].body);
+    }
+
+    async fn bots_and_deactivated_people_are_never_prompted(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        ana(&app, "Europe/Berlin").await;
+        let store = app.store();
+        for (user, bot, deleted) in [("U0BOT00009", true, false), ("U0GONE0009", false, true)] {
+            store.upsert_person(&Person {
+                team_id: TEAM.into(), user_id: user.into(), name: None, real_name: None,
+                tz: Some("Europe/Berlin".into()), is_bot: bot, deleted, updated_at: chrono::Utc::now(),
+            }).await.unwrap();
+        }
+        app.run_jobs("2026-01-05T14:30:00Z").await;
+        assert!(store.schedule(TEAM, "U0BOT00009").await.unwrap().is_none());
+        assert!(store.schedule(TEAM, "U0GONE0009").await.unwrap().is_none());
+        // Ana is deactivated after she got her slot: her prompt is held, not sent.
+        let mut gone = store.person(TEAM, ANA).await.unwrap().unwrap();
+        gone.deleted = true;
+        store.upsert_person(&gone).await.unwrap();
+        let report = app.run_jobs("2026-01-09T14:00:00Z").await;
+        assert!(report.contains("0 prompts queued") && report.contains("1 held"), "{report}");
+        assert!(prompts_to_ana(&app).is_empty());
+    }
+
+    async fn two_replicas_ticking_the_same_minute_send_one_prompt(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        ana(&app, "Europe/Berlin").await;
+        app.run_jobs("2026-01-05T14:30:00Z").await;
+        let (a, b) = tokio::join!(app.run_jobs("2026-01-09T14:00:00Z"), app.run_jobs("2026-01-09T14:00:30Z"));
+        assert!(a.contains("prompts queued") && b.contains("prompts queued"));
+        // Make the next pass see an expired lease too: the unique key still holds.
+        app.run_jobs("2026-01-09T14:10:00Z").await;
+        assert_eq!(prompts_to_ana(&app).len(), 1);
+        let outbox = app.store().outbox_rows(TEAM).await.unwrap();
+        assert_eq!(outbox.iter().filter(|r| r.dedupe_key.starts_with("prompt:weekly:U0ANA00001")).count(), 1);
+    }
+}
