@@ -46,6 +46,10 @@ fn the_manifest_declares_every_surface_and_no_more_scopes_than_needed() {
     };
     assert!(urls("/settings/interactivity/request_url").ends_with("/slack/interactivity"));
     assert!(urls("/settings/event_subscriptions/request_url").ends_with("/slack/events"));
+    // Replies to the weekly prompt arrive as `message.im`; the ✅ that says they were kept
+    // needs `reactions:write`.
+    let events = m["settings"]["event_subscriptions"]["bot_events"].to_string();
+    assert!(events.contains("\"message.im\""), "{events}");
     let shortcuts: Vec<&str> = m["features"]["shortcuts"]
         .as_array()
         .unwrap()
@@ -77,6 +81,7 @@ fn the_manifest_declares_every_surface_and_no_more_scopes_than_needed() {
             "im:history",
             "im:write",
             "reactions:read",
+            "reactions:write",
             "users:read",
             "usergroups:read"
         ]

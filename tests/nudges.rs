@@ -172,3 +172,132 @@ both_backends! {
         assert_eq!(outbox.iter().filter(|r| r.dedupe_key.starts_with("prompt:weekly:U0ANA00001")).count(), 1);
     }
 }
+
+fn option(value: &str) -> Value {
+    json!({ "text": { "type": "plain_text", "text": value }, "value": value })
+}
+
+/// Submits the settings modal as Slack sends it.
+async fn submit_settings(
+    app: &TestApp,
+    day: &str,
+    time: &str,
+    cadence: &str,
+    tz: Option<&str>,
+    reflections: &str,
+) -> (u16, Value) {
+    let mut payload = fixture_json("interactivity_view_submission.json");
+    payload["user"]["id"] = json!(ANA);
+    payload["view"]["callback_id"] = json!("settings");
+    payload["view"]["private_metadata"] = json!("");
+    payload["view"]["state"]["values"] = json!({
+        "settings_day": { "value": { "type": "static_select", "selected_option": option(day) } },
+        "settings_time": { "value": { "type": "timepicker", "selected_time": time } },
+        "settings_cadence": { "value": { "type": "static_select", "selected_option": option(cadence) } },
+        "settings_tz": { "value": { "type": "plain_text_input", "value": tz } },
+        "settings_reflections": { "value": { "type": "radio_buttons", "selected_option": option(reflections) } },
+        "settings_pause": { "value": { "type": "datepicker", "selected_date": null } },
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    let response = app
+        .post_signed(
+            "/slack/interactivity",
+            "application/x-www-form-urlencoded",
+            &body,
+        )
+        .await;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// `/growth settings` from Ana: the raw answer (empty when the modal opened).
+async fn open_settings(app: &TestApp) -> String {
+    let body = slash_body("/growth", "settings", ANA);
+    let response = app
+        .post_signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &body,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+/// The DM fixture, as Ana writing to the bot.
+async fn dm_to_bot(app: &TestApp, event_id: &str, text: &str) -> u16 {
+    let mut event = fixture_json("event_message_im.json");
+    event["event_id"] = json!(event_id);
+    event["event"]["user"] = json!(ANA);
+    event["event"]["channel"] = json!("D0ANA00001");
+    event["event"]["text"] = json!(text);
+    app.post_signed("/slack/events", "application/json", &event.to_string())
+        .await
+        .status()
+        .as_u16()
+}
+
+both_backends! {
+    async fn settings_round_trip_and_reschedule_at_once(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        ana(&app, "Europe/Berlin").await;
+        app.run_jobs("2026-01-05T14:30:00Z").await;
+        let answer = open_settings(&app).await;
+        assert!(answer.is_empty(), "the modal opens instead of a message: {answer}");
+        let opened = app.slack.calls_to("views.open");
+        let view = &opened.last().unwrap().body["view"];
+        assert_eq!(view["callback_id"], "settings");
+        let blocks = view["blocks"].to_string();
+        let day = view["blocks"].as_array().unwrap().iter().find(|b| b["block_id"] == "settings_day").unwrap();
+        assert_eq!(day["element"]["initial_option"]["value"], "friday", "{blocks}");
+        assert!(blocks.contains("\"initial_time\":\"15:00\""), "{blocks}");
+        assert!(blocks.contains("Europe/Berlin"), "the Slack zone is named: {blocks}");
+        // Out of hours and an unknown zone: both named, nothing saved.
+        let (status, errors) = submit_settings(&app, "tuesday", "22:00", "fortnightly", Some("Mars/Olympus"), "manager").await;
+        assert_eq!(status, 200);
+        assert_eq!(errors["response_action"], "errors", "{errors}");
+        assert!(errors["errors"]["settings_time"].as_str().unwrap().contains("08:00"), "{errors}");
+        assert!(errors["errors"]["settings_tz"].as_str().unwrap().contains("Mars/Olympus"), "{errors}");
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-09T14:00:00+00:00 2026-01-09"));
+        // Tuesday 09:30 in Kathmandu (+05:45), every two weeks: the very next Tuesday is 03:45 UTC.
+        let (status, answer) = submit_settings(&app, "tuesday", "09:30", "fortnightly", Some("Asia/Kathmandu"), "manager").await;
+        assert_eq!((status, answer), (200, Value::Null));
+        let s = app.store().schedule(TEAM, ANA).await.unwrap().unwrap();
+        assert_eq!(s.tz.as_deref(), Some("Asia/Kathmandu"));
+        assert_eq!(s.slot.cadence.as_str(), "fortnightly");
+        assert_eq!(s.reflections, cairn::store::Visibility::Manager);
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-06T03:45:00+00:00 2026-01-06"));
+        // The ticker follows at once; the modal shows what was saved.
+        app.run_jobs("2026-01-06T03:45:00Z").await;
+        assert_eq!(prompts_to_ana(&app).len(), 1);
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-20T03:45:00+00:00 2026-01-20"));
+        open_settings(&app).await;
+        let reopened = app.slack.calls_to("views.open").last().unwrap().body["view"]["blocks"].to_string();
+        assert!(reopened.contains("\"initial_time\":\"09:30\"") && reopened.contains("Asia/Kathmandu"), "{reopened}");
+    }
+
+    async fn a_dm_reply_within_three_days_of_a_prompt_is_kept_as_a_reflection(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        ana(&app, "Europe/Berlin").await;
+        // Before any prompt, a DM to the bot is just a message.
+        assert_eq!(dm_to_bot(&app, "Ev0DM00001", "hello bot").await, 200);
+        app.run_jobs("2026-01-05T14:30:00Z").await;
+        app.run_jobs("2026-01-09T14:00:00Z").await;
+        app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-01-10T09:00:00Z").unwrap().to_utc());
+        assert_eq!(dm_to_bot(&app, "Ev0DM00002", "#technical shipped the billing migration, asked for review earlier").await, 200);
+        let kept = app.store().evidence_of(TEAM, ANA, 10).await.unwrap();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(kept[0].source, cairn::store::Source::Reflection);
+        assert_eq!(kept[0].visibility, cairn::store::Visibility::Private);
+        assert!(kept[0].text.contains("shipped the billing migration"));
+        assert_eq!(kept[0].competencies, ["technical"]);
+        let reaction = app.slack.wait_for("reactions.add", 1).await;
+        assert_eq!(reaction[0].body["channel"], "D0ANA00001");
+        // Slack's retry of the same event keeps nothing twice; four days on, a DM is not a reply.
+        assert_eq!(dm_to_bot(&app, "Ev0DM00002", "#technical shipped the billing migration, asked for review earlier").await, 200);
+        app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-01-13T15:00:00Z").unwrap().to_utc());
+        assert_eq!(dm_to_bot(&app, "Ev0DM00003", "random thought").await, 200);
+        assert_eq!(app.store().evidence_of(TEAM, ANA, 10).await.unwrap().len(), 1);
+    }
+}

@@ -57,11 +57,13 @@ const GROWTH_HELP: &str = "*Cairn*: kudos and evidence of growth.\n\
 • `/kudos @person #competency what they did`: thank someone; the channel sees it and they get a DM.\n\
 • `/growth log #competency what you did`: keep a private note of your own work (mention who it helped).\n\
 • `/growth summary [@person] [period]`: how far your work reaches and how much it helps others, with the evidence (yours, or a report's).\n\
+• `/growth packet [@person] [period]`: the review packet as files in your DMs.\n\
+• `/growth settings`: when your weekly reflection prompt comes, your time zone, who sees your reflections, a pause.\n\
 • `/growth framework`: the competencies and tags you can use.\n\
 • `/growth forget-me`: delete everything Cairn holds about you (after a confirmation).\n\
 • `/growth help`: this message.";
 
-/// `/growth SUBCOMMAND …`: the subcommands built so far; the others say so rather than guess.
+/// `/growth SUBCOMMAND …`; an unknown one gets the help.
 async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
     let text = command.text.trim();
     let sub = text
@@ -101,9 +103,20 @@ async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
                 .map_or("", |(_, r)| r.trim());
             packet_command(state, command, rest).await
         }
-        "settings" => ephemeral(&format!(
-            "`/growth {sub}` is not available in this version of Cairn yet.\n\n{GROWTH_HELP}"
-        )),
+        "settings" => {
+            if super::settings::open(
+                state,
+                &command.team_id,
+                &command.user_id,
+                &command.trigger_id,
+            )
+            .await
+            {
+                ().into_response()
+            } else {
+                ephemeral("I couldn't open your settings just now. Please try `/growth settings` again in a minute.")
+            }
+        }
         _ => ephemeral(&format!(
             "I don't know `/growth {}`.\n\n{GROWTH_HELP}",
             mrkdwn::safe(&sub)

@@ -69,6 +69,7 @@ async fn dispatch(
     match event.kind.as_str() {
         "reaction_added" => super::reactions::added(state, team_id, event).await?,
         "reaction_removed" => super::reactions::removed(state, team_id, event).await?,
+        "message" => super::replies::message(state, team_id, event).await?,
         _ => {}
     }
     if event.kind == "user_change" {

@@ -69,6 +69,11 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
             open_kudos_modal(state, &interaction.trigger_id, &modal).await;
             ().into_response()
         }
+        ("block_actions", _) if has_action(interaction, views::HOME_SETTINGS) => {
+            let (team, user) = (&interaction.team.id, &interaction.user.id);
+            super::settings::open(state, team, user, &interaction.trigger_id).await;
+            ().into_response()
+        }
         ("block_actions", _) if has_action(interaction, views::HOME_LOG_EVIDENCE) => {
             let modal = views::EvidenceModal {
                 date: state.clock.now().format("%Y-%m-%d").to_string(),
@@ -110,6 +115,9 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
             }
             Some(view) if view.callback_id == views::EVIDENCE_CALLBACK => {
                 submit_evidence(state, interaction, view).await
+            }
+            Some(view) if view.callback_id == views::SETTINGS_CALLBACK => {
+                super::settings::submit(state, interaction, view).await
             }
             Some(view) if view.callback_id == views::FORGET_CALLBACK => {
                 forget(state, interaction).await
@@ -505,7 +513,7 @@ fn block_of(field: Field) -> &'static str {
 }
 
 /// Shown next to each field; the modal stays open with what the person typed.
-fn errors(problems: &[(&str, String)]) -> Response {
+pub(super) fn errors(problems: &[(&str, String)]) -> Response {
     let mut map: HashMap<&str, String> = HashMap::new();
     for (block, text) in problems {
         map.entry(block)

@@ -11,6 +11,8 @@ mod interactivity;
 mod packets;
 mod prompts;
 mod reactions;
+mod replies;
+mod settings;
 mod verified;
 
 use crate::clock::SharedClock;

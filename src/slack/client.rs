@@ -292,6 +292,17 @@ impl SlackClient {
         self.call(token, "chat.update", &body).await.map(drop)
     }
 
+    pub async fn reactions_add(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        ts: &str,
+        name: &str,
+    ) -> Result<(), SlackError> {
+        let body = json!({ "channel": channel, "timestamp": ts, "name": name });
+        self.call(token, "reactions.add", &body).await.map(drop)
+    }
+
     pub async fn chat_get_permalink(
         &self,
         token: &SecretString,

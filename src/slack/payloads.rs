@@ -58,6 +58,12 @@ pub struct InnerEvent {
     pub tab: Option<String>,
     /// `tokens_revoked`: the user ids whose tokens were revoked, by kind.
     pub tokens: Option<RevokedTokens>,
+    /// `message`: what was written, where (`im` for the bot's DM), and whether it is a plain
+    /// message from a person (no subtype, no bot).
+    pub text: Option<String>,
+    pub channel_type: Option<String>,
+    pub subtype: Option<String>,
+    pub bot_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -151,6 +157,8 @@ pub struct ElementState {
     pub selected_conversation: Option<String>,
     pub selected_channel: Option<String>,
     pub selected_date: Option<String>,
+    /// A timepicker's `HH:MM`.
+    pub selected_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

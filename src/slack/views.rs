@@ -237,6 +237,140 @@ pub fn evidence_modal(framework: &Framework, modal: &EvidenceModal) -> Value {
     })
 }
 
+pub const SETTINGS_CALLBACK: &str = "settings";
+pub const SETTINGS_DAY_BLOCK: &str = "settings_day";
+pub const SETTINGS_TIME_BLOCK: &str = "settings_time";
+pub const SETTINGS_CADENCE_BLOCK: &str = "settings_cadence";
+pub const SETTINGS_TZ_BLOCK: &str = "settings_tz";
+pub const SETTINGS_REFLECTIONS_BLOCK: &str = "settings_reflections";
+pub const SETTINGS_PAUSE_BLOCK: &str = "settings_pause";
+/// Every settings element has this action id; the block says which setting it is.
+pub const SETTINGS_ACTION: &str = "value";
+
+/// What the settings modal shows.
+#[derive(Debug, Clone)]
+pub struct SettingsModal {
+    pub schedule: crate::store::Schedule,
+    /// The time zone of the person's Slack profile, if known.
+    pub slack_tz: Option<String>,
+    /// When the next prompt comes, in words, if one is due.
+    pub next: Option<String>,
+}
+
+/// `/growth settings`: when the weekly prompt comes (day, time, cadence, time zone), who may see
+/// reflections, and a pause.
+pub fn settings_modal(modal: &SettingsModal) -> Value {
+    use crate::domain::schedule::Cadence;
+    use chrono::Weekday;
+    let s = &modal.schedule;
+    let days: Vec<Value> = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ]
+    .iter()
+    .map(|d| option(&weekday_name(*d), weekday_name(*d).to_lowercase()))
+    .collect();
+    let day = option(
+        &weekday_name(s.slot.weekday),
+        weekday_name(s.slot.weekday).to_lowercase(),
+    );
+    let cadences: Vec<Value> = [
+        (Cadence::Weekly, "Every week"),
+        (Cadence::Fortnightly, "Every two weeks"),
+        (Cadence::Off, "Off"),
+    ]
+    .iter()
+    .map(|(c, label)| option(label, c.as_str().to_owned()))
+    .collect();
+    let cadence = cadences
+        .iter()
+        .find(|o| o["value"] == s.slot.cadence.as_str())
+        .cloned()
+        .unwrap_or_else(|| cadences[0].clone());
+    let mut tz = json!({
+        "type": "plain_text_input", "action_id": SETTINGS_ACTION, "max_length": 64,
+        "placeholder": plain("e.g. Europe/Berlin"),
+    });
+    if let Some(zone) = &s.tz {
+        tz["initial_value"] = json!(zone);
+    }
+    let tz_hint = match &modal.slack_tz {
+        Some(zone) => format!("Leave empty to follow your Slack profile ({zone})."),
+        None => "Leave empty to follow your Slack profile.".to_owned(),
+    };
+    let private = option("Only me", "private".into());
+    let manager = option("Me and my managers", "manager".into());
+    let reflections = if s.reflections == crate::store::Visibility::Manager {
+        manager.clone()
+    } else {
+        private.clone()
+    };
+    let mut pause = json!({ "type": "datepicker", "action_id": SETTINGS_ACTION, "placeholder": plain("Not paused") });
+    if let Some(until) = s.paused_until {
+        pause["initial_date"] = json!(until.to_string());
+    }
+    let next = modal
+        .next
+        .as_deref()
+        .map_or("No prompt is due.".to_owned(), |n| {
+            format!("Next prompt: {n}.")
+        });
+    json!({
+        "type": "modal",
+        "callback_id": SETTINGS_CALLBACK,
+        "title": plain("Cairn settings"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
+        "blocks": [
+            { "type": "section", "text": { "type": "mrkdwn", "text": format!("Once a week Cairn asks you what is worth keeping from your week. {next}") } },
+            {
+                "type": "input", "block_id": SETTINGS_DAY_BLOCK, "label": plain("Day"),
+                "element": { "type": "static_select", "action_id": SETTINGS_ACTION, "options": days, "initial_option": day },
+            },
+            {
+                "type": "input", "block_id": SETTINGS_TIME_BLOCK, "label": plain("Time"),
+                "hint": plain("Your local time, between 08:00 and 20:59."),
+                "element": { "type": "timepicker", "action_id": SETTINGS_ACTION, "initial_time": s.slot.time.format("%H:%M").to_string() },
+            },
+            {
+                "type": "input", "block_id": SETTINGS_CADENCE_BLOCK, "label": plain("How often"),
+                "element": { "type": "static_select", "action_id": SETTINGS_ACTION, "options": cadences, "initial_option": cadence },
+            },
+            {
+                "type": "input", "block_id": SETTINGS_TZ_BLOCK, "optional": true, "label": plain("Time zone"),
+                "hint": plain(&tz_hint), "element": tz,
+            },
+            {
+                "type": "input", "block_id": SETTINGS_REFLECTIONS_BLOCK, "label": plain("Who may see the reflections you send me?"),
+                "element": { "type": "radio_buttons", "action_id": SETTINGS_ACTION, "options": [private, manager], "initial_option": reflections },
+            },
+            {
+                "type": "input", "block_id": SETTINGS_PAUSE_BLOCK, "optional": true, "label": plain("Pause prompts until"),
+                "hint": plain("Prompts start again on this day. Clear it to resume now."),
+                "element": pause,
+            },
+        ],
+    })
+}
+
+fn weekday_name(day: chrono::Weekday) -> String {
+    match day {
+        chrono::Weekday::Mon => "Monday",
+        chrono::Weekday::Tue => "Tuesday",
+        chrono::Weekday::Wed => "Wednesday",
+        chrono::Weekday::Thu => "Thursday",
+        chrono::Weekday::Fri => "Friday",
+        chrono::Weekday::Sat => "Saturday",
+        chrono::Weekday::Sun => "Sunday",
+    }
+    .to_owned()
+}
+
 /// Buttons of the "what was your reaction for?" DM: `tag_kudos:<competency>`.
 pub const TAG_ACTION: &str = "tag_kudos";
 /// Slack allows 25 elements in an actions block.
@@ -314,6 +448,7 @@ pub fn forgotten_modal(report: &crate::store::Forgotten) -> Value {
 
 pub const HOME_GIVE_KUDOS: &str = "home_give_kudos";
 pub const HOME_LOG_EVIDENCE: &str = "home_log_evidence";
+pub const HOME_SETTINGS: &str = "home_settings";
 /// Items listed per section of the home tab, and characters shown per item.
 const HOME_ITEMS: usize = 10;
 const HOME_ITEM_CHARS: usize = 400;
@@ -402,6 +537,7 @@ pub fn home_view(home: &Home) -> Value {
             "elements": [
                 { "type": "button", "action_id": HOME_GIVE_KUDOS, "text": plain("Give kudos"), "style": "primary", "value": "give" },
                 { "type": "button", "action_id": HOME_LOG_EVIDENCE, "text": plain("Log evidence"), "value": "log" },
+                { "type": "button", "action_id": HOME_SETTINGS, "text": plain("Settings"), "value": "settings" },
             ],
         }),
     ];

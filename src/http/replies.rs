@@ -1,0 +1,92 @@
+//! A plain reply to the bot in its DM, sent within three days of a prompt, is kept as a
+//! reflection (private unless the person's settings share reflections with their managers) and
+//! acknowledged with a reaction, so the person sees it was kept.
+
+use super::AppState;
+use crate::domain::ids::{TeamId, UserId};
+use crate::domain::kudos::{self, KudosRules};
+use crate::slack::payloads::InnerEvent;
+use crate::store::{NewEvidence, Source, StoreError, Visibility};
+use chrono::Duration;
+
+/// How long after a prompt a DM to the bot counts as the answer.
+pub const REPLY_WINDOW: Duration = Duration::days(3);
+/// The reaction that says "kept".
+const KEPT: &str = "white_check_mark";
+
+pub(super) async fn message(
+    state: &AppState,
+    team_id: &str,
+    event: &InnerEvent,
+) -> Result<(), StoreError> {
+    let plain = event.channel_type.as_deref() == Some("im")
+        && event.subtype.is_none()
+        && event.bot_id.is_none();
+    let user = event
+        .user
+        .as_ref()
+        .and_then(|u| u.as_str())
+        .unwrap_or_default();
+    let text = event.text.as_deref().unwrap_or_default().trim();
+    let (Ok(team), Ok(author)) = (TeamId::parse(team_id), UserId::parse(user)) else {
+        return Ok(());
+    };
+    if !plain || text.is_empty() {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    if state
+        .store
+        .last_prompt_since(team_id, user, now - REPLY_WINDOW)
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let visibility = match state.store.schedule(team_id, user).await? {
+        Some(s) if s.reflections == Visibility::Manager => Visibility::Manager,
+        _ => Visibility::Private,
+    };
+    // Tags and mentions in the reply count; a tag Cairn does not know never loses the reply.
+    let rules = KudosRules {
+        require_competency: false,
+    };
+    let (competencies, multiplier_kinds, people) =
+        match kudos::parse_log(&author, text, &state.tags, rules) {
+            Ok(d) => (d.competencies, d.multiplier_kinds, d.people),
+            Err(_) => (Vec::new(), Vec::new(), Vec::new()),
+        };
+    let evidence = NewEvidence {
+        team_id: team,
+        subject: author.clone(),
+        author,
+        source: Source::Reflection,
+        text: text.to_owned(),
+        permalink: None,
+        visibility,
+        competencies,
+        multiplier_kinds,
+        sphere: None,
+        people,
+        framework_id: state.framework.id().to_owned(),
+        framework_version: state.framework.version().to_owned(),
+        occurred_at: now,
+        created_at: now,
+    };
+    let id = state.store.record_evidence(evidence).await?;
+    tracing::info!(
+        evidence_id = id,
+        "a reply to a prompt was kept as a reflection"
+    );
+    if let (Some((slack, token)), Some(channel), Some(ts)) =
+        (state.slack.clone(), event.channel.clone(), event.ts.clone())
+    {
+        // Best effort, after the answer: the reflection is kept whether or not this arrives.
+        tokio::spawn(async move {
+            if let Err(e) = slack.reactions_add(&token, &channel, &ts, KEPT).await {
+                tracing::warn!(error = %e, "could not acknowledge a reflection with a reaction");
+            }
+        });
+    }
+    Ok(())
+}
