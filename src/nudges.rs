@@ -7,10 +7,13 @@
 
 use crate::clock::SharedClock;
 use crate::domain::framework::Framework;
+use crate::domain::growth::{Summary, Viewer};
+use crate::domain::period::Period;
 use crate::domain::schedule::{self, Limits, Occurrence, Slot};
 use crate::people::People;
 use crate::slack::prompts::{self, Gap, WeekKudos, WeeklyPrompt};
 use crate::store::{Delivery, DueSchedule, Person, Prompt, Schedule, Source, Store, StoreError};
+use crate::summaries::{self, Ask, SummaryError, What};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::collections::HashSet;
@@ -197,7 +200,7 @@ impl Scheduler {
             self.store.save_schedule(&s, now, false).await?;
             if s.next.is_some() {
                 // A stored schedule that was waiting for a time zone gets its slot now.
-                self.store.finish_schedule(&s, None, now).await?;
+                self.store.finish_schedule(&s, &[], now).await?;
             }
         }
         Ok(scheduled)
@@ -223,23 +226,79 @@ impl Scheduler {
         }
         let tz = zone(&schedule, person.as_ref());
         after.next = tz.and_then(|tz| next_regular(&after, tz, &self.settings.quiet_days, now));
-        let prompt = if send {
+        let mut prompts = Vec::new();
+        if send {
             pass.prompted += 1;
-            Some(
+            prompts.push(
                 self.weekly_prompt(&schedule, person.as_ref(), occurrence, now)
                     .await?,
-            )
-        } else {
-            if late {
-                pass.late += 1;
-            } else {
-                pass.held += 1;
+            );
+            // The first prompt of a new local month brings the monthly summary along.
+            let new_month = schedule.last_local_date.is_some_and(|last| {
+                (last.year(), last.month())
+                    != (occurrence.local_date.year(), occurrence.local_date.month())
+            });
+            if schedule.monthly_summary && new_month {
+                prompts.push(self.monthly_summary(&schedule, occurrence).await?);
             }
-            None
+        } else if late {
+            pass.late += 1;
+        } else {
+            pass.held += 1;
+        }
+        self.store.finish_schedule(&after, &prompts, now).await
+    }
+
+    async fn monthly_summary(
+        &self,
+        schedule: &Schedule,
+        occurrence: Occurrence,
+    ) -> Result<Prompt, StoreError> {
+        let today = occurrence.local_date;
+        let recent = Period::last_days(today, 29);
+        let before = Period {
+            from: recent.from - Duration::days(90),
+            to: recent.from - Duration::days(1),
         };
-        self.store
-            .finish_schedule(&after, prompt.as_ref(), now)
-            .await
+        let mut summaries = Vec::new();
+        for period in [recent, before] {
+            let ask = Ask {
+                team: &schedule.team_id,
+                subject: &schedule.user_id,
+                period,
+                viewer: Viewer::Person {
+                    user: schedule.user_id.clone(),
+                    admin: false,
+                },
+                what: What::Summary,
+            };
+            let report =
+                summaries::report(self.store.as_ref(), &self.framework, ask, occurrence.at)
+                    .await
+                    .map_err(|e| match e {
+                        SummaryError::Store(e) => e,
+                        SummaryError::Refused(r) => StoreError::Invalid(r.to_string()),
+                    })?;
+            summaries.push(report.summary);
+        }
+        let thinnest = thinnest(&self.framework, &summaries[0], &summaries[1], today);
+        let (text, blocks) = prompts::monthly_summary(
+            &self.framework,
+            &summaries[0],
+            &summaries[1],
+            thinnest.as_ref(),
+        );
+        let first_of_month = today.with_day(1).unwrap_or(today);
+        Ok(Prompt {
+            kind: "monthly",
+            local_date: first_of_month,
+            delivery: Delivery {
+                key: format!("monthly:{first_of_month}"),
+                channel: schedule.user_id.clone(),
+                text,
+                blocks,
+            },
+        })
     }
 
     async fn weekly_prompt(
@@ -326,6 +385,33 @@ fn gap(framework: &Framework, seen: &HashSet<&str>, date: NaiveDate, weeks: u32)
     Some(Gap {
         tag: c.tags.first().cloned().unwrap_or_else(|| c.id.clone()),
         weeks,
+        prompt: c.prompts[week % c.prompts.len()].clone(),
+    })
+}
+
+/// The competency with the fewest items over both periods (ties: framework order), with one of
+/// its prompts.
+fn thinnest(
+    framework: &Framework,
+    recent: &Summary,
+    before: &Summary,
+    date: NaiveDate,
+) -> Option<Gap> {
+    let count = |s: &Summary, id: &str| {
+        s.competencies
+            .iter()
+            .find(|c| c.id == id)
+            .map_or(0, |c| c.items)
+    };
+    let c = framework
+        .competencies
+        .iter()
+        .filter(|c| !c.deprecated && !c.prompts.is_empty())
+        .min_by_key(|c| count(recent, &c.id) + count(before, &c.id))?;
+    let week = date.iso_week().week() as usize;
+    Some(Gap {
+        tag: c.tags.first().cloned().unwrap_or_else(|| c.id.clone()),
+        weeks: 0,
         prompt: c.prompts[week % c.prompts.len()].clone(),
     })
 }

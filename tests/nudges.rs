@@ -185,7 +185,13 @@ async fn submit_settings(
     cadence: &str,
     tz: Option<&str>,
     reflections: &str,
+    monthly: bool,
 ) -> (u16, Value) {
+    let monthly: Vec<Value> = if monthly {
+        vec![option("monthly_summary")]
+    } else {
+        Vec::new()
+    };
     let mut payload = fixture_json("interactivity_view_submission.json");
     payload["user"]["id"] = json!(ANA);
     payload["view"]["callback_id"] = json!("settings");
@@ -197,6 +203,7 @@ async fn submit_settings(
         "settings_tz": { "value": { "type": "plain_text_input", "value": tz } },
         "settings_reflections": { "value": { "type": "radio_buttons", "selected_option": option(reflections) } },
         "settings_pause": { "value": { "type": "datepicker", "selected_date": null } },
+        "settings_monthly": { "value": { "type": "checkboxes", "selected_options": monthly } },
     });
     let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
     let response = app
@@ -254,14 +261,14 @@ both_backends! {
         assert!(blocks.contains("\"initial_time\":\"15:00\""), "{blocks}");
         assert!(blocks.contains("Europe/Berlin"), "the Slack zone is named: {blocks}");
         // Out of hours and an unknown zone: both named, nothing saved.
-        let (status, errors) = submit_settings(&app, "tuesday", "22:00", "fortnightly", Some("Mars/Olympus"), "manager").await;
+        let (status, errors) = submit_settings(&app, "tuesday", "22:00", "fortnightly", Some("Mars/Olympus"), "manager", true).await;
         assert_eq!(status, 200);
         assert_eq!(errors["response_action"], "errors", "{errors}");
         assert!(errors["errors"]["settings_time"].as_str().unwrap().contains("08:00"), "{errors}");
         assert!(errors["errors"]["settings_tz"].as_str().unwrap().contains("Mars/Olympus"), "{errors}");
         assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-09T14:00:00+00:00 2026-01-09"));
         // Tuesday 09:30 in Kathmandu (+05:45), every two weeks: the very next Tuesday is 03:45 UTC.
-        let (status, answer) = submit_settings(&app, "tuesday", "09:30", "fortnightly", Some("Asia/Kathmandu"), "manager").await;
+        let (status, answer) = submit_settings(&app, "tuesday", "09:30", "fortnightly", Some("Asia/Kathmandu"), "manager", true).await;
         assert_eq!((status, answer), (200, Value::Null));
         let s = app.store().schedule(TEAM, ANA).await.unwrap().unwrap();
         assert_eq!(s.tz.as_deref(), Some("Asia/Kathmandu"));
@@ -299,5 +306,46 @@ both_backends! {
         app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-01-13T15:00:00Z").unwrap().to_utc());
         assert_eq!(dm_to_bot(&app, "Ev0DM00003", "random thought").await, 200);
         assert_eq!(app.store().evidence_of(TEAM, ANA, 10).await.unwrap().len(), 1);
+    }
+}
+
+both_backends! {
+    async fn the_first_prompt_of_a_month_brings_the_monthly_summary_unless_turned_off(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        app.kudos(&format!("<@{ANA}> #technical untangled the billing migration")).await;
+        ana(&app, "Europe/Berlin").await;
+        app.run_jobs("2026-01-05T14:30:00Z").await;
+        let monthly = |app: &TestApp| {
+            app.slack
+                .calls_to("chat.postMessage")
+                .into_iter()
+                .filter(|c| c.body["channel"] == "D0ANA00001" && c.body["text"].as_str().unwrap_or("").starts_with("Your month in Cairn"))
+                .map(|c| c.body)
+                .collect::<Vec<_>>()
+        };
+        // January's Fridays: her first prompt ever, then the same month: no monthly summary.
+        for day in ["09", "16", "23", "30"] {
+            app.run_jobs(&format!("2026-01-{day}T14:00:00Z")).await;
+        }
+        assert_eq!(prompts_to_ana(&app).len(), 4);
+        assert!(monthly(&app).is_empty());
+        // The first prompt of February brings it: the kudos of 5 January falls in the 90 days
+        // before the last 30.
+        // (The DM is paced a second behind the prompt: the next pass delivers it.)
+        app.run_jobs("2026-02-06T14:00:00Z").await;
+        app.run_jobs("2026-02-06T14:01:00Z").await;
+        let sent = monthly(&app);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(sent[0]["text"].as_str().unwrap().contains("0 items in the last 30 days (1 in the 90 days before)"), "{}", sent[0]["text"]);
+        assert!(sent[0]["blocks"].to_string().contains("thinnest competency"), "{}", sent[0]["blocks"]);
+        // Turned off in the settings: March's first prompt comes alone.
+        let (status, answer) = submit_settings(&app, "friday", "15:00", "weekly", None, "private", false).await;
+        assert_eq!((status, answer), (200, Value::Null));
+        for day in ["2026-02-13", "2026-02-20", "2026-02-27", "2026-03-06"] {
+            app.run_jobs(&format!("{day}T14:00:00Z")).await;
+            app.run_jobs(&format!("{day}T14:01:00Z")).await;
+        }
+        assert_eq!(prompts_to_ana(&app).len(), 9);
+        assert_eq!(monthly(&app).len(), 1);
     }
 }

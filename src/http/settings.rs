@@ -100,6 +100,11 @@ pub(super) async fn submit(state: &AppState, interaction: &Interaction, view: &V
                 }
             },
         };
+    let monthly = value(views::SETTINGS_MONTHLY_BLOCK).is_some_and(|e| {
+        e.selected_options
+            .iter()
+            .any(|o| o.value == views::MONTHLY_SUMMARY)
+    });
     let reflections = match chosen(views::SETTINGS_REFLECTIONS_BLOCK).as_str() {
         "manager" => Visibility::Manager,
         _ => Visibility::Private,
@@ -107,7 +112,14 @@ pub(super) async fn submit(state: &AppState, interaction: &Interaction, view: &V
     let Some(slot) = slot.filter(|_| problems.is_empty()) else {
         return super::interactivity::errors(&problems);
     };
-    match save(state, team, user, slot, tz, paused_until, reflections).await {
+    let chosen = Chosen {
+        slot,
+        tz,
+        paused_until,
+        reflections,
+        monthly,
+    };
+    match save(state, team, user, chosen).await {
         Ok(()) => ().into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "could not save settings");
@@ -119,21 +131,23 @@ pub(super) async fn submit(state: &AppState, interaction: &Interaction, view: &V
     }
 }
 
-async fn save(
-    state: &AppState,
-    team: &str,
-    user: &str,
+/// What the person chose in the modal.
+struct Chosen {
     slot: Slot,
     tz: Option<String>,
     paused_until: Option<chrono::NaiveDate>,
     reflections: Visibility,
-) -> Result<(), StoreError> {
+    monthly: bool,
+}
+
+async fn save(state: &AppState, team: &str, user: &str, chosen: Chosen) -> Result<(), StoreError> {
     let now = state.clock.now();
     let mut s = current(state, team, user).await?;
-    s.slot = slot;
-    s.tz = tz;
-    s.paused_until = paused_until;
-    s.reflections = reflections;
+    s.slot = chosen.slot;
+    s.tz = chosen.tz;
+    s.paused_until = chosen.paused_until;
+    s.reflections = chosen.reflections;
+    s.monthly_summary = chosen.monthly;
     s.snoozed = false;
     let person = state.store.person(team, user).await?;
     s.next = zone(&s, person.as_ref())

@@ -122,6 +122,51 @@ pub fn weekly_prompt(p: &WeeklyPrompt) -> (String, Value) {
     (text, Value::Array(blocks))
 }
 
+/// The monthly summary DM: how far the person's work reached and how it helped others over
+/// the last 30 days, beside the 90 days before, and their thinnest competency.
+pub fn monthly_summary(
+    framework: &crate::domain::framework::Framework,
+    recent: &crate::domain::growth::Summary,
+    before: &crate::domain::growth::Summary,
+    thinnest: Option<&Gap>,
+) -> (String, Value) {
+    use super::summary::{multiplier_text, spread_text};
+    let text = format!(
+        "Your month in Cairn: {} items in the last 30 days ({} in the 90 days before).",
+        recent.items.len(),
+        before.items.len()
+    );
+    let mut blocks = vec![
+        section(format!(":calendar: *{text}*")),
+        section(format!(
+            "*Last 30 days*\n{}\n{}",
+            spread_text(framework, recent),
+            multiplier_text(framework, recent)
+        )),
+        section(format!(
+            "*The 90 days before*\n{}\n{}",
+            spread_text(framework, before),
+            multiplier_text(framework, before)
+        )),
+    ];
+    if let Some(gap) = thinnest {
+        blocks.push(section(format!(
+            ":seedling: Your thinnest competency lately is #{}. {}",
+            mrkdwn::safe(&gap.tag),
+            mrkdwn::safe(&gap.prompt)
+        )));
+    }
+    blocks.push(context(
+        "Only you get this. `/growth summary` shows the evidence; `/growth settings` turns this summary off."
+            .to_owned(),
+    ));
+    let blocks = blocks
+        .into_iter()
+        .map(|b| serde_json::to_value(b).expect("blocks serialise"))
+        .collect();
+    (text, Value::Array(blocks))
+}
+
 /// What replaces a prompt's buttons once one is pressed.
 pub fn answered(note: &str) -> (String, Value) {
     let blocks = vec![serde_json::to_value(section(note.to_owned())).expect("blocks serialise")];

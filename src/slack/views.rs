@@ -244,6 +244,9 @@ pub const SETTINGS_CADENCE_BLOCK: &str = "settings_cadence";
 pub const SETTINGS_TZ_BLOCK: &str = "settings_tz";
 pub const SETTINGS_REFLECTIONS_BLOCK: &str = "settings_reflections";
 pub const SETTINGS_PAUSE_BLOCK: &str = "settings_pause";
+pub const SETTINGS_MONTHLY_BLOCK: &str = "settings_monthly";
+/// The value of the monthly summary checkbox.
+pub const MONTHLY_SUMMARY: &str = "monthly_summary";
 /// Every settings element has this action id; the block says which setting it is.
 pub const SETTINGS_ACTION: &str = "value";
 
@@ -314,6 +317,14 @@ pub fn settings_modal(modal: &SettingsModal) -> Value {
     if let Some(until) = s.paused_until {
         pause["initial_date"] = json!(until.to_string());
     }
+    let monthly_option = option(
+        "Send me a monthly summary of my growth",
+        MONTHLY_SUMMARY.into(),
+    );
+    let mut monthly = json!({ "type": "checkboxes", "action_id": SETTINGS_ACTION, "options": [monthly_option.clone()] });
+    if s.monthly_summary {
+        monthly["initial_options"] = json!([monthly_option]);
+    }
     let next = modal
         .next
         .as_deref()
@@ -348,6 +359,10 @@ pub fn settings_modal(modal: &SettingsModal) -> Value {
             {
                 "type": "input", "block_id": SETTINGS_REFLECTIONS_BLOCK, "label": plain("Who may see the reflections you send me?"),
                 "element": { "type": "radio_buttons", "action_id": SETTINGS_ACTION, "options": [private, manager], "initial_option": reflections },
+            },
+            {
+                "type": "input", "block_id": SETTINGS_MONTHLY_BLOCK, "optional": true, "label": plain("Monthly summary"),
+                "element": monthly,
             },
             {
                 "type": "input", "block_id": SETTINGS_PAUSE_BLOCK, "optional": true, "label": plain("Pause prompts until"),

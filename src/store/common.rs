@@ -614,12 +614,12 @@ where
     async fn finish_schedule(
         &self,
         schedule: &Schedule,
-        prompt: Option<&Prompt>,
+        prompts: &[Prompt],
         now: DateTime<Utc>,
     ) -> Result<()> {
         let now = millis(now);
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        if let Some(p) = prompt {
+        for p in prompts {
             let args = [
                 Arg::Text(schedule.team_id.clone()),
                 Arg::Text(schedule.user_id.clone()),

@@ -461,12 +461,12 @@ pub trait Store: Send + Sync + 'static {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<DueSchedule>>;
-    /// In one transaction: records the prompt (once per person, kind and local date) with its
-    /// message in the outbox, stores the schedule's next firing and releases the lease.
+    /// In one transaction: records the prompts (each once per person, kind and local date)
+    /// with their messages in the outbox, stores the schedule's next firing and releases the lease.
     async fn finish_schedule(
         &self,
         schedule: &Schedule,
-        prompt: Option<&Prompt>,
+        prompts: &[Prompt],
         now: DateTime<Utc>,
     ) -> Result<()>;
     /// When the last prompt of any kind was sent to a person since `since`.
