@@ -187,20 +187,23 @@ impl Scheduler {
             if person.is_bot || person.deleted {
                 continue;
             }
-            let mut s = self
+            let stored = self
                 .store
                 .schedule(&person.team_id, &person.user_id)
-                .await?
-                .unwrap_or_else(|| {
-                    Schedule::new(&person.team_id, &person.user_id, self.settings.default_slot)
-                });
+                .await?;
+            let waiting = stored.is_some();
+            let mut s = stored.unwrap_or_else(|| {
+                Schedule::new(&person.team_id, &person.user_id, self.settings.default_slot)
+            });
             s.next = zone(&s, Some(person))
                 .and_then(|tz| next_regular(&s, tz, &self.settings.quiet_days, now));
             scheduled += usize::from(s.next.is_some());
-            self.store.save_schedule(&s, now, false).await?;
-            if s.next.is_some() {
-                // A stored schedule that was waiting for a time zone gets its slot now.
+            if waiting {
+                // A stored schedule that was waiting for a time zone gets its slot; its
+                // settings stay as they are.
                 self.store.finish_schedule(&s, &[], now).await?;
+            } else {
+                self.store.save_schedule(&s, now, false).await?;
             }
         }
         Ok(scheduled)

@@ -349,3 +349,45 @@ both_backends! {
         assert_eq!(monthly(&app).len(), 1);
     }
 }
+
+fn quiet_friday(settings: &mut cairn::config::Settings) {
+    settings.quiet_days = Some("2026-01-09".into());
+}
+
+#[tokio::test]
+async fn a_quiet_day_is_skipped_and_a_bad_one_is_named() {
+    let options = Options {
+        extra: quiet_friday,
+        ..Options::default()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, options).await.unwrap();
+    ana(&app, "Europe/Berlin").await;
+    let options = Options {
+        extra: quiet_friday,
+        ..Options::default()
+    };
+    app.run_jobs_with(&options, "2026-01-05T14:30:00Z").await;
+    // Friday 9 January is a company holiday: the slot is skipped, not moved to Saturday.
+    assert_eq!(
+        next_fire(&app).await.as_deref(),
+        Some("2026-01-16T14:00:00+00:00 2026-01-16")
+    );
+    let bad = cairn::config::Settings {
+        quiet_days: Some("2026-01-09,24 Dec".into()),
+        ..Default::default()
+    };
+    let error = bad.resolve().unwrap_err().to_string();
+    assert!(
+        error.contains("CAIRN_QUIET_DAYS: '24 Dec' is not a date"),
+        "{error}"
+    );
+    let bad = cairn::config::Settings {
+        prompt_slot: Some("friday 23:00".into()),
+        ..Default::default()
+    };
+    let error = bad.resolve().unwrap_err().to_string();
+    assert!(
+        error.contains("CAIRN_PROMPT_SLOT") && error.contains("08:00"),
+        "{error}"
+    );
+}
