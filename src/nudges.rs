@@ -126,9 +126,11 @@ impl Scheduler {
         loop {
             let due = self.store.claim_schedules(now, now + LEASE, BATCH).await?;
             let claimed = due.len();
+            let mut finished = Vec::with_capacity(claimed);
             for d in due {
-                self.fire(d, now, &mut pass).await?;
+                finished.push(self.fire(d, now, &mut pass).await?);
             }
+            self.store.finish_schedules(&finished, now).await?;
             if claimed < BATCH as usize {
                 return Ok(pass);
             }
@@ -201,7 +203,9 @@ impl Scheduler {
             if waiting {
                 // A stored schedule that was waiting for a time zone gets its slot; its
                 // settings stay as they are.
-                self.store.finish_schedule(&s, &[], now).await?;
+                self.store
+                    .finish_schedules(&[(s.clone(), Vec::new())], now)
+                    .await?;
             } else {
                 self.store.save_schedule(&s, now, false).await?;
             }
@@ -209,15 +213,16 @@ impl Scheduler {
         Ok(scheduled)
     }
 
+    /// What a due schedule sends, and the schedule moved on; the caller stores a batch at once.
     async fn fire(
         &self,
         due: DueSchedule,
         now: DateTime<Utc>,
         pass: &mut Pass,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(Schedule, Vec<Prompt>), StoreError> {
         let DueSchedule { schedule, person } = due;
         let Some(occurrence) = schedule.next else {
-            return Ok(());
+            return Ok((schedule, Vec::new()));
         };
         let active = person.as_ref().is_some_and(|p| !p.is_bot && !p.deleted);
         let late = now - occurrence.at > LATE_LIMIT;
@@ -249,7 +254,7 @@ impl Scheduler {
         } else {
             pass.held += 1;
         }
-        self.store.finish_schedule(&after, &prompts, now).await
+        Ok((after, prompts))
     }
 
     async fn monthly_summary(

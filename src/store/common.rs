@@ -611,35 +611,36 @@ where
         Ok(due)
     }
 
-    async fn finish_schedule(
+    async fn finish_schedules(
         &self,
-        schedule: &Schedule,
-        prompts: &[Prompt],
+        finished: &[(Schedule, Vec<Prompt>)],
         now: DateTime<Utc>,
     ) -> Result<()> {
         let now = millis(now);
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        for p in prompts {
-            let args = [
-                Arg::Text(schedule.team_id.clone()),
-                Arg::Text(schedule.user_id.clone()),
-                Arg::Text(p.kind.to_owned()),
-                Arg::Text(p.local_date.to_string()),
-                Arg::Int(now),
-            ];
-            let recorded = sql::bind(sqlx::query::<DB>(sql::RECORD_PROMPT), &args)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-            // A prompt for this person and local date went out already (another replica, a
-            // restart): the schedule still moves on, the message is not sent twice.
-            if recorded.rows_affected() == 1 {
-                let key = format!("prompt:{}:{}:{}", p.kind, schedule.user_id, p.local_date);
-                let enqueue = sql::enqueue(&schedule.team_id, key, &p.delivery, now);
-                sql::execute_all::<DB>(&mut tx, std::slice::from_ref(&enqueue)).await?;
+        for (schedule, prompts) in finished {
+            for p in prompts {
+                let args = [
+                    Arg::Text(schedule.team_id.clone()),
+                    Arg::Text(schedule.user_id.clone()),
+                    Arg::Text(p.kind.to_owned()),
+                    Arg::Text(p.local_date.to_string()),
+                    Arg::Int(now),
+                ];
+                let recorded = sql::bind(sqlx::query::<DB>(sql::RECORD_PROMPT), &args)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                // A prompt for this person and local date went out already (another replica, a
+                // restart): the schedule still moves on, the message is not sent twice.
+                if recorded.rows_affected() == 1 {
+                    let key = format!("prompt:{}:{}:{}", p.kind, schedule.user_id, p.local_date);
+                    let enqueue = sql::enqueue(&schedule.team_id, key, &p.delivery, now);
+                    sql::execute_all::<DB>(&mut tx, std::slice::from_ref(&enqueue)).await?;
+                }
             }
+            sql::execute_all::<DB>(&mut tx, &[sql::advance_schedule(schedule, now)]).await?;
         }
-        sql::execute_all::<DB>(&mut tx, &[sql::advance_schedule(schedule, now)]).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)
     }
 

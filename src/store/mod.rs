@@ -461,12 +461,12 @@ pub trait Store: Send + Sync + 'static {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<DueSchedule>>;
-    /// In one transaction: records the prompts (each once per person, kind and local date)
-    /// with their messages in the outbox, stores the schedule's next firing and releases the lease.
-    async fn finish_schedule(
+    /// In one transaction, for each schedule: records its prompts (each once per person, kind
+    /// and local date) with their messages in the outbox, stores its next firing and releases
+    /// its lease. One commit for a whole claimed batch.
+    async fn finish_schedules(
         &self,
-        schedule: &Schedule,
-        prompts: &[Prompt],
+        finished: &[(Schedule, Vec<Prompt>)],
         now: DateTime<Utc>,
     ) -> Result<()>;
     /// When the last prompt of any kind was sent to a person since `since`.
