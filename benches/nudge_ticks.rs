@@ -201,7 +201,10 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
         busy.as_secs_f64() * 1000.0 / prompts.max(1) as f64,
         worst_busy.as_secs_f64() * 1000.0
     );
-    println!("{name} ticks with nothing due: {}", percentiles(&mut idle));
+    println!(
+        "{name} ticks with nothing due: {}",
+        support::percentiles(&mut idle)
+    );
     if prompts as u64 != args.people {
         return Err(format!(
             "expected exactly {} prompts in the week, got {prompts}",
@@ -212,20 +215,4 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
     println!("{name} outbox after the week: {outbox:?}");
     store.close().await;
     Ok(())
-}
-
-fn percentiles(times: &mut [Duration]) -> String {
-    times.sort_unstable();
-    let at = |q: f64| {
-        let i = ((q * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1;
-        times[i].as_secs_f64() * 1000.0
-    };
-    format!(
-        "n={} p50={:.2}ms p95={:.2}ms p99={:.2}ms max={:.2}ms",
-        times.len(),
-        at(0.50),
-        at(0.95),
-        at(0.99),
-        at(1.0)
-    )
 }

@@ -162,7 +162,7 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
         let (mut times, items) = bench.each(&single, as_self).await?;
         println!(
             "{name} summary {label}: {} (items seen: mean {:.1}); {}",
-            percentiles(&mut times),
+            support::percentiles(&mut times),
             items as f64 / SINGLE as f64,
             cpu.report()
         );
@@ -179,7 +179,7 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
             "{name} review cycle, concurrency {concurrency}: {} summaries in {:.2}s; each: {}; {}",
             cycle.len(),
             took.as_secs_f64(),
-            percentiles(&mut times),
+            support::percentiles(&mut times),
             cpu.report()
         );
     }
@@ -197,8 +197,8 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
     }
     println!(
         "{name} packet (report + markdown + csv + json + chart): {}; rendering alone: {}; {:.1} kB each; {}",
-        percentiles(&mut total),
-        percentiles(&mut render),
+        support::percentiles(&mut total),
+        support::percentiles(&mut render),
         bytes as f64 / 1024.0 / PACKETS as f64,
         cpu.report()
     );
@@ -418,22 +418,6 @@ impl Cpu {
         }
         line + &format!(" machine busy={:.0}%", machine * 100.0)
     }
-}
-
-fn percentiles(times: &mut [Duration]) -> String {
-    times.sort_unstable();
-    let at = |q: f64| {
-        let i = ((q * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1;
-        times[i].as_secs_f64() * 1000.0
-    };
-    format!(
-        "n={} p50={:.2}ms p95={:.2}ms p99={:.2}ms max={:.2}ms",
-        times.len(),
-        at(0.50),
-        at(0.95),
-        at(0.99),
-        at(1.0)
-    )
 }
 
 // ---------------------------------------------------------------- the organisation

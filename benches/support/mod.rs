@@ -463,3 +463,21 @@ pub fn clock_ticks_per_sec() -> f64 {
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(100.0)
 }
+
+/// `n=… p50=…ms p95=…ms p99=…ms max=…ms` of a set of timings (sorts them).
+#[allow(dead_code)] // summary_scale and nudge_ticks; the load benches report their own way
+pub fn percentiles(times: &mut [std::time::Duration]) -> String {
+    times.sort_unstable();
+    let at = |q: f64| {
+        let i = ((q * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1;
+        times[i].as_secs_f64() * 1000.0
+    };
+    format!(
+        "n={} p50={:.2}ms p95={:.2}ms p99={:.2}ms max={:.2}ms",
+        times.len(),
+        at(0.50),
+        at(0.95),
+        at(0.99),
+        at(1.0)
+    )
+}
