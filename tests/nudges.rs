@@ -391,3 +391,21 @@ async fn a_quiet_day_is_skipped_and_a_bad_one_is_named() {
         "{error}"
     );
 }
+
+both_backends! {
+    async fn a_person_whose_time_zone_was_unknown_gets_a_slot_once_it_is_known(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // Ana comes from the org chart (no Slack profile yet), and Slack cannot say who she is.
+        let org = vec![cairn::store::OrgPerson { user_id: ANA.into(), name: Some("Ana Lima".into()), ..Default::default() }];
+        app.store().import_org(TEAM, &org, chrono::Utc::now()).await.unwrap();
+        app.slack.script("users.info", vec![Scripted::Error("user_not_found")]);
+        let report = app.run_jobs("2026-01-05T14:30:00Z").await;
+        assert!(report.contains("0 newcomers scheduled"), "{report}");
+        assert_eq!(next_fire(&app).await, None, "no time zone, no slot");
+        // Her profile arrives (an event, a lookup): the next pass gives her a slot.
+        ana(&app, "Europe/Berlin").await;
+        let report = app.run_jobs("2026-01-05T14:31:00Z").await;
+        assert!(report.contains("1 newcomers scheduled"), "{report}");
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-09T14:00:00+00:00 2026-01-09"));
+    }
+}

@@ -452,7 +452,8 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         replace: bool,
     ) -> Result<()>;
-    /// People Cairn knows (not bots, not deactivated) who have no schedule yet.
+    /// People Cairn knows (not bots, not deactivated) who have no schedule yet, or whose
+    /// schedule waits for a time zone that is now known.
     async fn unscheduled_people(&self, limit: i64) -> Result<Vec<Person>>;
     /// Leases up to `limit` schedules due at `now` until `until`; another replica skips them.
     async fn claim_schedules(

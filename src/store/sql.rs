@@ -904,10 +904,14 @@ pub(crate) fn save_schedule(s: &super::Schedule, now: i64, replace: bool) -> Stm
     }
 }
 
+/// People to give a first slot: those with no schedule, and those whose schedule waits for a
+/// time zone that is now known.
 pub(crate) const UNSCHEDULED_PEOPLE: &str =
-    "SELECT p.team_id, p.user_id, p.name, p.real_name, p.tz, p.is_bot, p.deleted, p.updated_at FROM people p
+    "SELECT p.team_id, p.user_id, p.name, p.real_name, p.tz, p.is_bot, p.deleted, p.updated_at
+     FROM people p LEFT JOIN schedules s ON s.team_id = p.team_id AND s.user_id = p.user_id
      WHERE NOT p.is_bot AND NOT p.deleted
-       AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.team_id = p.team_id AND s.user_id = p.user_id)
+       AND (s.user_id IS NULL
+            OR (s.next_fire_at IS NULL AND s.cadence <> 'off' AND (p.tz IS NOT NULL OR s.tz IS NOT NULL)))
      ORDER BY p.team_id, p.user_id LIMIT $1";
 
 /// Leases due schedules: `$1` now, `$2` lease end, `$3` limit; `lock` as for the outbox.
