@@ -83,6 +83,11 @@ pub fn zone(schedule: &Schedule, person: Option<&Person>) -> Option<Tz> {
     schedule::parse_tz(name).ok()
 }
 
+/// When a prompt comes, in the person's words: "Friday 9 January, 15:00".
+pub fn local_label(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%A %-d %B, %H:%M").to_string()
+}
+
 /// The next firing of `schedule` after `after`, by its slot and limits (not a snooze).
 pub fn next_regular(
     schedule: &Schedule,

@@ -3,7 +3,7 @@
 
 use super::AppState;
 use crate::domain::schedule::{self, Occurrence};
-use crate::nudges::{next_regular, zone};
+use crate::nudges::{local_label, next_regular, zone};
 use crate::slack::payloads::Interaction;
 use crate::slack::prompts::{answered, REFLECT_ACTION, SKIP_ACTION, SNOOZE_ACTION};
 use crate::slack::views;
@@ -98,11 +98,7 @@ async fn move_on(
     s.snoozed = snooze && next.is_some();
     s.next = next;
     state.store.save_schedule(&s, now, true).await?;
-    let when = |o: &Occurrence| {
-        o.at.with_timezone(&tz)
-            .format("%A %-d %B, %H:%M")
-            .to_string()
-    };
+    let when = |o: &Occurrence| local_label(o.at, tz);
     Ok(match (&s.next, snooze) {
         (Some(o), true) => format!(":zzz: Snoozed. I'll ask again tomorrow ({}).", when(o)),
         (Some(o), false) => format!(

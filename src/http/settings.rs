@@ -2,8 +2,8 @@
 //! slot, time zone, who may see their reflections and a pause; saving it reschedules at once.
 
 use super::AppState;
-use crate::domain::schedule::{self, Slot};
-use crate::nudges::{next_regular, zone};
+use crate::domain::schedule::{self, Cadence, Slot};
+use crate::nudges::{local_label, next_regular, zone};
 use crate::slack::payloads::{Interaction, View};
 use crate::slack::views::{self, SettingsModal, SETTINGS_ACTION};
 use crate::store::{Schedule, StoreError, Visibility};
@@ -29,11 +29,7 @@ pub(super) async fn open(state: &AppState, team: &str, user: &str, trigger_id: &
     let person = state.store.person(team, user).await.ok().flatten();
     let tz = zone(&schedule, person.as_ref());
     let next = match (schedule.next, tz) {
-        (Some(n), Some(tz)) => Some(
-            n.at.with_timezone(&tz)
-                .format("%A %-d %B, %H:%M")
-                .to_string(),
-        ),
+        (Some(n), Some(tz)) => Some(local_label(n.at, tz)),
         _ => None,
     };
     let modal = SettingsModal {
@@ -59,28 +55,24 @@ pub(super) async fn submit(state: &AppState, interaction: &Interaction, view: &V
         .and_then(|e| e.selected_time.clone())
         .unwrap_or_default();
     let cadence = chosen(views::SETTINGS_CADENCE_BLOCK);
-    let slot = match (
-        schedule::parse_weekday(&day),
-        schedule::parse_time(&time),
-        Slot::parse(&day, &time, &cadence),
-    ) {
-        (Err(e), _, _) => {
-            problems.push((views::SETTINGS_DAY_BLOCK, e));
-            None
-        }
-        (_, Err(e), _) => {
-            problems.push((views::SETTINGS_TIME_BLOCK, e));
-            None
-        }
-        (_, _, Err(e)) if e.contains("cadence") => {
-            problems.push((views::SETTINGS_CADENCE_BLOCK, e));
-            None
-        }
-        (_, _, Err(e)) => {
-            problems.push((views::SETTINGS_TIME_BLOCK, e));
-            None
-        }
-        (_, _, Ok(slot)) => Some(slot),
+    // Each part checked on its own, so each problem shows beside its own field.
+    let weekday = schedule::parse_weekday(&day)
+        .map_err(|e| problems.push((views::SETTINGS_DAY_BLOCK, e)))
+        .ok();
+    let time = Slot::parse("monday", &time, "weekly")
+        .map(|s| s.time)
+        .map_err(|e| problems.push((views::SETTINGS_TIME_BLOCK, e)))
+        .ok();
+    let cadence = Cadence::parse(&cadence)
+        .map_err(|e| problems.push((views::SETTINGS_CADENCE_BLOCK, e)))
+        .ok();
+    let slot = match (weekday, time, cadence) {
+        (Some(weekday), Some(time), Some(cadence)) => Some(Slot {
+            weekday,
+            time,
+            cadence,
+        }),
+        _ => None,
     };
     let tz = value(views::SETTINGS_TZ_BLOCK)
         .and_then(|e| e.value.clone())
