@@ -151,12 +151,14 @@ pub async fn run_jobs_once(
     let pass = scheduler.run_once(now).await;
     let mut report = match &pass {
         Ok(p) => format!(
-            "scheduler at {}: {} newcomers scheduled, {} prompts queued, {} late prompts skipped, {} held (bots, deactivated)",
+            "scheduler at {}: {} newcomers scheduled, {} prompts queued, {} late prompts skipped, {} held (bots, deactivated), {} review digests, {} team digests",
             now.to_rfc3339(),
             p.scheduled,
             p.prompted,
             p.late,
-            p.held
+            p.held,
+            p.review_digests,
+            p.team_digests
         ),
         Err(_) => String::new(),
     };

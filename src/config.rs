@@ -103,6 +103,26 @@ pub struct Settings {
     #[arg(long, env = "CAIRN_GAP_WEEKS")]
     #[serde(alias = "CAIRN_GAP_WEEKS")]
     pub gap_weeks: Option<u32>,
+    /// Review cycles: dates (2027-01-15,2027-07-15) or a 5-field cron expression (0 0 15 1,7 *); managers get a digest before each
+    #[arg(long, env = "CAIRN_REVIEW_CYCLES")]
+    #[serde(alias = "CAIRN_REVIEW_CYCLES")]
+    pub review_cycles: Option<String>,
+    /// Days before a review cycle the managers' digest comes [default: 7]
+    #[arg(long, env = "CAIRN_REVIEW_DIGEST_DAYS")]
+    #[serde(alias = "CAIRN_REVIEW_DIGEST_DAYS")]
+    pub review_digest_days: Option<u32>,
+    /// Channel id for the weekly team digest of kudos; unset: no team digest
+    #[arg(long, env = "CAIRN_TEAM_DIGEST_CHANNEL")]
+    #[serde(alias = "CAIRN_TEAM_DIGEST_CHANNEL")]
+    pub team_digest_channel: Option<String>,
+    /// When the team digest goes out, a 5-field cron expression [default: 0 16 * * FRI]
+    #[arg(long, env = "CAIRN_TEAM_DIGEST_CRON")]
+    #[serde(alias = "CAIRN_TEAM_DIGEST_CRON")]
+    pub team_digest_cron: Option<String>,
+    /// Time zone of CAIRN_TEAM_DIGEST_CRON [default: UTC]
+    #[arg(long, env = "CAIRN_TEAM_DIGEST_TZ")]
+    #[serde(alias = "CAIRN_TEAM_DIGEST_TZ")]
+    pub team_digest_tz: Option<String>,
     /// Messages a minute the outbox sends into one channel or DM; 0: no limit [default: 55]
     #[arg(long, env = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
     #[serde(alias = "CAIRN_OUTBOX_CHANNEL_PER_MINUTE")]
@@ -216,6 +236,11 @@ impl Settings {
             prompt_slot: self.prompt_slot.or(lower.prompt_slot),
             quiet_days: self.quiet_days.or(lower.quiet_days),
             gap_weeks: self.gap_weeks.or(lower.gap_weeks),
+            review_cycles: self.review_cycles.or(lower.review_cycles),
+            review_digest_days: self.review_digest_days.or(lower.review_digest_days),
+            team_digest_channel: self.team_digest_channel.or(lower.team_digest_channel),
+            team_digest_cron: self.team_digest_cron.or(lower.team_digest_cron),
+            team_digest_tz: self.team_digest_tz.or(lower.team_digest_tz),
             outbox_channel_per_minute: self
                 .outbox_channel_per_minute
                 .or(lower.outbox_channel_per_minute),
@@ -284,11 +309,22 @@ impl Settings {
                 .filter(|e| !e.is_empty())
                 .collect(),
             team_usergroups: team_usergroups(self.team_usergroups.as_deref())?,
-            nudges: nudges(
-                self.prompt_slot.as_deref(),
-                self.quiet_days.as_deref(),
-                self.gap_weeks,
-            )?,
+            nudges: crate::nudges::NudgeSettings {
+                review_digests: review_digests(
+                    self.review_cycles.as_deref(),
+                    self.review_digest_days,
+                )?,
+                team_digest: team_digest(
+                    self.team_digest_channel.as_deref(),
+                    self.team_digest_cron.as_deref(),
+                    self.team_digest_tz.as_deref(),
+                )?,
+                ..nudges(
+                    self.prompt_slot.as_deref(),
+                    self.quiet_days.as_deref(),
+                    self.gap_weeks,
+                )?
+            },
             pacing: crate::jobs::pacing::Limits::per_minute(
                 self.outbox_channel_per_minute
                     .unwrap_or(crate::jobs::pacing::CHANNEL_PER_MINUTE),
@@ -343,6 +379,54 @@ fn nudges(
         settings.gap_weeks = weeks;
     }
     Ok(settings)
+}
+
+/// `2027-01-15,2027-07-15` or `0 0 15 1,7 *`, and 7.
+fn review_digests(
+    cycles: Option<&str>,
+    days: Option<u32>,
+) -> Result<Option<crate::digests::ReviewDigests>, ConfigError> {
+    let Some(cycles) = cycles.filter(|c| !c.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let cycles = crate::domain::review::ReviewCycles::parse(cycles)
+        .map_err(|e| ConfigError::Invalid(format!("CAIRN_REVIEW_CYCLES: {e}")))?;
+    let days_before = days.unwrap_or(7);
+    if days_before > 60 {
+        return Err(ConfigError::Invalid(format!(
+            "CAIRN_REVIEW_DIGEST_DAYS is {days_before}: write a number of days from 0 to 60"
+        )));
+    }
+    Ok(Some(crate::digests::ReviewDigests {
+        cycles,
+        days_before,
+    }))
+}
+
+/// `C0123`, `0 16 * * FRI`, `Europe/Berlin`.
+fn team_digest(
+    channel: Option<&str>,
+    cron: Option<&str>,
+    tz: Option<&str>,
+) -> Result<Option<crate::digests::TeamDigest>, ConfigError> {
+    let Some(channel) = channel.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let channel = channel.trim_start_matches('#');
+    if crate::domain::ids::ChannelId::parse(channel).is_err() {
+        return Err(ConfigError::Invalid(format!(
+            "CAIRN_TEAM_DIGEST_CHANNEL '{channel}' is not a channel id: copy it from the channel's details in Slack (it looks like C0123ABCD)"
+        )));
+    }
+    let cron = crate::domain::schedule::CronSpec::parse(cron.unwrap_or("0 16 * * FRI"))
+        .map_err(|e| ConfigError::Invalid(format!("CAIRN_TEAM_DIGEST_CRON: {e}")))?;
+    let tz = crate::domain::schedule::parse_tz(tz.unwrap_or("UTC"))
+        .map_err(|e| ConfigError::Invalid(format!("CAIRN_TEAM_DIGEST_TZ: {e}")))?;
+    Ok(Some(crate::digests::TeamDigest {
+        channel: channel.to_owned(),
+        cron,
+        tz,
+    }))
 }
 
 /// `payments-devs=payments, @search=search` → [("payments-devs", "payments"), ("search", "search")].

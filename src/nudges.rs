@@ -6,6 +6,7 @@
 //! kind, local date) makes a second prompt for one local date impossible, whatever races.
 
 use crate::clock::SharedClock;
+use crate::digests::{Digests, ReviewDigests, TeamDigest};
 use crate::domain::framework::Framework;
 use crate::domain::growth::{Summary, Viewer};
 use crate::domain::period::Period;
@@ -42,6 +43,10 @@ pub struct NudgeSettings {
     pub quiet_days: Vec<NaiveDate>,
     /// A competency with no evidence for this many weeks gets a line in the prompt.
     pub gap_weeks: u32,
+    /// Managers' digests before review cycles, if the workspace names its cycles.
+    pub review_digests: Option<ReviewDigests>,
+    /// The weekly kudos digest to a channel, if a channel is named.
+    pub team_digest: Option<TeamDigest>,
 }
 
 impl Default for NudgeSettings {
@@ -50,6 +55,8 @@ impl Default for NudgeSettings {
             default_slot: Slot::DEFAULT,
             quiet_days: Vec::new(),
             gap_weeks: 6,
+            review_digests: None,
+            team_digest: None,
         }
     }
 }
@@ -64,6 +71,10 @@ pub struct Pass {
     pub late: usize,
     /// Due prompts not sent because the person is a bot, deactivated or unknown.
     pub held: usize,
+    /// Managers' digests before a review cycle.
+    pub review_digests: usize,
+    /// Weekly kudos digests to a channel.
+    pub team_digests: usize,
 }
 
 #[derive(Clone)]
@@ -72,6 +83,7 @@ pub struct Scheduler {
     people: People,
     framework: Arc<Framework>,
     settings: Arc<NudgeSettings>,
+    digests: Digests,
 }
 
 /// The zone a schedule runs in: the person's override, else their Slack profile's.
@@ -110,11 +122,18 @@ impl Scheduler {
         framework: Arc<Framework>,
         settings: Arc<NudgeSettings>,
     ) -> Self {
+        let digests = Digests::new(
+            store.clone(),
+            framework.clone(),
+            settings.review_digests.clone(),
+            settings.team_digest.clone(),
+        );
         Scheduler {
             store,
             people,
             framework,
             settings,
+            digests,
         }
     }
 
@@ -124,8 +143,11 @@ impl Scheduler {
 
     /// One pass as if the time were `now`.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Pass, StoreError> {
+        let digests = self.digests.run_once(now).await?;
         let mut pass = Pass {
             scheduled: self.schedule_newcomers(now).await?,
+            review_digests: digests.review,
+            team_digests: digests.team,
             ..Pass::default()
         };
         loop {
@@ -151,7 +173,7 @@ impl Scheduler {
     ) {
         loop {
             match self.run_once(clock.now()).await {
-                Ok(pass) if pass.prompted > 0 => {
+                Ok(pass) if pass.prompted + pass.review_digests + pass.team_digests > 0 => {
                     tracing::info!(?pass, "reflection prompts queued");
                     wake.notify_one();
                 }

@@ -35,7 +35,9 @@ fn prompts_to_ana(app: &TestApp) -> Vec<Value> {
         .into_iter()
         .filter(|c| {
             c.body["channel"] == "D0ANA00001"
-                && c.body["text"].as_str().unwrap_or("").starts_with("Hi Ana")
+                // "Hi Ana", or "Hi Alice" when the fake Slack's profile lookup (which answers
+                // Alice for everyone) lands after the test's own profile: a race of no interest.
+                && c.body["text"].as_str().unwrap_or("").starts_with("Hi ")
         })
         .map(|c| c.body)
         .collect()
@@ -232,6 +234,23 @@ async fn open_settings(app: &TestApp) -> String {
     response.text().await.unwrap()
 }
 
+/// Who the last reflection modal opened would share it with, to start with.
+fn reflect_modal_visibility(app: &TestApp) -> String {
+    let opened = app.slack.calls_to("views.open");
+    let view = &opened.last().expect("a modal opened").body["view"];
+    assert_eq!(view["title"]["text"], "Reflect on your week");
+    let radios = view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["element"]["type"] == "radio_buttons")
+        .expect("who sees it");
+    radios["element"]["initial_option"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// The DM fixture, as Ana writing to the bot.
 async fn dm_to_bot(app: &TestApp, event_id: &str, text: &str) -> u16 {
     let mut event = fixture_json("event_message_im.json");
@@ -250,6 +269,8 @@ both_backends! {
         let Some(app) = TestApp::spawn(backend).await else { return };
         ana(&app, "Europe/Berlin").await;
         app.run_jobs("2026-01-05T14:30:00Z").await;
+        assert_eq!(press(&app, "prompt_reflect", "2026-01-09").await, 200);
+        assert_eq!(reflect_modal_visibility(&app), "private", "reflections start private");
         let answer = open_settings(&app).await;
         assert!(answer.is_empty(), "the modal opens instead of a message: {answer}");
         let opened = app.slack.calls_to("views.open");
@@ -274,6 +295,9 @@ both_backends! {
         assert_eq!(s.tz.as_deref(), Some("Asia/Kathmandu"));
         assert_eq!(s.slot.cadence.as_str(), "fortnightly");
         assert_eq!(s.reflections, cairn::store::Visibility::Manager);
+        // The Reflect button's modal starts from that setting.
+        assert_eq!(press(&app, "prompt_reflect", "2026-01-09").await, 200);
+        assert_eq!(reflect_modal_visibility(&app), "manager");
         assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-06T03:45:00+00:00 2026-01-06"));
         // The ticker follows at once; the modal shows what was saved.
         app.run_jobs("2026-01-06T03:45:00Z").await;

@@ -8,5 +8,6 @@ pub mod kudos;
 pub mod markup;
 pub mod org;
 pub mod period;
+pub mod review;
 pub mod schedule;
 pub mod tags;

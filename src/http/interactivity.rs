@@ -101,6 +101,10 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
             }
             ().into_response()
         }
+        ("block_actions", _) if super::packets::digest_packet(interaction).is_some() => {
+            super::packets::press_digest_button(state, interaction);
+            ().into_response()
+        }
         ("block_actions", _) if super::prompts::prompt_action(interaction).is_some() => {
             super::prompts::press(state, interaction).await;
             ().into_response()
@@ -212,6 +216,7 @@ async fn save_message(state: &AppState, interaction: &Interaction) {
         date: date.format("%Y-%m-%d").to_string(),
         metadata: json!({ "source": "message" }).to_string(),
         reflection: false,
+        for_managers: false,
     };
     open_modal(
         state,

@@ -4,9 +4,14 @@
 //! rate-limiting.
 
 use super::AppState;
+use crate::domain::growth::Viewer;
+use crate::domain::ids::UserId;
+use crate::domain::period::Period;
 use crate::report::{json, packet};
 use crate::slack::client::{FileUpload, SlackError};
-use crate::summaries::Report;
+use crate::slack::digests::PACKET_ACTION;
+use crate::slack::payloads::Interaction;
+use crate::summaries::{self, Ask, Report, SummaryError, What};
 use std::time::Duration;
 
 const ATTEMPTS: u32 = 4;
@@ -116,6 +121,71 @@ pub(super) async fn deliver(state: AppState, requester: String, report: Report) 
             }
         }
     }
+}
+
+/// The value of a digest's "Review packet" button: whose packet, over which period.
+pub(super) fn digest_packet(interaction: &Interaction) -> Option<(String, Period)> {
+    let value = interaction
+        .actions
+        .iter()
+        .find(|a| a.action_id == PACKET_ACTION)?
+        .value
+        .as_deref()?;
+    let mut parts = value.split('|');
+    let subject = UserId::parse(parts.next()?).ok()?.to_string();
+    let from = parts.next()?.parse().ok()?;
+    let to = parts.next()?.parse().ok()?;
+    Some((subject, Period { from, to }))
+}
+
+/// "Review packet" in a manager's digest: the packet follows in the DM, built for whoever
+/// pressed (so the visibility rules and the audit apply to them), or they are told why not.
+pub(super) fn press_digest_button(state: &AppState, interaction: &Interaction) {
+    let Some((subject, period)) = digest_packet(interaction) else {
+        return;
+    };
+    let state = state.clone();
+    let team = interaction.team.id.clone();
+    let user = interaction.user.id.clone();
+    let channel = interaction.channel.as_ref().map(|c| c.id.clone());
+    tokio::spawn(async move {
+        let ask = Ask {
+            team: &team,
+            subject: &subject,
+            period,
+            viewer: Viewer::Person {
+                admin: state.admins.contains(&user),
+                user: user.clone(),
+            },
+            what: What::Packet,
+        };
+        let refusal = match summaries::report(
+            state.store.as_ref(),
+            &state.framework,
+            ask,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(report) => return deliver(state, user, report).await,
+            Err(SummaryError::Refused(r)) => format!("{r}"),
+            Err(SummaryError::Store(e)) => {
+                tracing::error!(error = %e, "could not build a packet from a digest");
+                "I couldn't read the evidence just now (the database didn't answer). Press the button again in a minute.".to_owned()
+            }
+        };
+        let blocks = serde_json::json!([
+            { "type": "section", "text": { "type": "mrkdwn", "text": refusal } }
+        ]);
+        if let (Some((slack, token)), Some(channel)) = (&state.slack, channel) {
+            if let Err(e) = slack
+                .chat_post_ephemeral(token, &channel, &user, &refusal, &blocks)
+                .await
+            {
+                tracing::warn!(error = %e, "could not say why a packet was not sent");
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -28,7 +28,16 @@ pub(super) async fn press(state: &AppState, interaction: &Interaction) {
     };
     let (team, user) = (&interaction.team.id, &interaction.user.id);
     if action == REFLECT_ACTION {
+        // The person's setting for who sees reflections is where the modal starts.
+        let for_managers = match state.store.schedule(team, user).await {
+            Ok(s) => s.is_some_and(|s| s.reflections == crate::store::Visibility::Manager),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the reflection setting; the modal starts private");
+                false
+            }
+        };
         let modal = views::EvidenceModal {
+            for_managers,
             date: date
                 .unwrap_or_else(|| state.clock.now().date_naive())
                 .to_string(),

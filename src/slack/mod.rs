@@ -2,6 +2,7 @@
 
 pub mod blocks;
 pub mod client;
+pub mod digests;
 pub mod mrkdwn;
 pub mod payloads;
 pub mod prompts;

@@ -23,7 +23,7 @@ fn bar(n: u64, max: u64) -> String {
     "█".repeat(width as usize)
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

@@ -167,6 +167,8 @@ pub struct EvidenceModal {
     pub metadata: String,
     /// Opened from a weekly prompt's Reflect button: titled and worded as a reflection.
     pub reflection: bool,
+    /// Starts as "me and my managers" (the person's setting for reflections) instead of "only me".
+    pub for_managers: bool,
 }
 
 /// The evidence modal: what you did, its competencies, how far it reached (declared), who it
@@ -230,7 +232,8 @@ pub fn evidence_modal(framework: &Framework, modal: &EvidenceModal) -> Value {
                 "type": "input", "block_id": VISIBILITY_BLOCK, "label": plain("Who sees it?"),
                 "element": {
                     "type": "radio_buttons", "action_id": VISIBILITY_ACTION,
-                    "initial_option": private, "options": [private, manager, public],
+                    "initial_option": if modal.for_managers { &manager } else { &private },
+                    "options": [private, manager, public],
                 },
             },
         ],
@@ -647,6 +650,7 @@ mod tests {
                 date: "2026-01-05".into(),
                 metadata: r#"{"source":"message"}"#.into(),
                 reflection: false,
+                for_managers: false,
             },
         );
         // The sphere choices are the framework's own step names.

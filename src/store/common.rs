@@ -374,9 +374,12 @@ where
         people: &[OrgPerson],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let statements: Vec<Stmt> = people
-            .iter()
-            .map(|p| {
+        let remember = stmt(
+            sql::REMEMBER_WORKSPACE,
+            vec![Arg::Text(team_id.into()), Arg::Int(millis(now))],
+        );
+        let statements: Vec<Stmt> = std::iter::once(remember)
+            .chain(people.iter().map(|p| {
                 stmt(
                     sql::IMPORT_ORG_PERSON,
                     vec![
@@ -390,7 +393,7 @@ where
                         Arg::Int(millis(now)),
                     ],
                 )
-            })
+            }))
             .collect();
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
         sql::execute_all::<DB>(&mut tx, &statements).await?;
@@ -642,6 +645,83 @@ where
             sql::execute_all::<DB>(&mut tx, &[sql::advance_schedule(schedule, now)]).await?;
         }
         tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+
+    async fn managers(&self, team_id: &str) -> Result<Vec<Manager>> {
+        let rows = self
+            .read(&stmt(sql::MANAGERS, vec![Arg::Text(team_id.into())]))
+            .await?;
+        let mut managers: Vec<Manager> = Vec::new();
+        for row in &rows {
+            let user_id: String = row.try_get("manager")?;
+            let report: String = row.try_get("report")?;
+            match managers.last_mut() {
+                Some(m) if m.user_id == user_id => m.reports.push(report),
+                _ => {
+                    let paused: Option<String> = row.try_get("paused_until")?;
+                    let inactive: bool = row.try_get("inactive")?;
+                    managers.push(Manager {
+                        user_id,
+                        tz: row.try_get("tz")?,
+                        active: !inactive,
+                        paused_until: paused.and_then(|d| d.parse().ok()),
+                        reports: vec![report],
+                    });
+                }
+            }
+        }
+        Ok(managers)
+    }
+
+    async fn prompted(
+        &self,
+        team_id: &str,
+        kind: &str,
+        local_date: NaiveDate,
+    ) -> Result<HashSet<String>> {
+        let args = vec![
+            Arg::Text(team_id.into()),
+            Arg::Text(kind.into()),
+            Arg::Text(local_date.to_string()),
+        ];
+        let rows = self.read(&stmt(sql::PROMPTED, args)).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn send_prompts(
+        &self,
+        team_id: &str,
+        prompts: &[(String, Prompt)],
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let now = millis(now);
+        let mut sent = 0;
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        for (recipient, p) in prompts {
+            let args = [
+                Arg::Text(team_id.to_owned()),
+                Arg::Text(recipient.clone()),
+                Arg::Text(p.kind.to_owned()),
+                Arg::Text(p.local_date.to_string()),
+                Arg::Int(now),
+            ];
+            let recorded = sql::bind(sqlx::query::<DB>(sql::RECORD_PROMPT), &args)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            // Another replica sent it already: not twice.
+            if recorded.rows_affected() == 1 {
+                sent += 1;
+                let key = format!("prompt:{}:{}:{}", p.kind, recipient, p.local_date);
+                let enqueue = sql::enqueue(team_id, key, &p.delivery, now);
+                sql::execute_all::<DB>(&mut tx, std::slice::from_ref(&enqueue)).await?;
+            }
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(sent)
     }
 
     async fn last_prompt_since(

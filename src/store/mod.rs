@@ -10,7 +10,7 @@ mod sqlite;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -219,6 +219,19 @@ impl OrgPerson {
     }
 }
 
+/// A manager in the org chart with their direct reports (not bots, not deactivated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manager {
+    pub user_id: String,
+    /// Their own override, else their Slack profile's.
+    pub tz: Option<String>,
+    /// Not a bot and not deactivated.
+    pub active: bool,
+    /// Nothing is sent to them before this local date.
+    pub paused_until: Option<NaiveDate>,
+    pub reports: Vec<String>,
+}
+
 /// A person's reflection prompt schedule and settings (the maths is `domain::schedule`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
@@ -266,7 +279,7 @@ pub struct DueSchedule {
 /// A prompt to record as sent, and its message, committed with the schedule's advance.
 #[derive(Debug, Clone)]
 pub struct Prompt {
-    /// `weekly` or `monthly`.
+    /// `weekly`, `monthly`, `review_digest` or `team_digest`.
     pub kind: &'static str,
     pub local_date: NaiveDate,
     pub delivery: Delivery,
@@ -470,7 +483,24 @@ pub trait Store: Send + Sync + 'static {
         finished: &[(Schedule, Vec<Prompt>)],
         now: DateTime<Utc>,
     ) -> Result<()>;
-    /// When the last prompt of any kind was sent to a person since `since`.
+    /// Managers in `team_id`'s org chart with their direct reports, by user id.
+    async fn managers(&self, team_id: &str) -> Result<Vec<Manager>>;
+    /// Who got a prompt of `kind` for `local_date`: user ids, or channels for a team digest.
+    async fn prompted(
+        &self,
+        team_id: &str,
+        kind: &str,
+        local_date: NaiveDate,
+    ) -> Result<HashSet<String>>;
+    /// In one transaction, records prompts to recipients (each once per recipient, kind and
+    /// local date) with their messages in the outbox; how many were new.
+    async fn send_prompts(
+        &self,
+        team_id: &str,
+        prompts: &[(String, Prompt)],
+        now: DateTime<Utc>,
+    ) -> Result<usize>;
+    /// When the last weekly prompt (or monthly summary) was sent to a person since `since`.
     async fn last_prompt_since(
         &self,
         team_id: &str,

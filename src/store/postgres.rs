@@ -49,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "schedules",
         include_str!("../../migrations/postgres/0007_schedules.sql"),
     ),
+    (
+        8,
+        "digests",
+        include_str!("../../migrations/postgres/0008_digests.sql"),
+    ),
 ];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for

@@ -591,6 +591,11 @@ pub(crate) const TAG_KUDOS: &str = "INSERT INTO kudos_tags (kudos_id, team_id, k
 
 pub(crate) const WORKSPACES: &str = "SELECT team_id FROM workspaces ORDER BY team_id";
 
+/// A workspace whose org chart is imported is served, kudos or not.
+pub(crate) const REMEMBER_WORKSPACE: &str =
+    "INSERT INTO workspaces (team_id, first_seen_at) VALUES ($1, $2)
+     ON CONFLICT (team_id) DO NOTHING";
+
 pub(crate) const RECORD_EVENT: &str =
     "INSERT INTO slack_events (event_id, team_id, event_type, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING";
 
@@ -968,7 +973,21 @@ pub(crate) fn advance_schedule(s: &super::Schedule, now: i64) -> Stmt {
 }
 
 pub(crate) const LAST_PROMPT_SINCE: &str =
-    "SELECT MAX(sent_at) FROM prompts WHERE team_id = $1 AND user_id = $2 AND sent_at >= $3";
+    "SELECT MAX(sent_at) FROM prompts WHERE team_id = $1 AND user_id = $2 AND sent_at >= $3
+       AND kind IN ('weekly', 'monthly')";
+
+pub(crate) const PROMPTED: &str =
+    "SELECT user_id FROM prompts WHERE team_id = $1 AND kind = $2 AND local_date = $3";
+
+/// Each manager with each of their active direct reports, one row per pair.
+pub(crate) const MANAGERS: &str =
+    "SELECT m.user_id AS manager, COALESCE(s.tz, m.tz) AS tz, (m.is_bot OR m.deleted) AS inactive,
+            s.paused_until, r.user_id AS report
+     FROM people r
+     JOIN people m ON m.team_id = r.team_id AND m.user_id = r.manager_id
+     LEFT JOIN schedules s ON s.team_id = m.team_id AND s.user_id = m.user_id
+     WHERE r.team_id = $1 AND r.org_updated_at IS NOT NULL AND NOT r.is_bot AND NOT r.deleted
+     ORDER BY m.user_id, r.user_id";
 
 pub(crate) fn schedule<'r, R: Row>(row: &'r R) -> Result<super::Schedule, sqlx::Error>
 where

@@ -49,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "schedules",
         include_str!("../../migrations/sqlite/0007_schedules.sql"),
     ),
+    (
+        8,
+        "digests",
+        include_str!("../../migrations/sqlite/0008_digests.sql"),
+    ),
 ];
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised
