@@ -1,7 +1,7 @@
 //! Builds the state and router, spawns the workers, and shuts everything down in order:
 //! stop accepting, let in-flight requests finish, let the outbox finish its batch, close the store.
 
-use crate::clock::SharedClock;
+use crate::clock::{Clock, SharedClock};
 use crate::config::Config;
 use crate::domain::framework::Framework;
 use crate::domain::tags::TagIndex;
@@ -123,6 +123,9 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
 
 /// Messages the outbox delivers at most in one `cairn jobs run-once`.
 const RUN_ONCE_OUTBOX_ROUNDS: usize = 1000;
+/// How far `cairn jobs run-once` lets its clock run on for messages paced a little behind (a
+/// monthly summary a second after its weekly prompt), as `cairn serve` would within the minute.
+const RUN_ONCE_PACING_GRACE: chrono::Duration = chrono::Duration::seconds(60);
 
 /// `cairn jobs run-once`: one scheduler pass as if the time were `now`, then delivery of what is
 /// due at `now`; returns what was done, for people.
@@ -134,7 +137,8 @@ pub async fn run_jobs_once(
     let store = store::connect(&config.database_url)
         .await
         .context("could not open the database")?;
-    let clock: SharedClock = Arc::new(crate::clock::ManualClock::new(now));
+    let manual = Arc::new(crate::clock::ManualClock::new(now));
+    let clock: SharedClock = manual.clone();
     let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
     let token = config.bot_token.clone();
     let people = People::new(
@@ -172,7 +176,16 @@ pub async fn run_jobs_once(
             let mut attempted = 0;
             for _ in 0..RUN_ONCE_OUTBOX_ROUNDS {
                 match worker.run_once().await {
-                    Ok(0) => break,
+                    Ok(0) => {
+                        let waiting = match store.outbox_counts().await {
+                            Ok(counts) => counts.pending > 0,
+                            Err(_) => false,
+                        };
+                        if !waiting || manual.now() - now >= RUN_ONCE_PACING_GRACE {
+                            break;
+                        }
+                        manual.advance(chrono::Duration::seconds(1));
+                    }
                     Ok(n) => attempted += n,
                     Err(e) => {
                         store.close().await;
