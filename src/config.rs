@@ -191,13 +191,53 @@ impl std::fmt::Debug for Config {
 }
 
 impl Settings {
-    /// Flags and environment (already merged by clap) over the file named by `--config`.
+    /// Flags and environment (already merged by clap), then secrets from files named by
+    /// `*_FILE` variables, over the file named by `--config`.
     pub fn resolve(self) -> Result<Config, ConfigError> {
         let file = match &self.config {
             Some(path) => Settings::from_file(path)?,
             None => Settings::default(),
         };
-        self.or(file).into_config()
+        let secrets = Settings::from_secret_files(|name| std::env::var(name).ok())?;
+        self.or(secrets).or(file).into_config()
+    }
+
+    /// Secrets read from the files that `SLACK_BOT_TOKEN_FILE` and the like name (Docker and
+    /// Kubernetes secrets are mounted as files), trailing newline dropped. `var` looks up an
+    /// environment variable.
+    pub fn from_secret_files(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let read = |name: &str| -> Result<Option<String>, ConfigError> {
+            let var_name = format!("{name}_FILE");
+            let Some(path) = var(&var_name).filter(|p| !p.trim().is_empty()) else {
+                return Ok(None);
+            };
+            let text = std::fs::read_to_string(path.trim()).map_err(|e| {
+                ConfigError::Invalid(format!(
+                    "{var_name} names '{}', which cannot be read ({e}): point it at the file holding {name}",
+                    path.trim()
+                ))
+            })?;
+            let value = text.trim_end_matches(['\n', '\r']).to_owned();
+            if value.trim().is_empty() {
+                return Err(ConfigError::Invalid(format!(
+                    "{var_name} names '{}', which is empty: write {name} into it",
+                    path.trim()
+                )));
+            }
+            Ok(Some(value))
+        };
+        Ok(Settings {
+            database_url: read("DATABASE_URL")?,
+            slack_signing_secret: read("SLACK_SIGNING_SECRET")?,
+            slack_bot_token: read("SLACK_BOT_TOKEN")?,
+            slack_app_token: read("SLACK_APP_TOKEN")?,
+            admin_token: read("CAIRN_ADMIN_TOKEN")?,
+            slack_client_secret: read("SLACK_CLIENT_SECRET")?,
+            encryption_key: read("CAIRN_ENCRYPTION_KEY")?,
+            ..Settings::default()
+        })
     }
 
     pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
@@ -474,6 +514,47 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         settings: Settings,
+    }
+
+    #[test]
+    fn secrets_come_from_the_files_their_file_variables_name() {
+        let mut token = tempfile::NamedTempFile::new().unwrap();
+        writeln!(token, "xoxb-from-a-file").unwrap();
+        let empty = tempfile::NamedTempFile::new().unwrap();
+        let path = token.path().to_str().unwrap().to_owned();
+        let secrets = Settings::from_secret_files(|name| {
+            (name == "SLACK_BOT_TOKEN_FILE").then(|| path.clone())
+        })
+        .unwrap();
+        assert_eq!(secrets.slack_bot_token.as_deref(), Some("xoxb-from-a-file"));
+        assert!(secrets.slack_signing_secret.is_none());
+        // A value given directly wins over the file.
+        let direct = Settings {
+            slack_bot_token: Some("xoxb-direct".into()),
+            ..Settings::default()
+        };
+        assert_eq!(
+            direct.or(secrets).slack_bot_token.as_deref(),
+            Some("xoxb-direct")
+        );
+        let missing = Settings::from_secret_files(|name| {
+            (name == "CAIRN_ADMIN_TOKEN_FILE").then(|| "/no/such/file".to_owned())
+        })
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            missing.contains("CAIRN_ADMIN_TOKEN_FILE") && missing.contains("/no/such/file"),
+            "{missing}"
+        );
+        let empty_path = empty.path().to_str().unwrap().to_owned();
+        let blank = Settings::from_secret_files(|name| {
+            (name == "SLACK_SIGNING_SECRET_FILE").then(|| empty_path.clone())
+        })
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(blank.contains("is empty"), "{blank}");
     }
 
     #[test]

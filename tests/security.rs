@@ -163,6 +163,56 @@ async fn bodies_over_one_mebibyte_answer_413() {
 }
 
 #[tokio::test]
+async fn api_bodies_up_to_sixteen_mebibytes_are_read_and_larger_ones_answer_413() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let huge = "a".repeat(16 * 1024 * 1024 + 1);
+    let response = app
+        .http
+        .post(app.url("/api/v1/org"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "text/csv")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    // An org chart of a few MiB (past axum's default 2 MiB) is read.
+    let mut big = String::from("user_id,name,email,team,group,manager_id\n");
+    while big.len() < 3 * 1024 * 1024 {
+        big.push_str("U0NOBODY01,Nobody Atall,nobody@example.com,team,group,\n");
+    }
+    let response = app
+        .http
+        .post(app.url("/api/v1/org"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "text/csv")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let made = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let id = made.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let again = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id);
+    // A caller's id (a load balancer's) is kept.
+    let given = app
+        .http
+        .get(app.url("/readyz"))
+        .header("x-request-id", "lb-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.headers()["x-request-id"], "lb-42");
+}
+
+#[tokio::test]
 async fn the_api_is_off_without_a_token_and_locked_with_one() {
     let app = TestApp::spawn_with(
         Backend::Sqlite,

@@ -76,7 +76,17 @@ async fn measure(
     response
 }
 
+/// A request that takes longer than this is answered 408: Slack gives up after 3 s anyway, and
+/// the slowest API answer (a packet with its chart) takes well under a second.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+/// The JSON API's largest body: an org chart import of tens of thousands of rows. Slack routes
+/// read at most 1 MiB themselves (`verified.rs`).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+const REQUEST_ID: &str = "x-request-id";
+
 pub fn router(state: AppState) -> Router {
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    let request_id = axum::http::HeaderName::from_static(REQUEST_ID);
     Router::new()
         .route("/slack/commands", post(commands::handle))
         .route("/slack/events", post(events::handle))
@@ -86,13 +96,27 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api::router(state.clone()))
         .layer(axum::middleware::from_fn(measure))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    // The caller's id (a load balancer's), else the one made below.
+                    let id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
                 })
                 .on_request(())
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::DEBUG)),
         )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
