@@ -388,7 +388,11 @@ fn nudges(
         let (day, time, cadence) = match words.as_slice() {
             [day, time] => (*day, *time, "weekly"),
             [day, time, cadence] => (*day, *time, *cadence),
-            _ => ("", "", ""),
+            _ => {
+                return Err(ConfigError::Invalid(format!(
+                    "CAIRN_PROMPT_SLOT '{slot}': write a weekday, a time and optionally a cadence, like 'friday 15:00 weekly'"
+                )))
+            }
         };
         settings.default_slot =
             crate::domain::schedule::Slot::parse(day, time, cadence).map_err(|e| {

@@ -7,6 +7,7 @@ pub mod clock; // injectable time source
 pub mod config; // one typed Config from flags, env and an optional TOML file
 pub mod demo; // `cairn demo`: a quarter of a made-up team through the real server and a stand-in Slack
 pub mod digests; // managers' digests before review cycles and the weekly team digest
+pub mod doctor; // `cairn doctor`: configuration, database, migrations, Slack token and scopes
 pub mod domain; // pure logic: frameworks, tags, kudos parsing, text markup
 pub mod http; // axum handlers: Slack endpoints, JSON API, health
 pub mod jobs; // background workers: the outbox drainer

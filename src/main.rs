@@ -45,6 +45,9 @@ enum Command {
     /// Run background jobs by hand
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Check the configuration, the database and its migrations, Slack's API, the bot token and
+    /// its scopes, and say what to fix (changes nothing)
+    Doctor(Settings),
     /// Write a person's review packet to stdout, as the person sees it (private items included):
     /// the operator's tool for a person's request for their own data
     Export {
@@ -173,6 +176,9 @@ fn main() -> ExitCode {
     if let Command::Demo { out } = &cli.command {
         return demo(out);
     }
+    if let Command::Doctor(settings) = &cli.command {
+        return doctor(settings.clone());
+    }
     let settings = match &cli.command {
         Command::Framework(_) | Command::Demo { .. } => unreachable!("handled above"),
         Command::Serve(s) | Command::Migrate(s) => s.clone(),
@@ -181,7 +187,9 @@ fn main() -> ExitCode {
         ) => settings.clone(),
         Command::People(PeopleCommand::Forget { settings, .. }) => settings.clone(),
         Command::Export { settings, .. } => settings.clone(),
-        Command::Jobs(JobsCommand::RunOnce { settings, .. }) => settings.clone(),
+        Command::Jobs(JobsCommand::RunOnce { settings, .. }) | Command::Doctor(settings) => {
+            settings.clone()
+        }
         Command::Org(OrgCommand::Import { settings, .. } | OrgCommand::Sync { settings, .. }) => {
             settings.clone()
         }
@@ -212,7 +220,7 @@ fn main() -> ExitCode {
             Command::People(PeopleCommand::Forget { user, team, .. }) => {
                 forget(&config, &user, team).await
             }
-            Command::Framework(_) | Command::Demo { .. } => Ok(()),
+            Command::Framework(_) | Command::Demo { .. } | Command::Doctor(_) => Ok(()),
             Command::Org(OrgCommand::Import { file, team, .. }) => {
                 import_org(&config, &file, team).await
             }
@@ -294,6 +302,25 @@ fn framework(command: &FrameworkCommand) -> ExitCode {
 }
 
 /// The demo needs nothing set up: it makes its own database, secret and Slack.
+/// `cairn doctor`: exit 0 when nothing needs fixing, 1 otherwise.
+fn doctor(settings: Settings) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cairn: cannot start the async runtime: {e}");
+            return ExitCode::from(ENVIRONMENT_ERROR);
+        }
+    };
+    let checks = runtime.block_on(cairn::doctor::run(settings));
+    let (text, problems) = cairn::doctor::report(&checks);
+    print!("{text}");
+    if problems {
+        ExitCode::from(USER_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn demo(out: &std::path::Path) -> ExitCode {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());

@@ -1,5 +1,6 @@
 //! The real binary: exit codes, messages that name what to fix, and graceful shutdown on SIGTERM.
 
+mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -27,6 +28,74 @@ fn serve_without_the_signing_secret_names_it_and_exits_1() {
         stderr.contains("SLACK_SIGNING_SECRET is not set"),
         "{stderr}"
     );
+}
+
+#[test]
+fn doctor_names_each_problem_of_a_broken_setup() {
+    let out = cairn(
+        &["doctor"],
+        &[
+            ("CAIRN_PROMPT_SLOT", "someday"),
+            ("DATABASE_URL", "postgres://cairn:hunter2@127.0.0.1:1/cairn"),
+            ("SLACK_API_URL", "http://127.0.0.1:1/api/"),
+            ("SLACK_BOT_TOKEN", "xoxb-whatever"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for fix in [
+        "FIX  configuration  CAIRN_PROMPT_SLOT 'someday'",
+        "FIX  database       cannot open postgres://cairn:…@127.0.0.1:1/cairn",
+        "FIX  Slack API      cannot reach http://127.0.0.1:1/api/",
+        "things to fix.",
+    ] {
+        assert!(stdout.contains(fix), "{fix}: {stdout}");
+    }
+    assert!(!stdout.contains("hunter2"), "no password printed: {stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_the_database_migrations_token_and_scopes() {
+    let slack = common::FakeSlack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let api = slack.url.clone();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("SLACK_API_URL", api.as_str()),
+        ("SLACK_BOT_TOKEN", "xoxb-test-token"),
+        ("SLACK_SIGNING_SECRET", "s3cret"),
+        ("CAIRN_ADMIN_TOKEN", "t0ken"),
+    ];
+    let run = |args: &'static [&'static str]| {
+        let env = env.map(|(k, v)| (k, v.to_owned()));
+        tokio::task::spawn_blocking(move || {
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            cairn(args, &env)
+        })
+    };
+    let before = run(&["doctor"]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&before.stdout).into_owned();
+    assert!(stdout.contains("does not exist yet"), "{stdout}");
+    assert!(
+        !dir.path().join("c.db").exists(),
+        "the doctor creates nothing"
+    );
+    assert!(run(&["migrate"]).await.unwrap().status.success());
+    let after = run(&["doctor"]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&after.stdout).into_owned();
+    for line in [
+        "ok   configuration",
+        "ok   database",
+        "ok   migrations     up to date",
+        "ok   Slack API",
+        "ok   bot token      valid for workspace",
+        "FIX  scopes         the token lacks reactions:write",
+        "1 thing to fix.",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+    assert_eq!(after.status.code(), Some(1));
 }
 
 #[test]

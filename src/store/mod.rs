@@ -551,6 +551,46 @@ pub trait Store: Send + Sync + 'static {
     async fn close(&self);
 }
 
+/// A database as `cairn doctor` finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inspection {
+    /// False for a SQLite file not created yet.
+    pub exists: bool,
+    /// The latest migration applied, if any.
+    pub applied: Option<i64>,
+    /// The latest migration this build knows.
+    pub latest: i64,
+}
+
+/// Looks at the database a `DATABASE_URL` names without creating or migrating it.
+pub async fn inspect(url: &str) -> Result<Inspection> {
+    if url.starts_with("sqlite:") {
+        sqlite::inspect(url).await
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        postgres::inspect(url).await
+    } else {
+        Err(StoreError::Invalid(format!(
+            "DATABASE_URL must start with sqlite:// or postgres:// (got '{}')",
+            url.split(':').next().unwrap_or_default()
+        )))
+    }
+}
+
+/// sqlx's record of applied migrations; none if the table is not there yet.
+async fn applied_migration<'a, E>(executor: E) -> Option<i64>
+where
+    E: sqlx::Executor<'a>,
+    i64: for<'r> sqlx::Decode<'r, E::Database> + sqlx::Type<E::Database>,
+    for<'q> <E::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, E::Database>,
+    usize: sqlx::ColumnIndex<<E::Database as sqlx::Database>::Row>,
+{
+    let row = sqlx::query("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(executor)
+        .await
+        .ok()?;
+    sqlx::Row::try_get::<Option<i64>, _>(&row, 0).ok().flatten()
+}
+
 /// Opens the store a `DATABASE_URL` names and applies its migrations.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     let store: Arc<dyn Store> = if url.starts_with("sqlite:") {

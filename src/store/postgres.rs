@@ -223,6 +223,26 @@ impl Columns {
     }
 }
 
+/// What `cairn doctor` learns of a PostgreSQL database without changing it.
+pub(super) async fn inspect(url: &str) -> Result<super::Inspection> {
+    let options = PgConnectOptions::from_str(url).map_err(|e| {
+        StoreError::Invalid(format!("DATABASE_URL is not a valid PostgreSQL URL: {e}"))
+    })?;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect_with(options.application_name("cairn doctor"))
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    let applied = super::applied_migration(&pool).await;
+    pool.close().await;
+    Ok(super::Inspection {
+        exists: true,
+        applied,
+        latest: MIGRATIONS.last().map_or(0, |m| m.0),
+    })
+}
+
 impl SqlStore<Postgres> {
     pub async fn connect(url: &str) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)

@@ -60,6 +60,34 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// there) and a few read-only ones.
 pub type SqliteStore = SqlStore<Sqlite>;
 
+/// What `cairn doctor` learns of a SQLite database without creating or changing it: whether
+/// the file exists, and its latest applied migration.
+pub(super) async fn inspect(url: &str) -> Result<super::Inspection> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Invalid(format!("DATABASE_URL is not a valid SQLite URL: {e}")))?;
+    let path = options.get_filename().to_path_buf();
+    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    if path.to_str() != Some(":memory:") && !path.exists() {
+        return Ok(super::Inspection {
+            exists: false,
+            applied: None,
+            latest,
+        });
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.read_only(true).create_if_missing(false))
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    let applied = super::applied_migration(&pool).await;
+    pool.close().await;
+    Ok(super::Inspection {
+        exists: true,
+        applied,
+        latest,
+    })
+}
+
 impl SqlStore<Sqlite> {
     pub async fn connect(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)

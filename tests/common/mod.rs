@@ -385,7 +385,12 @@ async fn fake_method(
             messages.reverse(); // newest first, as Slack answers
             Json(json!({"ok": true, "messages": messages, "has_more": false, "response_metadata": {"next_cursor": ""}})).into_response()
         }
-        "auth.test" => Json(fixture_json("webapi_auth_test.response.json")).into_response(),
+        // Granted every scope Cairn asks for but `reactions:write` (for `cairn doctor` to find).
+        "auth.test" => (
+            [("x-oauth-scopes", "chat:write,commands,im:history,im:read,im:write,reactions:read,users:read,usergroups:read")],
+            Json(fixture_json("webapi_auth_test.response.json")),
+        )
+            .into_response(),
         "users.info" => {
             let mut answer = fixture_json("webapi_users_info.response.json");
             let user = body["user"].as_str().unwrap_or("U0").to_owned();
