@@ -230,7 +230,7 @@ fn scopes(headers: &HeaderMap) -> Outcome {
 
 fn needed_scopes() -> Vec<String> {
     let manifest: serde_json::Value =
-        serde_yaml_ng::from_str(include_str!("../manifests/slack-app.yaml")).unwrap_or_default();
+        serde_yaml_ng::from_str(crate::slack::manifest::TEMPLATE).unwrap_or_default();
     manifest["oauth_config"]["scopes"]["bot"]
         .as_array()
         .map(|a| {

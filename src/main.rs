@@ -32,6 +32,16 @@ enum Command {
     /// Import the org chart: teams, groups and managers
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Print the Slack app manifest (YAML) to paste at api.slack.com/apps: with the request URLs
+    /// under --url, or for Socket Mode
+    Manifest {
+        /// Cairn's public base URL, e.g. https://cairn.example.com (https; http only for localhost)
+        #[arg(long)]
+        url: Option<String>,
+        /// Socket Mode: no request URLs (Slack connects over a WebSocket; needs SLACK_APP_TOKEN)
+        #[arg(long)]
+        socket_mode: bool,
+    },
     /// Check, show and describe career framework files
     #[command(subcommand)]
     Framework(FrameworkCommand),
@@ -179,17 +189,21 @@ fn main() -> ExitCode {
     if let Command::Doctor(settings) = &cli.command {
         return doctor(settings.clone());
     }
+    if let Command::Manifest { url, socket_mode } = &cli.command {
+        return manifest(url.as_deref(), *socket_mode);
+    }
     let settings = match &cli.command {
-        Command::Framework(_) | Command::Demo { .. } => unreachable!("handled above"),
+        Command::Framework(_)
+        | Command::Demo { .. }
+        | Command::Manifest { .. }
+        | Command::Doctor(_) => unreachable!("handled above"),
         Command::Serve(s) | Command::Migrate(s) => s.clone(),
         Command::Outbox(
             OutboxCommand::List { settings, .. } | OutboxCommand::Retry { settings, .. },
         ) => settings.clone(),
         Command::People(PeopleCommand::Forget { settings, .. }) => settings.clone(),
         Command::Export { settings, .. } => settings.clone(),
-        Command::Jobs(JobsCommand::RunOnce { settings, .. }) | Command::Doctor(settings) => {
-            settings.clone()
-        }
+        Command::Jobs(JobsCommand::RunOnce { settings, .. }) => settings.clone(),
         Command::Org(OrgCommand::Import { settings, .. } | OrgCommand::Sync { settings, .. }) => {
             settings.clone()
         }
@@ -220,7 +234,10 @@ fn main() -> ExitCode {
             Command::People(PeopleCommand::Forget { user, team, .. }) => {
                 forget(&config, &user, team).await
             }
-            Command::Framework(_) | Command::Demo { .. } | Command::Doctor(_) => Ok(()),
+            Command::Framework(_)
+            | Command::Demo { .. }
+            | Command::Manifest { .. }
+            | Command::Doctor(_) => Ok(()),
             Command::Org(OrgCommand::Import { file, team, .. }) => {
                 import_org(&config, &file, team).await
             }
@@ -296,6 +313,20 @@ fn framework(command: &FrameworkCommand) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");
+            ExitCode::from(USER_ERROR)
+        }
+    }
+}
+
+/// The manifest needs no database and no Slack: it is the shipped one with the URLs filled in.
+fn manifest(url: Option<&str>, socket_mode: bool) -> ExitCode {
+    match cairn::slack::manifest::render(url, socket_mode) {
+        Ok(yaml) => {
+            print!("{yaml}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cairn: {e}");
             ExitCode::from(USER_ERROR)
         }
     }

@@ -1,8 +1,10 @@
-//! The Slack edge: request signatures, inbound payloads, the Web API client, Block Kit and mrkdwn.
+//! The Slack edge: request signatures, inbound payloads, the Web API client, Block Kit, mrkdwn and
+//! the app manifest.
 
 pub mod blocks;
 pub mod client;
 pub mod digests;
+pub mod manifest;
 pub mod mrkdwn;
 pub mod payloads;
 pub mod prompts;
