@@ -13,7 +13,9 @@ use crate::domain::period::Period;
 use crate::domain::schedule::{self, Limits, Occurrence, Slot};
 use crate::people::People;
 use crate::slack::prompts::{self, Gap, WeekKudos, WeeklyPrompt};
-use crate::store::{Delivery, DueSchedule, Person, Prompt, Schedule, Source, Store, StoreError};
+use crate::store::{
+    Delivery, DueSchedule, Item, Person, Prompt, Schedule, Source, Store, StoreError,
+};
 use crate::summaries::{self, Ask, SummaryError, What};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -153,9 +155,17 @@ impl Scheduler {
         loop {
             let due = self.store.claim_schedules(now, now + LEASE, BATCH).await?;
             let claimed = due.len();
+            // The items the prompts show, read for the whole batch at once.
+            let people: Vec<(String, String)> = due
+                .iter()
+                .map(|d| (d.schedule.team_id.clone(), d.schedule.user_id.clone()))
+                .collect();
+            let since = now - Duration::weeks(i64::from(self.settings.gap_weeks.max(1)));
+            let mut items = self.store.items_about_many(&people, since, now).await?;
             let mut finished = Vec::with_capacity(claimed);
-            for d in due {
-                finished.push(self.fire(d, now, &mut pass).await?);
+            for (d, key) in due.into_iter().zip(&people) {
+                let items = items.remove(key).unwrap_or_default();
+                finished.push(self.fire(d, items, now, &mut pass).await?);
             }
             self.store.finish_schedules(&finished, now).await?;
             if claimed < BATCH as usize {
@@ -244,6 +254,7 @@ impl Scheduler {
     async fn fire(
         &self,
         due: DueSchedule,
+        items: Vec<Item>,
         now: DateTime<Utc>,
         pass: &mut Pass,
     ) -> Result<(Schedule, Vec<Prompt>), StoreError> {
@@ -264,10 +275,7 @@ impl Scheduler {
         let mut prompts = Vec::new();
         if send {
             pass.prompted += 1;
-            prompts.push(
-                self.weekly_prompt(&schedule, person.as_ref(), occurrence, now)
-                    .await?,
-            );
+            prompts.push(self.weekly_prompt(&schedule, person.as_ref(), &items, occurrence, now));
             // The first prompt of a new local month brings the monthly summary along.
             let new_month = schedule.last_local_date.is_some_and(|last| {
                 (last.year(), last.month())
@@ -336,23 +344,16 @@ impl Scheduler {
         })
     }
 
-    async fn weekly_prompt(
+    /// `items`: those about the person over the last `gap_weeks` up to `now`.
+    fn weekly_prompt(
         &self,
         schedule: &Schedule,
         person: Option<&Person>,
+        items: &[Item],
         occurrence: Occurrence,
         now: DateTime<Utc>,
-    ) -> Result<Prompt, StoreError> {
+    ) -> Prompt {
         let gap_weeks = self.settings.gap_weeks.max(1);
-        let items = self
-            .store
-            .items_about(
-                &schedule.team_id,
-                &schedule.user_id,
-                now - Duration::weeks(i64::from(gap_weeks)),
-                now,
-            )
-            .await?;
         let week_start = now - Duration::days(7);
         let this_week: Vec<_> = items
             .iter()
@@ -391,7 +392,7 @@ impl Scheduler {
             local_date: occurrence.local_date.to_string(),
         };
         let (text, blocks) = prompts::weekly_prompt(&content);
-        Ok(Prompt {
+        Prompt {
             kind: "weekly",
             local_date: occurrence.local_date,
             delivery: Delivery {
@@ -400,7 +401,7 @@ impl Scheduler {
                 text,
                 blocks,
             },
-        })
+        }
     }
 }
 

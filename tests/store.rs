@@ -3,10 +3,10 @@
 mod common;
 use cairn::domain::ids::{ChannelId, TeamId, UserId};
 use cairn::store::{
-    self, Delivery, KudosQuery, NewEvidence, NewKudos, OrgPerson, Outcome, Person, Role, Source,
-    Sphere, SummaryView, Visibility,
+    self, Delivery, KudosQuery, NewEvidence, NewKudos, Occurrence, OrgPerson, Outcome, Person,
+    Prompt, Role, Schedule, Slot, Source, Sphere, SummaryView, Visibility,
 };
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use common::*;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -172,6 +172,80 @@ both_backends! {
         s.upsert_person(&p).await.unwrap();
         assert_eq!(s.person("T1", "U1").await.unwrap(), Some(p));
         assert_eq!(s.person("T1", "U9").await.unwrap(), None);
+        s.close().await;
+    }
+
+    async fn items_about_many_people_match_items_about_each(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        s.record_kudos(kudos("T1", "U1", &["U2", "U3"], "thanks")).await.unwrap();
+        s.record_kudos(kudos("T1", "U2", &["U3"], "again")).await.unwrap();
+        s.record_kudos(kudos("T2", "U1", &["U3"], "other team")).await.unwrap();
+        let (from, to) = (Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap());
+        let people: Vec<(String, String)> = [("T1", "U2"), ("T1", "U3"), ("T2", "U3"), ("T1", "U9")]
+            .iter()
+            .map(|(t, u)| (t.to_string(), u.to_string()))
+            .collect();
+        let many = s.items_about_many(&people, from, to).await.unwrap();
+        assert_eq!(many.len(), 3, "someone with no items is left out");
+        for (team, user) in &people[..3] {
+            let one = s.items_about(team, user, from, to).await.unwrap();
+            let ids = |items: &[store::Item]| items.iter().map(|i| (i.id.clone(), i.subject.clone(), i.competencies.clone())).collect::<Vec<_>>();
+            assert_eq!(ids(&many[&(team.clone(), user.clone())]), ids(&one), "{team} {user}");
+        }
+        assert_eq!(many[&("T1".into(), "U3".into())].len(), 2);
+        s.close().await;
+    }
+
+    async fn a_finished_batch_sends_each_prompt_once(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap();
+        let d0 = t0.date_naive();
+        let minute = chrono::Duration::minutes(1);
+        s.upsert_person(&Person { team_id: "T1".into(), user_id: "U1".into(), name: Some("ana".into()), real_name: None, tz: Some("UTC".into()), is_bot: false, deleted: false, updated_at: t0 }).await.unwrap();
+        let due = |user: &str| Schedule { next: Some(Occurrence { at: t0, local_date: d0 }), ..Schedule::new("T1", user, Slot::DEFAULT) };
+        for user in ["U1", "U2", "U3"] {
+            s.save_schedule(&due(user), t0, false).await.unwrap();
+        }
+        let claimed = s.claim_schedules(t0, t0 + minute * 5, 10).await.unwrap();
+        let profiles: Vec<_> = claimed.iter().map(|d| (d.schedule.user_id.as_str(), d.person.as_ref().map(|p| p.user_id.as_str()))).collect();
+        assert_eq!(profiles.len(), 3);
+        assert!(profiles.contains(&("U1", Some("U1"))) && profiles.contains(&("U2", None)), "{profiles:?}");
+        assert!(s.claim_schedules(t0, t0 + minute * 5, 10).await.unwrap().is_empty(), "leased");
+
+        let weekly = |channel: &str| Prompt {
+            kind: "weekly",
+            local_date: d0,
+            delivery: Delivery { key: format!("prompt:{d0}"), channel: channel.into(), text: "how was the week?".into(), blocks: serde_json::json!([]) },
+        };
+        let moved = |user: &str, next: DateTime<Utc>| Schedule {
+            next: Some(Occurrence { at: next, local_date: next.date_naive() }),
+            last_local_date: Some(d0),
+            ..Schedule::new("T1", user, Slot::DEFAULT)
+        };
+        // U1's prompt twice in one batch (and U3 left leased).
+        let batch = vec![
+            (moved("U1", t0 + minute), vec![weekly("first"), weekly("second")]),
+            (moved("U2", t0 + chrono::Duration::days(7)), vec![weekly("U2")]),
+        ];
+        s.finish_schedules(&batch, t0).await.unwrap();
+        let rows = s.outbox_rows("T1").await.unwrap();
+        let sent: Vec<_> = rows.iter().map(|r| (r.dedupe_key.as_str(), r.channel.as_str())).collect();
+        let (k1, k2) = (format!("prompt:weekly:U1:{d0}"), format!("prompt:weekly:U2:{d0}"));
+        assert_eq!(sent, [(k1.as_str(), "first"), (k2.as_str(), "U2")]);
+        let stored = s.schedule("T1", "U1").await.unwrap().unwrap();
+        assert_eq!((stored.next.map(|n| n.at), stored.last_local_date), (Some(t0 + minute), Some(d0)));
+        // The leases are released: U1, due again, is claimed; U3 is still leased.
+        let again = s.claim_schedules(t0 + minute, t0 + minute * 6, 10).await.unwrap();
+        assert_eq!(again.iter().map(|d| d.schedule.user_id.as_str()).collect::<Vec<_>>(), ["U1"]);
+        // A prompt recorded already (a restart, another replica) is not sent again, and the
+        // schedule still moves on.
+        let done = Schedule { next: None, ..moved("U1", t0) };
+        s.finish_schedules(&[(done, vec![weekly("third")])], t0 + minute).await.unwrap();
+        assert_eq!(s.outbox_rows("T1").await.unwrap().len(), 2);
+        assert_eq!(s.schedule("T1", "U1").await.unwrap().unwrap().next, None);
+        s.finish_schedules(&[], t0).await.unwrap();
         s.close().await;
     }
 

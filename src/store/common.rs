@@ -68,6 +68,167 @@ where
     }
 }
 
+/// `(team, user)` pairs grouped by team (in first-seen order), each user once.
+fn by_team(people: &[(String, String)]) -> Vec<(&str, Vec<String>)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut teams: Vec<(&str, Vec<String>)> = Vec::new();
+    for (team, user) in people.iter().filter(|&p| seen.insert(p)) {
+        match teams.iter_mut().find(|(t, _)| *t == team.as_str()) {
+            Some((_, users)) => users.push(user.clone()),
+            None => teams.push((team.as_str(), vec![user.clone()])),
+        }
+    }
+    teams
+}
+
+/// Reads for a batch of people, shared by the `Store` methods below.
+impl<DB> SqlStore<DB>
+where
+    DB: Database,
+    DB::QueryResult: RowsAffected,
+    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+    &'static str: ColumnIndex<DB::Row>,
+{
+    /// The Slack profiles of `people` that are known.
+    async fn people_of(
+        &self,
+        people: &[(String, String)],
+    ) -> Result<HashMap<(String, String), Person>> {
+        let mut found = HashMap::new();
+        for (team_id, users) in by_team(people) {
+            for chunk in users.chunks(500) {
+                for row in self.read(&sql::people_of(team_id, chunk)).await? {
+                    let person = sql::person(&row)?;
+                    found.insert((person.team_id.clone(), person.user_id.clone()), person);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Adds the items about `subjects` of `team_id` in `[from, to)` (milliseconds) to `found`:
+    /// each subject's kudos received, then their evidence, by id.
+    async fn items_of(
+        &self,
+        found: &mut HashMap<(String, String), Vec<Item>>,
+        team_id: &str,
+        subjects: &[String],
+        from: i64,
+        to: i64,
+    ) -> Result<()> {
+        // Rows come by receiver, then kudos: a new item wherever either changes.
+        let mut received: Vec<Item> = Vec::new();
+        let rows = self
+            .read(&sql::kudos_received_between(team_id, subjects, from, to))
+            .await?;
+        for row in rows {
+            let subject: String = row.try_get(9)?;
+            let id = format!("kudos:{}", row.try_get::<i64, _>(0)?);
+            if received
+                .last()
+                .is_none_or(|i| i.id != id || i.subject != subject)
+            {
+                let visibility: String = row.try_get(4)?;
+                let sphere: Option<String> = row.try_get(6)?;
+                received.push(Item {
+                    id,
+                    source: Source::Kudos,
+                    subject,
+                    author: row.try_get(1)?,
+                    competencies: Vec::new(),
+                    multiplier_kinds: Vec::new(),
+                    sphere: sphere
+                        .as_deref()
+                        .and_then(Sphere::parse)
+                        .unwrap_or(Sphere::Unknown),
+                    declared: false,
+                    people: Vec::new(),
+                    text: row.try_get(2)?,
+                    permalink: row.try_get(3)?,
+                    visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Private),
+                    occurred_at: from_millis(row.try_get(5)?),
+                });
+            }
+            let (kind, tag): (Option<String>, Option<String>) = (row.try_get(7)?, row.try_get(8)?);
+            if let (Some(kind), Some(tag), Some(item)) = (kind, tag, received.last_mut()) {
+                match kind.as_str() {
+                    "competency" => item.competencies.push(tag),
+                    _ => item.multiplier_kinds.push(tag),
+                }
+            }
+        }
+        for item in received {
+            found
+                .entry((team_id.to_owned(), item.subject.clone()))
+                .or_default()
+                .push(item);
+        }
+        let mut evidence: Vec<Evidence> = Vec::new();
+        let rows = self
+            .read(&sql::evidence_between(team_id, subjects, from, to))
+            .await?;
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            if evidence.last().is_none_or(|e| e.id != id) {
+                evidence.push(sql::evidence_head(&row)?);
+            }
+            let (kind, tag): (Option<String>, Option<String>) =
+                (row.try_get("tag_kind")?, row.try_get("tag_id")?);
+            if let (Some(kind), Some(tag), Some(e)) = (kind, tag, evidence.last_mut()) {
+                match kind.as_str() {
+                    "competency" => e.competencies.push(tag),
+                    _ => e.multiplier_kinds.push(tag),
+                }
+            }
+        }
+        let at: HashMap<i64, usize> = evidence
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id, i))
+            .collect();
+        let ids: Vec<i64> = at.keys().copied().collect();
+        for chunk in ids.chunks(1000) {
+            for row in self.read(&sql::evidence_people(chunk)).await? {
+                let (id, user): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+                evidence[at[&id]].people.push(user);
+            }
+        }
+        for e in evidence {
+            let items = found
+                .entry((team_id.to_owned(), e.subject.clone()))
+                .or_default();
+            items.push(Item {
+                id: format!("evidence:{}", e.id),
+                source: e.source,
+                subject: e.subject,
+                author: e.author,
+                competencies: e.competencies,
+                multiplier_kinds: e.multiplier_kinds,
+                declared: e.sphere.is_some(),
+                sphere: e
+                    .sphere
+                    .as_deref()
+                    .and_then(Sphere::parse)
+                    .unwrap_or(Sphere::Own),
+                people: e.people,
+                text: e.text,
+                permalink: e.permalink,
+                visibility: e.visibility,
+                occurred_at: e.occurred_at,
+            });
+        }
+        Ok(())
+    }
+}
+
 fn stmt(sql: &str, args: Vec<Arg>) -> Stmt {
     Stmt {
         sql: sql.to_owned(),
@@ -436,99 +597,27 @@ where
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Item>> {
-        let args = || {
-            vec![
-                Arg::Text(team_id.into()),
-                Arg::Text(subject.into()),
-                Arg::Int(millis(from)),
-                Arg::Int(millis(to)),
-            ]
-        };
-        let mut items: Vec<Item> = Vec::new();
-        for row in self
-            .read(&stmt(sql::KUDOS_RECEIVED_BETWEEN, args()))
-            .await?
-        {
-            let id = format!("kudos:{}", row.try_get::<i64, _>(0)?);
-            if items.last().is_none_or(|i| i.id != id) {
-                let visibility: String = row.try_get(4)?;
-                let sphere: Option<String> = row.try_get(6)?;
-                items.push(Item {
-                    id,
-                    source: Source::Kudos,
-                    subject: subject.to_owned(),
-                    author: row.try_get(1)?,
-                    competencies: Vec::new(),
-                    multiplier_kinds: Vec::new(),
-                    sphere: sphere
-                        .as_deref()
-                        .and_then(Sphere::parse)
-                        .unwrap_or(Sphere::Unknown),
-                    declared: false,
-                    people: Vec::new(),
-                    text: row.try_get(2)?,
-                    permalink: row.try_get(3)?,
-                    visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Private),
-                    occurred_at: from_millis(row.try_get(5)?),
-                });
-            }
-            let (kind, tag): (Option<String>, Option<String>) = (row.try_get(7)?, row.try_get(8)?);
-            if let (Some(kind), Some(tag), Some(item)) = (kind, tag, items.last_mut()) {
-                match kind.as_str() {
-                    "competency" => item.competencies.push(tag),
-                    _ => item.multiplier_kinds.push(tag),
-                }
+        let key = (team_id.to_owned(), subject.to_owned());
+        let mut found = self
+            .items_about_many(std::slice::from_ref(&key), from, to)
+            .await?;
+        Ok(found.remove(&key).unwrap_or_default())
+    }
+
+    async fn items_about_many(
+        &self,
+        people: &[(String, String)],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<HashMap<(String, String), Vec<Item>>> {
+        let (from, to) = (millis(from), millis(to));
+        let mut found: HashMap<(String, String), Vec<Item>> = HashMap::new();
+        for (team_id, subjects) in by_team(people) {
+            for chunk in subjects.chunks(500) {
+                self.items_of(&mut found, team_id, chunk, from, to).await?;
             }
         }
-        let mut evidence: Vec<Evidence> = Vec::new();
-        for row in self.read(&stmt(sql::EVIDENCE_BETWEEN, args())).await? {
-            let id: i64 = row.try_get("id")?;
-            if evidence.last().is_none_or(|e| e.id != id) {
-                evidence.push(sql::evidence_head(&row)?);
-            }
-            let (kind, tag): (Option<String>, Option<String>) =
-                (row.try_get("tag_kind")?, row.try_get("tag_id")?);
-            if let (Some(kind), Some(tag), Some(e)) = (kind, tag, evidence.last_mut()) {
-                match kind.as_str() {
-                    "competency" => e.competencies.push(tag),
-                    _ => e.multiplier_kinds.push(tag),
-                }
-            }
-        }
-        let at: HashMap<i64, usize> = evidence
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id, i))
-            .collect();
-        let ids: Vec<i64> = at.keys().copied().collect();
-        for chunk in ids.chunks(1000) {
-            for row in self.read(&sql::evidence_people(chunk)).await? {
-                let (id, user): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
-                evidence[at[&id]].people.push(user);
-            }
-        }
-        items.extend(evidence.into_iter().map(|e| {
-            Item {
-                id: format!("evidence:{}", e.id),
-                source: e.source,
-                subject: e.subject,
-                author: e.author,
-                competencies: e.competencies,
-                multiplier_kinds: e.multiplier_kinds,
-                declared: e.sphere.is_some(),
-                sphere: e
-                    .sphere
-                    .as_deref()
-                    .and_then(Sphere::parse)
-                    .unwrap_or(Sphere::Own),
-                people: e.people,
-                text: e.text,
-                permalink: e.permalink,
-                visibility: e.visibility,
-                occurred_at: e.occurred_at,
-            }
-        }));
-        Ok(items)
+        Ok(found)
     }
 
     async fn kudos_given_count(
@@ -604,12 +693,24 @@ where
                 args,
             })
             .await?;
-        let mut due = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let schedule = sql::schedule(row)?;
-            let person = self.person(&schedule.team_id, &schedule.user_id).await?;
-            due.push(DueSchedule { schedule, person });
-        }
+        let schedules = rows
+            .iter()
+            .map(sql::schedule)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        // The profiles of the whole batch in one read rather than one each.
+        let keys: Vec<(String, String)> = schedules
+            .iter()
+            .map(|s| (s.team_id.clone(), s.user_id.clone()))
+            .collect();
+        let people = self.people_of(&keys).await?;
+        let mut due: Vec<DueSchedule> = schedules
+            .into_iter()
+            .zip(&keys)
+            .map(|(schedule, key)| DueSchedule {
+                schedule,
+                person: people.get(key).cloned(),
+            })
+            .collect();
         due.sort_by_key(|d| d.schedule.next.map(|n| n.at));
         Ok(due)
     }
@@ -619,31 +720,61 @@ where
         finished: &[(Schedule, Vec<Prompt>)],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let now = millis(now);
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        for (schedule, prompts) in finished {
-            for p in prompts {
-                let args = [
-                    Arg::Text(schedule.team_id.clone()),
-                    Arg::Text(schedule.user_id.clone()),
-                    Arg::Text(p.kind.to_owned()),
-                    Arg::Text(p.local_date.to_string()),
-                    Arg::Int(now),
-                ];
-                let recorded = sql::bind(sqlx::query::<DB>(sql::RECORD_PROMPT), &args)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
-                // A prompt for this person and local date went out already (another replica, a
-                // restart): the schedule still moves on, the message is not sent twice.
-                if recorded.rows_affected() == 1 {
-                    let key = format!("prompt:{}:{}:{}", p.kind, schedule.user_id, p.local_date);
-                    let enqueue = sql::enqueue(&schedule.team_id, key, &p.delivery, now);
-                    sql::execute_all::<DB>(&mut tx, std::slice::from_ref(&enqueue)).await?;
-                }
-            }
-            sql::execute_all::<DB>(&mut tx, &[sql::advance_schedule(schedule, now)]).await?;
+        if finished.is_empty() {
+            return Ok(());
         }
+        let now = millis(now);
+        let prompts: Vec<(&Schedule, &Prompt)> = finished
+            .iter()
+            .flat_map(|(s, prompts)| prompts.iter().map(move |p| (s, p)))
+            .collect();
+        let key = |team: &str, user: &str, kind: &str, date: String| {
+            (team.to_owned(), user.to_owned(), kind.to_owned(), date)
+        };
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut recorded = std::collections::HashSet::new();
+        for stmt in sql::record_prompts(&prompts, now) {
+            let rows = sql::bind(sqlx::query::<DB>(&stmt.sql), &stmt.args)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            for row in &rows {
+                let (team, user): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+                let (kind, date): (String, String) = (row.try_get(2)?, row.try_get(3)?);
+                recorded.insert(key(&team, &user, &kind, date));
+            }
+        }
+        // Only prompts recorded just now are sent: one already recorded for this person and
+        // local date (another replica, a restart) is not sent twice, and the schedule still
+        // moves on. A second copy within the batch goes out once, as the first.
+        let deliveries: Vec<(&str, String, &Delivery)> = prompts
+            .iter()
+            .filter(|(s, p)| {
+                recorded.remove(&key(
+                    &s.team_id,
+                    &s.user_id,
+                    p.kind,
+                    p.local_date.to_string(),
+                ))
+            })
+            .map(|(s, p)| {
+                let dedupe = format!("prompt:{}:{}:{}", p.kind, s.user_id, p.local_date);
+                (s.team_id.as_str(), dedupe, &p.delivery)
+            })
+            .collect();
+        sql::execute_all::<DB>(&mut tx, &sql::enqueue(&deliveries, now)).await?;
+        // A schedule finished twice in one batch moves to where the last one says.
+        let mut last = HashMap::new();
+        for (at, (s, _)) in finished.iter().enumerate() {
+            last.insert((s.team_id.as_str(), s.user_id.as_str()), at);
+        }
+        let schedules: Vec<&Schedule> = finished
+            .iter()
+            .enumerate()
+            .filter(|(at, (s, _))| last[&(s.team_id.as_str(), s.user_id.as_str())] == *at)
+            .map(|(_, (s, _))| s)
+            .collect();
+        sql::execute_all::<DB>(&mut tx, &sql::advance_schedules(&schedules, now)).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)
     }
 

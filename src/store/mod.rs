@@ -445,6 +445,15 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Item>>;
+    /// `items_about` for many people at once, keyed by `(team_id, user_id)`, each person's
+    /// items in the order `items_about` gives them; people with none are left out. A few
+    /// statements for the lot instead of a few per person.
+    async fn items_about_many(
+        &self,
+        people: &[(String, String)],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<HashMap<(String, String), Vec<Item>>>;
     /// Kudos `giver` gave in `[from, to)`.
     async fn kudos_given_count(
         &self,

@@ -118,28 +118,37 @@ fn placeholders(from: usize, count: usize) -> String {
 /// Bound parameters per statement at most; well under SQLite's and PostgreSQL's limits.
 const MAX_PARAMS: usize = 8000;
 
-/// Multi-row inserts: `INSERT INTO table (cols) VALUES ($1, $2), ($3, $4)… suffix`, split so no
-/// statement binds more than `MAX_PARAMS` values.
-fn insert_rows(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>, suffix: &str) -> Vec<Stmt> {
-    let width = columns.len();
+/// `($1, $2), ($3, $4)…`: `rows` tuples of `width` placeholders.
+fn values(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(1 + r * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Statements over a VALUES list of `rows` (each `width` values), split so no statement binds
+/// more than `MAX_PARAMS` values; `sql` makes a statement's text from its list.
+fn in_chunks(width: usize, rows: Vec<Vec<Arg>>, sql: impl Fn(&str) -> String) -> Vec<Stmt> {
     let per_statement = (MAX_PARAMS / width).max(1);
     let mut rows = rows.into_iter().peekable();
     let mut statements = Vec::new();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", placeholders(1 + r * width, width)))
-            .collect();
         statements.push(Stmt {
-            sql: format!(
-                "INSERT INTO {table} ({}) VALUES {}{suffix}",
-                columns.join(", "),
-                values.join(", ")
-            ),
+            sql: sql(&values(chunk.len(), width)),
             args: chunk.into_iter().flatten().collect(),
         });
     }
     statements
+}
+
+/// Multi-row inserts: `INSERT INTO table (cols) VALUES ($1, $2), ($3, $4)… suffix`, split so no
+/// statement binds more than `MAX_PARAMS` values.
+fn insert_rows(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>, suffix: &str) -> Vec<Stmt> {
+    let (width, columns) = (columns.len(), columns.join(", "));
+    in_chunks(width, rows, |values| {
+        format!("INSERT INTO {table} ({columns}) VALUES {values}{suffix}")
+    })
 }
 
 /// The workspaces of a batch not yet known to be stored, remembered so the API can default `team`.
@@ -395,21 +404,48 @@ pub(crate) fn evidence_children(id: i64, e: &NewEvidence) -> Vec<Stmt> {
 pub(crate) const EVIDENCE_OF: &str = "SELECT id, team_id, subject, author, source, text, permalink, visibility, sphere, framework_id, framework_version, occurred_at
      FROM evidence WHERE team_id = $1 AND subject = $2 ORDER BY occurred_at DESC, id DESC LIMIT $3";
 
-/// Evidence about a person in a period, one row per tag (or one row without a tag): the tags
-/// come with the rows instead of in a second round trip.
-pub(crate) const EVIDENCE_BETWEEN: &str = "SELECT e.id, e.team_id, e.subject, e.author, e.source, e.text, e.permalink, e.visibility, e.sphere,
-            e.framework_id, e.framework_version, e.occurred_at, t.kind AS tag_kind, t.tag_id
-     FROM evidence e LEFT JOIN evidence_tags t ON t.evidence_id = e.id
-     WHERE e.team_id = $1 AND e.subject = $2 AND e.occurred_at >= $3 AND e.occurred_at < $4
-     ORDER BY e.id, t.position";
+/// `$1` team, `$2` from, `$3` to, then the subjects: the arguments of the two queries below.
+fn about(team_id: &str, subjects: &[String], from: i64, to: i64) -> Vec<Arg> {
+    let mut args = vec![Arg::Text(team_id.to_owned()), Arg::Int(from), Arg::Int(to)];
+    args.extend(subjects.iter().map(|s| Arg::Text(s.clone())));
+    args
+}
 
-/// Kudos received in a period, one row per tag (or one row without a tag), for the subject
-/// as receiver.
-pub(crate) const KUDOS_RECEIVED_BETWEEN: &str =
-    "SELECT k.id, k.giver, k.text, k.permalink, k.visibility, k.created_at, r.sphere, t.kind, t.tag_id
-     FROM kudos_recipients r JOIN kudos k ON k.id = r.kudos_id LEFT JOIN kudos_tags t ON t.kudos_id = k.id
-     WHERE r.team_id = $1 AND r.user_id = $2 AND k.created_at >= $3 AND k.created_at < $4
-     ORDER BY k.id, t.position";
+/// Evidence about some people in a period, one row per tag (or one row without a tag): the
+/// tags come with the rows instead of in a second round trip.
+pub(crate) fn evidence_between(team_id: &str, subjects: &[String], from: i64, to: i64) -> Stmt {
+    Stmt {
+        sql: format!(
+            "SELECT e.id, e.team_id, e.subject, e.author, e.source, e.text, e.permalink, e.visibility, e.sphere,
+                    e.framework_id, e.framework_version, e.occurred_at, t.kind AS tag_kind, t.tag_id
+             FROM evidence e LEFT JOIN evidence_tags t ON t.evidence_id = e.id
+             WHERE e.team_id = $1 AND e.subject IN ({}) AND e.occurred_at >= $2 AND e.occurred_at < $3
+             ORDER BY e.id, t.position",
+            placeholders(4, subjects.len())
+        ),
+        args: about(team_id, subjects, from, to),
+    }
+}
+
+/// Kudos some people received in a period, one row per receiver and tag (or one row without a
+/// tag), grouped by receiver.
+pub(crate) fn kudos_received_between(
+    team_id: &str,
+    subjects: &[String],
+    from: i64,
+    to: i64,
+) -> Stmt {
+    Stmt {
+        sql: format!(
+            "SELECT k.id, k.giver, k.text, k.permalink, k.visibility, k.created_at, r.sphere, t.kind, t.tag_id, r.user_id
+             FROM kudos_recipients r JOIN kudos k ON k.id = r.kudos_id LEFT JOIN kudos_tags t ON t.kudos_id = k.id
+             WHERE r.team_id = $1 AND r.user_id IN ({}) AND k.created_at >= $2 AND k.created_at < $3
+             ORDER BY r.user_id, k.id, t.position",
+            placeholders(4, subjects.len())
+        ),
+        args: about(team_id, subjects, from, to),
+    }
+}
 
 pub(crate) const KUDOS_GIVEN_COUNT: &str = "SELECT COUNT(*) FROM kudos
      WHERE team_id = $1 AND giver = $2 AND created_at >= $3 AND created_at < $4 AND (visibility <> 'private' OR $5)";
@@ -607,6 +643,20 @@ pub(crate) const UPSERT_PERSON: &str = "INSERT INTO people (team_id, user_id, na
 
 pub(crate) const PERSON: &str =
     "SELECT team_id, user_id, name, real_name, tz, is_bot, deleted, updated_at FROM people WHERE team_id = $1 AND user_id = $2";
+
+/// The Slack profiles of `users` in `team_id` (as `PERSON`, for a batch).
+pub(crate) fn people_of(team_id: &str, users: &[String]) -> Stmt {
+    let mut args = vec![Arg::Text(team_id.to_owned())];
+    args.extend(users.iter().map(|u| Arg::Text(u.clone())));
+    Stmt {
+        sql: format!(
+            "SELECT team_id, user_id, name, real_name, tz, is_bot, deleted, updated_at FROM people
+             WHERE team_id = $1 AND user_id IN ({})",
+            placeholders(2, users.len())
+        ),
+        args,
+    }
+}
 
 /// Leases due rows: `$1` worker, `$2` lease end, `$3` now, `$4` limit. `lock` is appended to the
 /// inner select (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a time).
@@ -930,46 +980,91 @@ pub(crate) fn claim_schedules(lock: &str) -> String {
     )
 }
 
-pub(crate) const RECORD_PROMPT: &str =
-    "INSERT INTO prompts (team_id, user_id, kind, local_date, sent_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (team_id, user_id, kind, local_date) DO NOTHING";
-
-pub(crate) fn enqueue(team_id: &str, dedupe_key: String, d: &super::Delivery, now: i64) -> Stmt {
-    Stmt {
-        sql: "INSERT INTO outbox (team_id, dedupe_key, channel, text, blocks, not_before, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-              ON CONFLICT (team_id, dedupe_key) DO NOTHING"
-            .to_owned(),
-        args: vec![
-            Arg::Text(team_id.to_owned()),
-            Arg::Text(dedupe_key),
-            Arg::Text(d.channel.clone()),
-            Arg::Text(d.text.clone()),
-            Arg::Text(d.blocks.to_string()),
-            Arg::Int(now),
-            Arg::Int(now),
-        ],
-    }
+/// Records a batch's prompts, each at most once per person, kind and local date, returning
+/// those newly recorded: one already there (another replica, a restart) comes back from none
+/// of the statements, nor does a second copy within the batch.
+pub(crate) fn record_prompts(
+    prompts: &[(&super::Schedule, &super::Prompt)],
+    now: i64,
+) -> Vec<Stmt> {
+    let rows = prompts
+        .iter()
+        .map(|(s, p)| {
+            vec![
+                Arg::Text(s.team_id.clone()),
+                Arg::Text(s.user_id.clone()),
+                Arg::Text(p.kind.to_owned()),
+                Arg::Text(p.local_date.to_string()),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    insert_rows(
+        "prompts",
+        &["team_id", "user_id", "kind", "local_date", "sent_at"],
+        rows,
+        " ON CONFLICT (team_id, user_id, kind, local_date) DO NOTHING RETURNING team_id, user_id, kind, local_date",
+    )
 }
 
-/// Moves a schedule on after its firing and releases the lease; its settings are left as they
-/// are (a settings change made meanwhile is kept).
-pub(crate) fn advance_schedule(s: &super::Schedule, now: i64) -> Stmt {
-    let date = |d: Option<chrono::NaiveDate>| Arg::OptText(d.map(|d| d.to_string()));
-    Stmt {
-        sql: "UPDATE schedules SET next_fire_at = $3, next_local_date = $4, last_local_date = $5, snoozed = $6,
-                  locked_until = NULL, updated_at = $7
-              WHERE team_id = $1 AND user_id = $2"
-            .to_owned(),
-        args: vec![
-            Arg::Text(s.team_id.clone()),
-            Arg::Text(s.user_id.clone()),
-            Arg::OptInt(s.next.map(|n| super::millis(n.at))),
-            date(s.next.map(|n| n.local_date)),
-            date(s.last_local_date),
-            Arg::Bool(s.snoozed),
-            Arg::Int(now),
+/// Outbox rows, in the order given: `(team, dedupe key, message)`; a key already there is kept.
+pub(crate) fn enqueue(deliveries: &[(&str, String, &super::Delivery)], now: i64) -> Vec<Stmt> {
+    let rows = deliveries
+        .iter()
+        .map(|(team_id, key, d)| {
+            vec![
+                Arg::Text((*team_id).to_owned()),
+                Arg::Text(key.clone()),
+                Arg::Text(d.channel.clone()),
+                Arg::Text(d.text.clone()),
+                Arg::Text(d.blocks.to_string()),
+                Arg::Int(now),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    insert_rows(
+        "outbox",
+        &[
+            "team_id",
+            "dedupe_key",
+            "channel",
+            "text",
+            "blocks",
+            "not_before",
+            "created_at",
         ],
-    }
+        rows,
+        " ON CONFLICT (team_id, dedupe_key) DO NOTHING",
+    )
+}
+
+/// Moves schedules on after their firing and releases their leases; their settings are left as
+/// they are (a settings change made meanwhile is kept). One schedule at most once per batch.
+pub(crate) fn advance_schedules(schedules: &[&super::Schedule], now: i64) -> Vec<Stmt> {
+    let date = |d: Option<chrono::NaiveDate>| Arg::OptText(d.map(|d| d.to_string()));
+    let rows = schedules
+        .iter()
+        .map(|s| {
+            vec![
+                Arg::Text(s.team_id.clone()),
+                Arg::Text(s.user_id.clone()),
+                Arg::OptInt(s.next.map(|n| super::millis(n.at))),
+                date(s.next.map(|n| n.local_date)),
+                date(s.last_local_date),
+                Arg::Bool(s.snoozed),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    in_chunks(7, rows, |values| {
+        format!(
+            "WITH v (team_id, user_id, next_fire_at, next_local_date, last_local_date, snoozed, updated_at) AS (VALUES {values})
+             UPDATE schedules SET next_fire_at = v.next_fire_at, next_local_date = v.next_local_date,
+                 last_local_date = v.last_local_date, snoozed = v.snoozed, locked_until = NULL, updated_at = v.updated_at
+             FROM v WHERE schedules.team_id = v.team_id AND schedules.user_id = v.user_id"
+        )
+    })
 }
 
 pub(crate) const LAST_PROMPT_SINCE: &str =
