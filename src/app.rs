@@ -11,6 +11,7 @@ use crate::people::People;
 use crate::slack::client::SlackClient;
 use crate::store::{self, Store};
 use anyhow::Context;
+use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,10 +65,13 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         tags: Arc::new(TagIndex::new(&framework)),
         framework: Arc::new(framework),
         clock: clock.clone(),
-        signing_secret: config
-            .signing_secret
-            .clone()
-            .context("SLACK_SIGNING_SECRET is required")?,
+        // In Socket Mode without a signing secret, a random one: `/slack/*` over HTTP then
+        // refuses everything, as nothing legitimate comes that way.
+        signing_secret: match (&config.signing_secret, &config.app_token) {
+            (Some(secret), _) => secret.clone(),
+            (None, Some(_)) => SecretString::from(random_secret()),
+            (None, None) => anyhow::bail!("SLACK_SIGNING_SECRET is required"),
+        },
         admin_token: config.admin_token.clone(),
         require_competency_tag: config.require_competency_tag,
         outbox_wake: outbox_wake.clone(),
@@ -88,8 +92,13 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
 
     let worker = match &config.bot_token {
         Some(token) => {
-            let worker =
-                OutboxWorker::new(store.clone(), slack, token.clone(), clock, config.pacing);
+            let worker = OutboxWorker::new(
+                store.clone(),
+                slack.clone(),
+                token.clone(),
+                clock,
+                config.pacing,
+            );
             Some(tokio::spawn(worker.run(outbox_wake, shutdown.clone())))
         }
         None => {
@@ -99,6 +108,17 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     };
 
     let router = http::router(state);
+    let socket = config.app_token.clone().map(|app_token| {
+        tracing::info!(
+            "Socket Mode: Slack's events, commands and interactions come over a WebSocket"
+        );
+        let socket = http::socket::SocketMode {
+            slack: slack.clone(),
+            app_token,
+            router: router.clone(),
+        };
+        tokio::spawn(socket.run(shutdown.clone()))
+    });
     let server_stop = shutdown.clone();
     let server_store = store.clone();
     let task = tokio::spawn(async move {
@@ -107,6 +127,9 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             .await;
         if let Some(worker) = worker {
             let _ = worker.await;
+        }
+        if let Some(socket) = socket {
+            let _ = socket.await;
         }
         let _ = scheduler.await;
         server_store.close().await;
@@ -199,6 +222,14 @@ pub async fn run_jobs_once(
     }
     store.close().await;
     Ok(report)
+}
+
+/// 32 random bytes as hex.
+fn random_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// Applies migrations and exits (`cairn migrate`).

@@ -497,7 +497,8 @@ fn team_usergroups(value: Option<&str>) -> Result<Vec<(String, String)>, ConfigE
 impl Config {
     /// What `serve` needs beyond a valid config.
     pub fn check_serve(&self) -> Result<(), ConfigError> {
-        if self.signing_secret.is_none() {
+        // In Socket Mode Slack signs nothing: the app-level token is the credential.
+        if self.signing_secret.is_none() && self.app_token.is_none() {
             return Err(ConfigError::Invalid(
                 "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page (Signing Secret) \
                  and set it in the environment, with --slack-signing-secret, or in the config file"

@@ -174,7 +174,9 @@ impl Scheduler {
         }
     }
 
-    /// Runs a pass every [`TICK`] until cancelled; a failed pass is logged and retried.
+    /// Runs a pass every [`TICK`] until cancelled, the first a tick after start (so replicas
+    /// started together spread out, and start-up stays quick); a failed pass is logged and
+    /// retried.
     pub async fn run(
         self,
         clock: SharedClock,
@@ -182,6 +184,10 @@ impl Scheduler {
         cancel: CancellationToken,
     ) {
         loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(TICK) => {}
+            }
             match self.run_once(clock.now()).await {
                 Ok(pass) if pass.prompted + pass.review_digests + pass.team_digests > 0 => {
                     tracing::info!(?pass, "reflection prompts queued");
@@ -189,10 +195,6 @@ impl Scheduler {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "the scheduler pass failed; retrying"),
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(TICK) => {}
             }
         }
     }

@@ -13,6 +13,7 @@ mod prompts;
 mod reactions;
 mod replies;
 mod settings;
+pub mod socket;
 mod verified;
 
 use crate::clock::SharedClock;

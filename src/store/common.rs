@@ -229,6 +229,55 @@ where
     }
 }
 
+/// Records prompts, each at most once per recipient, kind and local date, and puts the
+/// messages of those recorded just now in the outbox (a second copy within the batch goes out
+/// once, as the first); how many were sent.
+async fn record_prompts<DB>(
+    tx: &mut DB::Connection,
+    prompts: &[(&str, &str, &Prompt)],
+    now: i64,
+) -> Result<usize>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> <DB as Database>::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let key = |team: &str, user: &str, kind: &str, date: String| {
+        (team.to_owned(), user.to_owned(), kind.to_owned(), date)
+    };
+    let mut recorded = std::collections::HashSet::new();
+    for stmt in sql::record_prompts(prompts, now) {
+        let rows = sql::bind(sqlx::query::<DB>(&stmt.sql), &stmt.args)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        for row in &rows {
+            let (team, user): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            let (kind, date): (String, String) = (row.try_get(2)?, row.try_get(3)?);
+            recorded.insert(key(&team, &user, &kind, date));
+        }
+    }
+    let deliveries: Vec<(&str, String, &Delivery)> = prompts
+        .iter()
+        .filter(|(team, user, p)| {
+            recorded.remove(&key(team, user, p.kind, p.local_date.to_string()))
+        })
+        .map(|(team, user, p)| {
+            let dedupe = format!("prompt:{}:{}:{}", p.kind, user, p.local_date);
+            (*team, dedupe, &p.delivery)
+        })
+        .collect();
+    sql::execute_all::<DB>(&mut *tx, &sql::enqueue(&deliveries, now)).await?;
+    Ok(deliveries.len())
+}
+
 fn stmt(sql: &str, args: Vec<Arg>) -> Stmt {
     Stmt {
         sql: sql.to_owned(),
@@ -724,45 +773,18 @@ where
             return Ok(());
         }
         let now = millis(now);
-        let prompts: Vec<(&Schedule, &Prompt)> = finished
+        let prompts: Vec<(&str, &str, &Prompt)> = finished
             .iter()
-            .flat_map(|(s, prompts)| prompts.iter().map(move |p| (s, p)))
+            .flat_map(|(s, prompts)| {
+                prompts
+                    .iter()
+                    .map(move |p| (s.team_id.as_str(), s.user_id.as_str(), p))
+            })
             .collect();
-        let key = |team: &str, user: &str, kind: &str, date: String| {
-            (team.to_owned(), user.to_owned(), kind.to_owned(), date)
-        };
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        let mut recorded = std::collections::HashSet::new();
-        for stmt in sql::record_prompts(&prompts, now) {
-            let rows = sql::bind(sqlx::query::<DB>(&stmt.sql), &stmt.args)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-            for row in &rows {
-                let (team, user): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-                let (kind, date): (String, String) = (row.try_get(2)?, row.try_get(3)?);
-                recorded.insert(key(&team, &user, &kind, date));
-            }
-        }
-        // Only prompts recorded just now are sent: one already recorded for this person and
-        // local date (another replica, a restart) is not sent twice, and the schedule still
-        // moves on. A second copy within the batch goes out once, as the first.
-        let deliveries: Vec<(&str, String, &Delivery)> = prompts
-            .iter()
-            .filter(|(s, p)| {
-                recorded.remove(&key(
-                    &s.team_id,
-                    &s.user_id,
-                    p.kind,
-                    p.local_date.to_string(),
-                ))
-            })
-            .map(|(s, p)| {
-                let dedupe = format!("prompt:{}:{}:{}", p.kind, s.user_id, p.local_date);
-                (s.team_id.as_str(), dedupe, &p.delivery)
-            })
-            .collect();
-        sql::execute_all::<DB>(&mut tx, &sql::enqueue(&deliveries, now)).await?;
+        // A prompt already recorded for this person and local date (another replica, a
+        // restart) is not sent twice, and the schedule still moves on.
+        record_prompts::<DB>(&mut tx, &prompts, now).await?;
         // A schedule finished twice in one batch moves to where the last one says.
         let mut last = HashMap::new();
         for (at, (s, _)) in finished.iter().enumerate() {
@@ -828,29 +850,15 @@ where
         prompts: &[(String, Prompt)],
         now: DateTime<Utc>,
     ) -> Result<usize> {
-        let now = millis(now);
-        let mut sent = 0;
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        for (recipient, p) in prompts {
-            let args = [
-                Arg::Text(team_id.to_owned()),
-                Arg::Text(recipient.clone()),
-                Arg::Text(p.kind.to_owned()),
-                Arg::Text(p.local_date.to_string()),
-                Arg::Int(now),
-            ];
-            let recorded = sql::bind(sqlx::query::<DB>(sql::RECORD_PROMPT), &args)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-            // Another replica sent it already: not twice.
-            if recorded.rows_affected() == 1 {
-                sent += 1;
-                let key = format!("prompt:{}:{}:{}", p.kind, recipient, p.local_date);
-                let enqueue = sql::enqueue(team_id, key, &p.delivery, now);
-                sql::execute_all::<DB>(&mut tx, std::slice::from_ref(&enqueue)).await?;
-            }
+        if prompts.is_empty() {
+            return Ok(0);
         }
+        let prompts: Vec<(&str, &str, &Prompt)> = prompts
+            .iter()
+            .map(|(recipient, p)| (team_id, recipient.as_str(), p))
+            .collect();
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let sent = record_prompts::<DB>(&mut tx, &prompts, millis(now)).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(sent)
     }

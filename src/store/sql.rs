@@ -983,16 +983,13 @@ pub(crate) fn claim_schedules(lock: &str) -> String {
 /// Records a batch's prompts, each at most once per person, kind and local date, returning
 /// those newly recorded: one already there (another replica, a restart) comes back from none
 /// of the statements, nor does a second copy within the batch.
-pub(crate) fn record_prompts(
-    prompts: &[(&super::Schedule, &super::Prompt)],
-    now: i64,
-) -> Vec<Stmt> {
+pub(crate) fn record_prompts(prompts: &[(&str, &str, &super::Prompt)], now: i64) -> Vec<Stmt> {
     let rows = prompts
         .iter()
-        .map(|(s, p)| {
+        .map(|(team, user, p)| {
             vec![
-                Arg::Text(s.team_id.clone()),
-                Arg::Text(s.user_id.clone()),
+                Arg::Text((*team).to_owned()),
+                Arg::Text((*user).to_owned()),
                 Arg::Text(p.kind.to_owned()),
                 Arg::Text(p.local_date.to_string()),
                 Arg::Int(now),

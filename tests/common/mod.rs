@@ -186,6 +186,8 @@ struct FakeState {
     history: Mutex<Vec<(String, Value)>>,
     /// A delay before every answer of a method (after the call is recorded).
     latency: Mutex<Vec<(String, Duration)>>,
+    /// What `apps.connections.open` hands out (a test's fake WebSocket server).
+    socket_url: Mutex<Option<String>>,
 }
 
 #[derive(Clone)]
@@ -218,6 +220,11 @@ impl FakeSlack {
             .lock()
             .unwrap()
             .push((method.to_owned(), answers.into()));
+    }
+
+    /// Where `apps.connections.open` sends Socket Mode clients from now on.
+    pub fn set_socket_url(&self, url: &str) {
+        *self.state.socket_url.lock().unwrap() = Some(url.to_owned());
     }
 
     /// Every later call of `method` is answered after `delay` (the request counts as received,
@@ -403,6 +410,14 @@ async fn fake_method(
             }
             Json(answer).into_response()
         }
+        "apps.connections.open" => match state.socket_url.lock().unwrap().clone() {
+            Some(url) => {
+                let mut answer = fixture_json("webapi_apps_connections_open.response.json");
+                answer["url"] = json!(url);
+                Json(answer).into_response()
+            }
+            None => Json(json!({"ok": false, "error": "internal_error"})).into_response(),
+        },
         "users.list" => {
             let page = if body["cursor"].as_str().unwrap_or_default().is_empty() { 1 } else { 2 };
             Json(fixture_json(&format!("webapi_users_list.page{page}.response.json"))).into_response()
