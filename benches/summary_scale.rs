@@ -1002,9 +1002,10 @@ impl Params {
         let args = if sql.contains("WITH RECURSIVE chain") {
             vec![team, subject]
         } else if sql.contains("FROM kudos_recipients r JOIN kudos k")
-            || sql.contains("FROM evidence WHERE")
+            || sql.contains("FROM evidence e LEFT JOIN")
         {
-            period
+            // Several people's items at once: the people come last.
+            vec![team, Val::Int(self.from), Val::Int(self.to), subject]
         } else if sql.contains("FROM kudos_tags") {
             ids(&self.kudos)
         } else if sql.contains("FROM evidence_tags") || sql.contains("FROM evidence_people") {

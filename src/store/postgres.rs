@@ -255,6 +255,13 @@ impl SqlStore<Postgres> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(std::time::Duration::from_secs(5))
+            // sqlx pings a pooled connection before each use by default: a round trip per
+            // statement, doubling a summary's seven. A connection that died meanwhile (the server
+            // restarted) fails its next statement instead and is dropped; every caller already
+            // answers "try again" or retries (the outbox, the scheduler), and connections are
+            // recycled after a while anyway.
+            .test_before_acquire(false)
+            .idle_timeout(std::time::Duration::from_secs(300))
             .connect_with(options)
             .await
             .map_err(StoreError::from_sqlx)?;
