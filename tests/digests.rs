@@ -6,7 +6,7 @@
 mod common;
 use cairn::store::OrgPerson;
 use common::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const TEAM: &str = "T07KUD0S01";
 const ANA: &str = "U0ANA00001";
@@ -75,21 +75,7 @@ fn posted(app: &TestApp, channel: &str, start: &str) -> Vec<Value> {
 }
 
 async fn press_packet(app: &TestApp, user: &str, value: &str) -> u16 {
-    let mut payload = fixture_json("interactivity_block_actions.json");
-    payload["user"]["id"] = json!(user);
-    let dm = format!("D{}", &user[1..]);
-    payload["channel"] = json!({ "id": dm, "name": "directmessage" });
-    payload["container"]["channel_id"] = json!(dm);
-    payload["actions"] = json!([{ "type": "button", "action_id": "digest_packet", "block_id": "r", "value": value }]);
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    app.post_signed(
-        "/slack/interactivity",
-        "application/x-www-form-urlencoded",
-        &body,
-    )
-    .await
-    .status()
-    .as_u16()
+    press_button(app, user, "digest_packet", "r", value).await
 }
 
 both_backends! {

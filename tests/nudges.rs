@@ -55,21 +55,7 @@ async fn next_fire(app: &TestApp) -> Option<String> {
 }
 
 async fn press(app: &TestApp, action: &str, value: &str) -> u16 {
-    let mut payload = fixture_json("interactivity_block_actions.json");
-    payload["user"]["id"] = json!(ANA);
-    payload["channel"] = json!({ "id": "D0ANA00001", "name": "directmessage" });
-    payload["container"]["channel_id"] = json!("D0ANA00001");
-    payload["actions"] =
-        json!([{ "type": "button", "action_id": action, "block_id": "prompt", "value": value }]);
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    app.post_signed(
-        "/slack/interactivity",
-        "application/x-www-form-urlencoded",
-        &body,
-    )
-    .await
-    .status()
-    .as_u16()
+    press_button(app, ANA, action, "prompt", value).await
 }
 
 both_backends! {

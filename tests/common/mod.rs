@@ -675,6 +675,33 @@ pub fn stop(mut child: Child) {
     let _ = child.kill();
 }
 
+/// `user` presses a button in their DM with Cairn (`D` + their id without the `U`): Slack's
+/// block_actions fixture, reshaped. The HTTP status of the answer.
+pub async fn press_button(
+    app: &TestApp,
+    user: &str,
+    action: &str,
+    block: &str,
+    value: &str,
+) -> u16 {
+    let mut payload = fixture_json("interactivity_block_actions.json");
+    payload["user"]["id"] = json!(user);
+    let dm = format!("D{}", &user[1..]);
+    payload["channel"] = json!({ "id": dm, "name": "directmessage" });
+    payload["container"]["channel_id"] = json!(dm);
+    payload["actions"] =
+        json!([{ "type": "button", "action_id": action, "block_id": block, "value": value }]);
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    app.post_signed(
+        "/slack/interactivity",
+        "application/x-www-form-urlencoded",
+        &body,
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
 /// A kudos `i` to `recipients`, with the DM each of them gets, as /kudos would record it.
 pub fn queued_kudos(
     i: usize,
