@@ -210,6 +210,26 @@ both_backends! {
         assert_eq!(app.slack.calls_to("files.completeUploadExternal").len(), 1);
     }
 
+    async fn a_packet_slack_will_not_take_is_followed_by_a_note_saying_so(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        play(&app).await;
+        app.slack.script("files.getUploadURLExternal", vec![Scripted::Error("invalid_arguments")]);
+        let answer = app.command("/growth", &format!("packet <@{ANA}> 2026-Q3"), MIA).await;
+        assert!(answer["text"].as_str().unwrap().contains("on its way"), "{answer}");
+        let mut note = None;
+        for _ in 0..500 {
+            note = app.slack.calls_to("chat.postMessage").into_iter().map(|c| c.body).find(|b| b["text"].as_str().unwrap_or("").contains("could not upload the review packet"));
+            if note.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let note = note.expect("a note that the packet failed");
+        assert_eq!(note["channel"], format!("D{}", &MIA[1..]), "{note}");
+        assert!(note["text"].as_str().unwrap().contains(&format!("/growth packet <@{ANA}>")), "{note}");
+        assert!(app.slack.calls_to("files.completeUploadExternal").is_empty());
+    }
+
     async fn who_may_see_a_summary_and_who_looked(backend: Backend) {
         let Some(app) = TestApp::spawn_with(backend, Options { extra: admins, ..Options::default() }).await else { return };
         play(&app).await;

@@ -109,6 +109,7 @@ pub(super) async fn deliver(state: AppState, requester: String, report: Report) 
             Err(e) if e.is_permanent() || attempt == ATTEMPTS => {
                 crate::metrics::inc("cairn_packets_failed_total", &[]);
                 tracing::error!(error = %e, attempt, "could not deliver a review packet");
+                tell_it_failed(&state, &requester, &report).await;
                 return;
             }
             Err(SlackError::RateLimited { retry_after }) => {
@@ -120,6 +121,32 @@ pub(super) async fn deliver(state: AppState, requester: String, report: Report) 
                 wait *= 4;
             }
         }
+    }
+}
+
+/// Tells the requester, through the outbox (which outlasts a Slack outage), that the packet they
+/// were promised did not come.
+async fn tell_it_failed(state: &AppState, requester: &str, report: &Report) {
+    let now = state.clock.now();
+    let text = format!(
+        ":warning: I could not upload the review packet of <@{}> for {}: Slack kept refusing the files. Ask again with `/growth packet <@{}>` in a little while.",
+        report.summary.subject,
+        report.period.label(),
+        report.summary.subject
+    );
+    let note = crate::store::Delivery {
+        key: format!(
+            "packet-failed:{requester}:{}:{}",
+            report.summary.subject,
+            now.timestamp_millis()
+        ),
+        channel: requester.to_owned(),
+        blocks: serde_json::json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } }]),
+        text,
+    };
+    match state.store.enqueue(&report.team, &[note], now).await {
+        Ok(()) => state.outbox_wake.notify_one(),
+        Err(e) => tracing::error!(error = %e, "could not tell the requester their packet failed"),
     }
 }
 

@@ -1020,6 +1020,22 @@ where
             .collect::<std::result::Result<_, _>>()?)
     }
 
+    async fn enqueue(
+        &self,
+        team_id: &str,
+        deliveries: &[Delivery],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let rows: Vec<(&str, String, &Delivery)> = deliveries
+            .iter()
+            .map(|d| (team_id, d.key.clone(), d))
+            .collect();
+        for stmt in sql::enqueue(&rows, millis(now)) {
+            self.write(&stmt).await?;
+        }
+        Ok(())
+    }
+
     async fn outbox_requeue(&self, ids: Option<&[i64]>, now: DateTime<Utc>) -> Result<u64> {
         let stmt = sql::outbox_requeue(ids, millis(now));
         self.execute(&stmt.sql, &stmt.args).await

@@ -553,6 +553,14 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox_list(&self, status: &str, limit: i64) -> Result<Vec<OutboxRow>>;
     /// Puts dead rows back in the queue, due now: the listed ones, or all of them. Returns how many.
     async fn outbox_requeue(&self, ids: Option<&[i64]>, now: DateTime<Utc>) -> Result<u64>;
+    /// Puts messages in the outbox that no other change goes with (a note that something the
+    /// person asked for failed); a key already there is kept.
+    async fn enqueue(
+        &self,
+        team_id: &str,
+        deliveries: &[Delivery],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// Parks every pending row of a workspace as dead with `reason` (the app was uninstalled or
     /// its token revoked); `outbox_requeue` sends them once it is back. Returns how many.
     async fn park_workspace(&self, team_id: &str, reason: &str) -> Result<u64>;
