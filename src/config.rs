@@ -75,6 +75,10 @@ pub struct Settings {
     #[arg(long, env = "CAIRN_ENCRYPTION_KEY", hide_env_values = true)]
     #[serde(alias = "CAIRN_ENCRYPTION_KEY")]
     pub encryption_key: Option<String>,
+    /// Comma-separated earlier keys (base64) that still open tokens sealed before a rotation
+    #[arg(long, env = "CAIRN_ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
+    #[serde(alias = "CAIRN_ENCRYPTION_KEY_PREVIOUS")]
+    pub encryption_key_previous: Option<String>,
     /// Whether a kudos needs at least one competency tag [default: true]
     #[arg(long, env = "CAIRN_REQUIRE_COMPETENCY_TAG")]
     #[serde(alias = "CAIRN_REQUIRE_COMPETENCY_TAG")]
@@ -155,6 +159,8 @@ pub struct Config {
     pub admin_token: Option<SecretString>,
     pub admins: Vec<UserId>,
     pub base_url: Option<String>,
+    /// The keys sealing stored bot tokens (`CAIRN_ENCRYPTION_KEY`, `CAIRN_ENCRYPTION_KEY_PREVIOUS`).
+    pub keys: Option<crate::secrets::Keys>,
     pub require_competency_tag: bool,
     pub log_json: bool,
     pub pacing: crate::jobs::pacing::Limits,
@@ -184,6 +190,10 @@ impl std::fmt::Debug for Config {
             .field("slack_api_url", &self.slack_api_url)
             .field("framework", &self.framework)
             .field("admin_token", &set(&self.admin_token))
+            .field(
+                "encryption_key",
+                &if self.keys.is_some() { "set" } else { "unset" },
+            )
             .field("require_competency_tag", &self.require_competency_tag)
             .field("pacing", &self.pacing)
             .finish()
@@ -236,6 +246,7 @@ impl Settings {
             admin_token: read("CAIRN_ADMIN_TOKEN")?,
             slack_client_secret: read("SLACK_CLIENT_SECRET")?,
             encryption_key: read("CAIRN_ENCRYPTION_KEY")?,
+            encryption_key_previous: read("CAIRN_ENCRYPTION_KEY_PREVIOUS")?,
             ..Settings::default()
         })
     }
@@ -269,6 +280,9 @@ impl Settings {
             slack_client_id: self.slack_client_id.or(lower.slack_client_id),
             slack_client_secret: self.slack_client_secret.or(lower.slack_client_secret),
             encryption_key: self.encryption_key.or(lower.encryption_key),
+            encryption_key_previous: self
+                .encryption_key_previous
+                .or(lower.encryption_key_previous),
             require_competency_tag: self.require_competency_tag.or(lower.require_competency_tag),
             log_format: self.log_format.or(lower.log_format),
             kudos_emoji: self.kudos_emoji.or(lower.kudos_emoji),
@@ -340,6 +354,10 @@ impl Settings {
             admin_token: secret(self.admin_token),
             admins,
             base_url: self.base_url,
+            keys: keys(
+                self.encryption_key.as_deref(),
+                self.encryption_key_previous.as_deref(),
+            )?,
             require_competency_tag: self.require_competency_tag.unwrap_or(true),
             kudos_emoji: self
                 .kudos_emoji
@@ -373,6 +391,26 @@ impl Settings {
             ),
             log_json,
         })
+    }
+}
+
+/// `CAIRN_ENCRYPTION_KEY` and `CAIRN_ENCRYPTION_KEY_PREVIOUS`, checked when set.
+fn keys(
+    current: Option<&str>,
+    previous: Option<&str>,
+) -> Result<Option<crate::secrets::Keys>, ConfigError> {
+    let current = current.filter(|k| !k.trim().is_empty());
+    let previous = previous.filter(|k| !k.trim().is_empty());
+    match (current, previous) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(ConfigError::Invalid(
+            "CAIRN_ENCRYPTION_KEY_PREVIOUS is set but CAIRN_ENCRYPTION_KEY is not: set CAIRN_ENCRYPTION_KEY to the key that seals tokens from now on \
+             (make one with `cairn keys generate` or `openssl rand -base64 32`)"
+                .to_owned(),
+        )),
+        (Some(current), previous) => crate::secrets::Keys::parse(current, previous)
+            .map(Some)
+            .map_err(|e| ConfigError::Invalid(e.to_string())),
     }
 }
 
@@ -638,6 +676,62 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("CAIRN_ADMINS"));
+    }
+
+    #[test]
+    fn encryption_keys_are_checked_when_set() {
+        let key = crate::secrets::Key::generate();
+        let old = crate::secrets::Key::generate();
+        let config = Settings {
+            encryption_key: Some(key.clone()),
+            encryption_key_previous: Some(format!("{old}, ")),
+            ..Default::default()
+        }
+        .into_config()
+        .unwrap();
+        let keys = config.keys.as_ref().unwrap();
+        let sealed = crate::secrets::Keys::parse(&old, None)
+            .unwrap()
+            .seal("T1", "xoxb-1");
+        assert!(keys.open("T1", &sealed).is_ok(), "a previous key opens");
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("encryption_key: \"set\"")
+                && !shown.contains(&key)
+                && !shown.contains(&old),
+            "{shown}"
+        );
+        let err = |settings: Settings| settings.into_config().unwrap_err().to_string();
+        let bad = err(Settings {
+            encryption_key: Some("hunter2".into()),
+            ..Default::default()
+        });
+        assert!(
+            bad.starts_with("CAIRN_ENCRYPTION_KEY is ") && bad.contains("openssl rand -base64 32"),
+            "{bad}"
+        );
+        let alone = err(Settings {
+            encryption_key_previous: Some(old.clone()),
+            ..Default::default()
+        });
+        assert!(
+            alone.starts_with(
+                "CAIRN_ENCRYPTION_KEY_PREVIOUS is set but CAIRN_ENCRYPTION_KEY is not"
+            ),
+            "{alone}"
+        );
+        // Both come from files too.
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "{old}").unwrap();
+        let path = file.path().to_str().unwrap().to_owned();
+        let secrets = Settings::from_secret_files(|name| {
+            (name == "CAIRN_ENCRYPTION_KEY_PREVIOUS_FILE").then(|| path.clone())
+        })
+        .unwrap();
+        assert_eq!(
+            secrets.encryption_key_previous.as_deref(),
+            Some(old.as_str())
+        );
     }
 
     #[test]

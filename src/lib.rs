@@ -16,6 +16,7 @@ pub mod nudges; // weekly reflection prompts: schedules, the scheduler pass, the
 pub mod orgchart; // org chart imports: read, check against the stored chart, write, report
 pub mod people; // the Slack profile cache
 pub mod report; // review packets (Markdown, CSV, JSON) and the PNG chart
+pub mod secrets; // bot tokens sealed at rest with AES-256-GCM; the keys and their rotation
 pub mod slack; // the Slack edge: signatures, payloads, Web API client, Block Kit, mrkdwn
 pub mod store; // the Store trait and its SQLite and PostgreSQL implementations
 pub mod summaries; // a summary for a viewer: visibility, figures and the audit of who looked

@@ -55,6 +55,9 @@ enum Command {
     /// Run background jobs by hand
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Make and rotate the key that seals stored bot tokens (CAIRN_ENCRYPTION_KEY)
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Check the configuration, the database and its migrations, Slack's API, the bot token and
     /// its scopes, and say what to fix (changes nothing)
     Doctor(Settings),
@@ -90,6 +93,21 @@ enum JobsCommand {
         now: Option<String>,
         #[command(flatten)]
         settings: Settings,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new random key (32 bytes, base64) for CAIRN_ENCRYPTION_KEY; needs no database
+    Generate,
+    /// Re-seal every stored bot token with CAIRN_ENCRYPTION_KEY (the new key)
+    ///
+    /// Tokens open with CAIRN_ENCRYPTION_KEY or with CAIRN_ENCRYPTION_KEY_PREVIOUS (the old keys,
+    /// comma-separated). All or nothing: exits 1 and changes nothing if some token opens with
+    /// none of them
+    Rotate {
+        #[command(flatten)]
+        settings: Box<Settings>,
     },
 }
 
@@ -189,6 +207,10 @@ fn main() -> ExitCode {
     if let Command::Doctor(settings) = &cli.command {
         return doctor(settings.clone());
     }
+    if let Command::Keys(KeysCommand::Generate) = &cli.command {
+        println!("{}", cairn::secrets::Key::generate());
+        return ExitCode::SUCCESS;
+    }
     if let Command::Manifest { url, socket_mode } = &cli.command {
         return manifest(url.as_deref(), *socket_mode);
     }
@@ -196,7 +218,9 @@ fn main() -> ExitCode {
         Command::Framework(_)
         | Command::Demo { .. }
         | Command::Manifest { .. }
-        | Command::Doctor(_) => unreachable!("handled above"),
+        | Command::Doctor(_)
+        | Command::Keys(KeysCommand::Generate) => unreachable!("handled above"),
+        Command::Keys(KeysCommand::Rotate { settings }) => settings.as_ref().clone(),
         Command::Serve(s) | Command::Migrate(s) => s.clone(),
         Command::Outbox(
             OutboxCommand::List { settings, .. } | OutboxCommand::Retry { settings, .. },
@@ -237,7 +261,9 @@ fn main() -> ExitCode {
             Command::Framework(_)
             | Command::Demo { .. }
             | Command::Manifest { .. }
-            | Command::Doctor(_) => Ok(()),
+            | Command::Doctor(_)
+            | Command::Keys(KeysCommand::Generate) => Ok(()),
+            Command::Keys(KeysCommand::Rotate { .. }) => rotate_keys(&config).await,
             Command::Org(OrgCommand::Import { file, team, .. }) => {
                 import_org(&config, &file, team).await
             }
@@ -600,6 +626,47 @@ async fn forget(config: &Config, user: &str, team: Option<String>) -> anyhow::Re
     .await;
     store.close().await;
     result
+}
+
+/// `cairn keys rotate`: every stored token re-sealed with the current key, or none.
+async fn rotate_keys(config: &Config) -> anyhow::Result<()> {
+    use cairn::secrets::OpenError;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let Some(keys) = &config.keys else {
+        return Err(invalid(
+            "CAIRN_ENCRYPTION_KEY is not set: set it to the new key (make one with `cairn keys generate`) \
+             and CAIRN_ENCRYPTION_KEY_PREVIOUS to the old one"
+                .into(),
+        ));
+    };
+    let store = cairn::store::connect(&config.database_url).await?;
+    let already = AtomicU64::new(0);
+    let reseal = |i: &cairn::store::Installation| {
+        match keys.reseal(&i.team_id, &i.bot_token_sealed) {
+        Ok(None) => {
+            already.fetch_add(1, Ordering::Relaxed);
+            Ok(None)
+        }
+        Ok(Some(sealed)) => Ok(Some(sealed)),
+        Err(OpenError::UnknownKey { key_id }) => Err(format!(
+            "sealed with key {key_id}, which is neither CAIRN_ENCRYPTION_KEY nor in CAIRN_ENCRYPTION_KEY_PREVIOUS: \
+             add the key that sealed it to CAIRN_ENCRYPTION_KEY_PREVIOUS"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+    };
+    let result = store
+        .reseal_installations(&reseal, chrono::Utc::now())
+        .await;
+    store.close().await;
+    let resealed = result?;
+    println!(
+        "re-sealed {resealed} installation token(s) with key {}; {} already were",
+        keys.current_id(),
+        already.load(Ordering::Relaxed)
+    );
+    println!("once every replica runs with this key, CAIRN_ENCRYPTION_KEY_PREVIOUS can be unset");
+    Ok(())
 }
 
 async fn shutdown_signal() {

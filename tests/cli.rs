@@ -283,3 +283,121 @@ fn the_demo_writes_a_packet_and_export_reads_the_same_database() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));
 }
+
+#[test]
+fn keys_generate_prints_a_key_that_configuration_accepts() {
+    let out = cairn(&["keys", "generate"], &[]);
+    assert!(out.status.success(), "{out:?}");
+    let key = String::from_utf8(out.stdout).unwrap();
+    let keys = cairn::secrets::Keys::parse(key.trim(), None).unwrap();
+    assert_eq!(keys.current_id().len(), 8);
+    let again = cairn(&["keys", "generate"], &[]);
+    assert_ne!(String::from_utf8(again.stdout).unwrap(), key, "random");
+}
+
+/// Two workspaces' tokens sealed with key A; rotation to key B re-seals both, after which B
+/// alone opens them. With the wrong previous key nothing changes and the command exits 1.
+#[test]
+fn keys_rotate_reseals_every_token_or_none() {
+    use cairn::secrets::{Key, Keys};
+    use secrecy::ExposeSecret;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let (a, b, wrong) = (Key::generate(), Key::generate(), Key::generate());
+    let with_a = Keys::parse(&a, None).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let tokens = || {
+        runtime.block_on(async {
+            let store = cairn::store::connect(&url).await.unwrap();
+            let all = store.installations().await.unwrap();
+            store.close().await;
+            all
+        })
+    };
+    runtime.block_on(async {
+        let store = cairn::store::connect(&url).await.unwrap();
+        let at = chrono::Utc::now();
+        for team in ["T1", "T2"] {
+            let sealed = with_a.seal(team, &format!("xoxb-token-of-{team}"));
+            store
+                .save_installation(&cairn::store::Installation {
+                    team_id: team.into(),
+                    enterprise_id: None,
+                    app_id: None,
+                    bot_user_id: None,
+                    bot_token_sealed: sealed,
+                    scopes: vec!["commands".into()],
+                    installer_user_id: None,
+                    installed_at: at,
+                    updated_at: at,
+                })
+                .await
+                .unwrap();
+        }
+        store.close().await;
+    });
+    let before = tokens();
+
+    let no_key = cairn(&["keys", "rotate"], &[("DATABASE_URL", &url)]);
+    assert_eq!(no_key.status.code(), Some(1), "{no_key:?}");
+    assert!(String::from_utf8_lossy(&no_key.stderr).contains("CAIRN_ENCRYPTION_KEY is not set"));
+
+    let bad = cairn(
+        &["keys", "rotate"],
+        &[
+            ("DATABASE_URL", &url),
+            ("CAIRN_ENCRYPTION_KEY", &b),
+            ("CAIRN_ENCRYPTION_KEY_PREVIOUS", &wrong),
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1), "{bad:?}");
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains(&format!("T1: sealed with key {}", with_a.current_id()))
+            && stderr.contains("none was re-sealed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&a) && !stderr.contains(&b) && !stderr.contains("xoxb-"));
+    assert_eq!(tokens(), before, "nothing changed");
+
+    let ok = cairn(
+        &["keys", "rotate"],
+        &[
+            ("DATABASE_URL", &url),
+            ("CAIRN_ENCRYPTION_KEY", &b),
+            ("CAIRN_ENCRYPTION_KEY_PREVIOUS", &a),
+        ],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        stdout.starts_with("re-sealed 2 installation token(s)"),
+        "{stdout}"
+    );
+    let only_b = Keys::parse(&b, None).unwrap();
+    for i in tokens() {
+        let token = only_b.open(&i.team_id, &i.bot_token_sealed).unwrap();
+        assert_eq!(
+            token.expose_secret(),
+            format!("xoxb-token-of-{}", i.team_id)
+        );
+        assert!(with_a.open(&i.team_id, &i.bot_token_sealed).is_err());
+    }
+    // Run again, nothing is left to re-seal.
+    let again = cairn(
+        &["keys", "rotate"],
+        &[("DATABASE_URL", &url), ("CAIRN_ENCRYPTION_KEY", &b)],
+    );
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("re-sealed 0"));
+
+    // A key that is not one makes every command exit 1, saying how to make one.
+    let not_a_key = cairn(
+        &["migrate"],
+        &[("DATABASE_URL", &url), ("CAIRN_ENCRYPTION_KEY", "hunter2")],
+    );
+    assert_eq!(not_a_key.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&not_a_key.stderr);
+    assert!(stderr.contains("cairn keys generate"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}

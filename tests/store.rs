@@ -381,6 +381,123 @@ both_backends! {
     }
 }
 
+fn installation(team: &str, sealed: &str, at: DateTime<Utc>) -> store::Installation {
+    store::Installation {
+        team_id: team.into(),
+        enterprise_id: None,
+        app_id: Some("A1".into()),
+        bot_user_id: Some("UBOT".into()),
+        bot_token_sealed: sealed.into(),
+        scopes: vec!["chat:write".into(), "commands".into()],
+        installer_user_id: Some("U1".into()),
+        installed_at: at,
+        updated_at: at,
+    }
+}
+
+both_backends! {
+    async fn installations_are_saved_replaced_listed_and_deleted(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let t1 = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        assert_eq!(s.installation("T1").await.unwrap(), None);
+        let first = installation("T1", "v1.aaaaaaaa.n.c1", t0);
+        s.save_installation(&first).await.unwrap();
+        s.save_installation(&installation("T2", "v1.aaaaaaaa.n.c2", t0)).await.unwrap();
+        assert_eq!(s.installation("T1").await.unwrap().as_ref(), Some(&first));
+
+        // A reinstall replaces the row but keeps when it was first installed.
+        let again = store::Installation {
+            enterprise_id: Some("E1".into()),
+            bot_token_sealed: "v1.aaaaaaaa.n.c3".into(),
+            scopes: vec![],
+            installer_user_id: None,
+            installed_at: t1,
+            updated_at: t1,
+            ..first.clone()
+        };
+        s.save_installation(&again).await.unwrap();
+        let stored = s.installation("T1").await.unwrap().unwrap();
+        assert_eq!(stored, store::Installation { installed_at: t0, ..again });
+
+        let all = s.installations().await.unwrap();
+        assert_eq!(all.iter().map(|i| i.team_id.as_str()).collect::<Vec<_>>(), ["T1", "T2"]);
+        assert!(s.delete_installation("T1").await.unwrap());
+        assert!(!s.delete_installation("T1").await.unwrap(), "already gone");
+        assert_eq!(s.installation("T1").await.unwrap(), None);
+        assert_eq!(s.installations().await.unwrap().len(), 1);
+
+        // Forgetting the installer clears them from the installation, which stays.
+        s.forget_person("T2", "U1").await.unwrap();
+        let kept = s.installation("T2").await.unwrap().unwrap();
+        assert_eq!(kept.installer_user_id, None);
+        assert_eq!(kept.bot_token_sealed, "v1.aaaaaaaa.n.c2");
+        s.close().await;
+    }
+
+    async fn resealing_is_all_or_nothing(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 3, 9, 0, 0).unwrap();
+        for (team, sealed) in [("T1", "old:T1"), ("T2", "old:T2"), ("T3", "new:T3")] {
+            s.save_installation(&installation(team, sealed, t0)).await.unwrap();
+        }
+        // One token cannot be opened: nothing changes, and the error names it.
+        let failing = |i: &store::Installation| match i.team_id.as_str() {
+            "T2" => Err("sealed with key 1a2b3c4d".to_owned()),
+            _ => Ok(Some(format!("new:{}", i.team_id))),
+        };
+        let err = s.reseal_installations(&failing, now).await.unwrap_err();
+        assert!(matches!(err, store::StoreError::Invalid(_)), "{err:?}");
+        assert!(err.to_string().contains("T2: sealed with key 1a2b3c4d"), "{err}");
+        let tokens = |all: Vec<store::Installation>| {
+            all.into_iter().map(|i| i.bot_token_sealed).collect::<Vec<_>>()
+        };
+        assert_eq!(tokens(s.installations().await.unwrap()), ["old:T1", "old:T2", "new:T3"]);
+
+        let rotate = |i: &store::Installation| {
+            Ok(i.bot_token_sealed.strip_prefix("old:").map(|t| format!("new:{t}")))
+        };
+        assert_eq!(s.reseal_installations(&rotate, now).await.unwrap(), 2);
+        let all = s.installations().await.unwrap();
+        assert_eq!(all.iter().map(|i| i.updated_at).collect::<Vec<_>>(), [now, now, t0]);
+        assert_eq!(tokens(all), ["new:T1", "new:T2", "new:T3"]);
+        assert_eq!(s.reseal_installations(&rotate, now).await.unwrap(), 0);
+        s.close().await;
+    }
+
+    async fn an_oauth_state_is_spent_once_and_only_before_it_expires(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let minutes = |m: i64| t0 + chrono::Duration::minutes(m);
+        s.save_oauth_state("fresh", t0, minutes(10)).await.unwrap();
+        s.save_oauth_state("stale", t0, minutes(10)).await.unwrap();
+        assert!(!s.use_oauth_state("unknown", minutes(1)).await.unwrap());
+        assert!(s.use_oauth_state("fresh", minutes(1)).await.unwrap());
+        assert!(!s.use_oauth_state("fresh", minutes(2)).await.unwrap(), "a replay is refused");
+        assert!(!s.use_oauth_state("stale", minutes(10)).await.unwrap(), "expired");
+        // Saving a state drops the expired ones; a live one is still spendable.
+        s.save_oauth_state("later", minutes(20), minutes(30)).await.unwrap();
+        s.save_oauth_state("live", minutes(20), minutes(30)).await.unwrap();
+        assert!(s.use_oauth_state("live", minutes(25)).await.unwrap());
+        assert!(!s.use_oauth_state("stale", minutes(5)).await.unwrap(), "dropped");
+        // Concurrent spends of one state: exactly one wins.
+        s.save_oauth_state("raced", minutes(20), minutes(30)).await.unwrap();
+        let s: std::sync::Arc<dyn store::Store> = s;
+        let at = minutes(21);
+        let wins = futures_join((0..8).map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.use_oauth_state("raced", at).await.unwrap() })
+        }))
+        .await;
+        assert_eq!(wins.iter().filter(|w| **w).count(), 1);
+        s.close().await;
+    }
+}
+
 #[tokio::test]
 async fn an_unknown_database_scheme_is_explained() {
     let Err(err) = store::connect("mysql://x").await else {

@@ -1049,6 +1049,113 @@ where
         .await
     }
 
+    async fn save_installation(&self, installation: &Installation) -> Result<()> {
+        self.write(&sql::save_installation(installation))
+            .await
+            .map(drop)
+    }
+
+    async fn installation(&self, team_id: &str) -> Result<Option<Installation>> {
+        let select = sql::installation_select("WHERE team_id = $1");
+        let rows = self
+            .read(&stmt(&select, vec![Arg::Text(team_id.into())]))
+            .await?;
+        Ok(rows.first().map(sql::installation).transpose()?)
+    }
+
+    async fn installations(&self) -> Result<Vec<Installation>> {
+        let rows = self
+            .read(&stmt(&sql::installation_select(""), vec![]))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(sql::installation)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn delete_installation(&self, team_id: &str) -> Result<bool> {
+        let deleted = self
+            .execute(sql::DELETE_INSTALLATION, &[Arg::Text(team_id.into())])
+            .await?;
+        Ok(deleted > 0)
+    }
+
+    async fn reseal_installations(&self, reseal: Reseal<'_>, now: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let select = sql::installation_select("");
+        let rows = sqlx::query::<DB>(&select)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        let mut updates = Vec::new();
+        let mut failures = Vec::new();
+        for row in &rows {
+            let installation = sql::installation(row)?;
+            match reseal(&installation) {
+                Ok(Some(sealed)) => updates.push(stmt(
+                    sql::RESEAL_INSTALLATION,
+                    vec![
+                        Arg::Text(installation.team_id),
+                        Arg::Text(installation.bot_token_sealed),
+                        Arg::Text(sealed),
+                        Arg::Int(millis(now)),
+                    ],
+                )),
+                Ok(None) => {}
+                Err(why) => failures.push(format!("{}: {why}", installation.team_id)),
+            }
+        }
+        if !failures.is_empty() {
+            // Dropping the transaction rolls it back: nothing was written.
+            return Err(StoreError::Invalid(format!(
+                "{} of {} installation token(s) cannot be opened, so none was re-sealed: {}",
+                failures.len(),
+                rows.len(),
+                failures.join("; ")
+            )));
+        }
+        let mut rewritten = 0;
+        for update in &updates {
+            let done = sql::bind(sqlx::query::<DB>(&update.sql), &update.args)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            rewritten += done.rows_affected();
+        }
+        tx.commit().await.map_err(StoreError::from_sqlx)?;
+        Ok(rewritten)
+    }
+
+    async fn save_oauth_state(
+        &self,
+        nonce: &str,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let statements = [
+            stmt(
+                sql::DROP_EXPIRED_OAUTH_STATES,
+                vec![Arg::Int(millis(created_at))],
+            ),
+            stmt(
+                sql::SAVE_OAUTH_STATE,
+                vec![
+                    Arg::Text(nonce.into()),
+                    Arg::Int(millis(created_at)),
+                    Arg::Int(millis(expires_at)),
+                ],
+            ),
+        ];
+        sql::execute_all::<DB>(&mut tx, &statements).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+
+    async fn use_oauth_state(&self, nonce: &str, now: DateTime<Utc>) -> Result<bool> {
+        let args = [Arg::Text(nonce.into()), Arg::Int(millis(now))];
+        Ok(self.execute(sql::USE_OAUTH_STATE, &args).await? == 1)
+    }
+
     async fn close(&self) {
         self.kudos.close().await;
         self.readers.close().await;

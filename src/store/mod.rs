@@ -367,6 +367,30 @@ pub struct OutboxRow {
     pub slack_ts: Option<String>,
 }
 
+/// A workspace that installed Cairn through Slack's OAuth flow. The store keeps the bot token
+/// sealed (`secrets::Keys`): it never sees the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installation {
+    pub team_id: String,
+    /// Set for installs in an Enterprise Grid organisation.
+    pub enterprise_id: Option<String>,
+    pub app_id: Option<String>,
+    pub bot_user_id: Option<String>,
+    /// `v1.<key id>.<nonce>.<ciphertext>`, bound to `team_id`.
+    pub bot_token_sealed: String,
+    pub scopes: Vec<String>,
+    /// Who installed it; cleared when they are forgotten.
+    pub installer_user_id: Option<String>,
+    /// The first install; a reinstall keeps it and moves `updated_at`.
+    pub installed_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Re-seals one stored token for `reseal_installations`: the new sealed text, `None` to leave
+/// it as it is, or why it cannot be opened.
+pub type Reseal<'a> =
+    &'a (dyn Fn(&Installation) -> std::result::Result<Option<String>, String> + Send + Sync);
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
@@ -564,6 +588,27 @@ pub trait Store: Send + Sync + 'static {
     /// Parks every pending row of a workspace as dead with `reason` (the app was uninstalled or
     /// its token revoked); `outbox_requeue` sends them once it is back. Returns how many.
     async fn park_workspace(&self, team_id: &str, reason: &str) -> Result<u64>;
+    /// Stores an installation, replacing the team's earlier one (its `installed_at` is kept).
+    async fn save_installation(&self, installation: &Installation) -> Result<()>;
+    async fn installation(&self, team_id: &str) -> Result<Option<Installation>>;
+    /// Every installation, by team id.
+    async fn installations(&self) -> Result<Vec<Installation>>;
+    /// Removes a team's installation (uninstalled, tokens revoked); false if there was none.
+    async fn delete_installation(&self, team_id: &str) -> Result<bool>;
+    /// Re-seals every stored token with `reseal`, all or nothing: if any token cannot be
+    /// re-sealed, nothing is written and the error (`StoreError::Invalid`) names each team.
+    /// Returns how many tokens were rewritten. A row changed meanwhile is left as it now is.
+    async fn reseal_installations(&self, reseal: Reseal<'_>, now: DateTime<Utc>) -> Result<u64>;
+    /// Records an OAuth `state` nonce handed out at `created_at`, valid until `expires_at`;
+    /// states that have expired by `created_at` are dropped.
+    async fn save_oauth_state(
+        &self,
+        nonce: &str,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Spends an OAuth `state`: true only the first time, and only before it expires.
+    async fn use_oauth_state(&self, nonce: &str, now: DateTime<Utc>) -> Result<bool>;
     /// Lets the pools go, waiting for pending writes.
     async fn close(&self);
 }

@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "digests",
         include_str!("../../migrations/postgres/0008_digests.sql"),
     ),
+    (
+        9,
+        "installations",
+        include_str!("../../migrations/postgres/0009_installations.sql"),
+    ),
 ];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for

@@ -600,6 +600,7 @@ pub(crate) const FORGET_DELETES: &[&str] = &[
     "DELETE FROM schedules WHERE team_id = $1 AND user_id = $2",
     "DELETE FROM prompts WHERE team_id = $1 AND user_id = $2",
     "DELETE FROM people WHERE team_id = $1 AND user_id = $2",
+    "UPDATE installations SET installer_user_id = NULL WHERE team_id = $1 AND installer_user_id = $2",
 ];
 pub(crate) const FORGET_OUTBOX: &str =
     "DELETE FROM outbox WHERE team_id = $1 AND (channel = $2 OR text LIKE $3 OR blocks LIKE $3 OR dedupe_key LIKE $3)";
@@ -779,6 +780,73 @@ pub(crate) fn outbox_requeue(ids: Option<&[i64]>, now: i64) -> Stmt {
 
 pub(crate) const OUTBOX_ROWS: &str =
     "SELECT id, team_id, dedupe_key, channel, status, attempts, last_error, slack_ts FROM outbox WHERE team_id = $1 ORDER BY id";
+
+const INSTALLATION_COLUMNS: &str = "team_id, enterprise_id, app_id, bot_user_id, bot_token_sealed, scopes, installer_user_id, installed_at, updated_at";
+
+/// A reinstall replaces everything but the first install's time.
+pub(crate) fn save_installation(i: &super::Installation) -> Stmt {
+    Stmt {
+        sql: format!(
+            "INSERT INTO installations ({INSTALLATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (team_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, app_id = excluded.app_id,
+             bot_user_id = excluded.bot_user_id, bot_token_sealed = excluded.bot_token_sealed, scopes = excluded.scopes,
+             installer_user_id = excluded.installer_user_id, updated_at = excluded.updated_at"
+        ),
+        args: vec![
+            Arg::Text(i.team_id.clone()),
+            Arg::OptText(i.enterprise_id.clone()),
+            Arg::OptText(i.app_id.clone()),
+            Arg::OptText(i.bot_user_id.clone()),
+            Arg::Text(i.bot_token_sealed.clone()),
+            Arg::OptText((!i.scopes.is_empty()).then(|| i.scopes.join(","))),
+            Arg::OptText(i.installer_user_id.clone()),
+            Arg::Int(millis(i.installed_at)),
+            Arg::Int(millis(i.updated_at)),
+        ],
+    }
+}
+
+pub(crate) fn installation_select(filter: &str) -> String {
+    format!("SELECT {INSTALLATION_COLUMNS} FROM installations {filter} ORDER BY team_id")
+}
+
+pub(crate) const DELETE_INSTALLATION: &str = "DELETE FROM installations WHERE team_id = $1";
+/// `$1` team, `$2` the sealed token read, `$3` the new one, `$4` now: only if the row still holds what was read.
+pub(crate) const RESEAL_INSTALLATION: &str =
+    "UPDATE installations SET bot_token_sealed = $3, updated_at = $4 WHERE team_id = $1 AND bot_token_sealed = $2";
+
+pub(crate) const DROP_EXPIRED_OAUTH_STATES: &str =
+    "DELETE FROM oauth_states WHERE expires_at <= $1";
+pub(crate) const SAVE_OAUTH_STATE: &str =
+    "INSERT INTO oauth_states (nonce, created_at, expires_at) VALUES ($1, $2, $3)";
+/// Single use: only the first spend before expiry changes the row.
+pub(crate) const USE_OAUTH_STATE: &str =
+    "UPDATE oauth_states SET used_at = $2 WHERE nonce = $1 AND used_at IS NULL AND expires_at > $2";
+
+pub(crate) fn installation<'r, R: Row>(row: &'r R) -> Result<super::Installation, sqlx::Error>
+where
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let scopes: Option<String> = row.try_get("scopes")?;
+    Ok(super::Installation {
+        team_id: row.try_get("team_id")?,
+        enterprise_id: row.try_get("enterprise_id")?,
+        app_id: row.try_get("app_id")?,
+        bot_user_id: row.try_get("bot_user_id")?,
+        bot_token_sealed: row.try_get("bot_token_sealed")?,
+        scopes: scopes
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        installer_user_id: row.try_get("installer_user_id")?,
+        installed_at: from_millis(row.try_get("installed_at")?),
+        updated_at: from_millis(row.try_get("updated_at")?),
+    })
+}
 
 /// Migrations compiled into the binary, so `cairn` runs from any directory.
 pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {

@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "digests",
         include_str!("../../migrations/sqlite/0008_digests.sql"),
     ),
+    (
+        9,
+        "installations",
+        include_str!("../../migrations/sqlite/0009_installations.sql"),
+    ),
 ];
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised
