@@ -64,6 +64,22 @@ async fn app_uninstalled_parks_pending_messages() {
     .await
     .unwrap();
     app.kudos("<@U07ANA0001> #values thanks").await;
+    // The workspace's stored installation (an OAuth install) goes with it; another stays.
+    let now = chrono::Utc::now();
+    for team in ["T07KUD0S01", "T0OTHER001"] {
+        let installation = cairn::store::Installation {
+            team_id: team.into(),
+            enterprise_id: None,
+            app_id: None,
+            bot_user_id: None,
+            bot_token_sealed: "v1.00000000.AAAA.AAAA".into(),
+            scopes: vec!["chat:write".into()],
+            installer_user_id: None,
+            installed_at: now,
+            updated_at: now,
+        };
+        app.store().save_installation(&installation).await.unwrap();
+    }
     let response = app
         .post_signed(
             "/slack/events",
@@ -72,6 +88,18 @@ async fn app_uninstalled_parks_pending_messages() {
         )
         .await;
     assert_eq!(response.status(), 200);
+    assert!(app
+        .store()
+        .installation("T07KUD0S01")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(app
+        .store()
+        .installation("T0OTHER001")
+        .await
+        .unwrap()
+        .is_some());
     let rows = app.store().outbox_rows("T07KUD0S01").await.unwrap();
     assert_eq!(rows[0].status, "dead");
     assert!(rows[0]

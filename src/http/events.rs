@@ -58,6 +58,12 @@ async fn dispatch(
             }
             Err(e) => tracing::error!(error = %e, "could not park a workspace's messages"),
         }
+        // Its stored bot token (an OAuth install) is dead: drop it, so nothing tries it again.
+        match state.store.delete_installation(team_id).await {
+            Ok(true) => tracing::warn!(team = team_id, "the workspace's installation was removed"),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "could not remove a workspace's installation"),
+        }
     }
     if event.kind == "app_home_opened" && event.tab.as_deref() == Some("home") {
         if let Some(user) = event.user.as_ref().and_then(|u| u.as_str()) {
