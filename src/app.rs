@@ -9,6 +9,7 @@ use crate::http::{self, AppState};
 use crate::jobs::outbox::OutboxWorker;
 use crate::people::People;
 use crate::slack::client::SlackClient;
+use crate::slack::tokens::BotTokens;
 use crate::store::{self, Store};
 use anyhow::Context;
 use secrecy::SecretString;
@@ -54,9 +55,10 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let addr = listener.local_addr()?;
     let outbox_wake = Arc::new(Notify::new());
     let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
+    let tokens = BotTokens::new(config.bot_token.clone(), store.clone(), config.keys.clone());
     let people = People::new(
         store.clone(),
-        config.bot_token.clone().map(|t| (slack.clone(), t)),
+        tokens.any().then(|| (slack.clone(), tokens.clone())),
         clock.clone(),
     );
     let state = AppState {
@@ -75,7 +77,8 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         admin_token: config.admin_token.clone(),
         require_competency_tag: config.require_competency_tag,
         outbox_wake: outbox_wake.clone(),
-        slack: config.bot_token.clone().map(|t| (slack.clone(), t)),
+        slack_api: slack.clone(),
+        tokens: tokens.clone(),
         kudos_emoji: Arc::new(config.kudos_emoji.clone()),
         admins: Arc::new(config.admins.iter().map(ToString::to_string).collect()),
         nudges: Arc::new(config.nudges.clone()),
@@ -90,21 +93,20 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let scheduler =
         tokio::spawn(scheduler.run(clock.clone(), outbox_wake.clone(), shutdown.clone()));
 
-    let worker = match &config.bot_token {
-        Some(token) => {
-            let worker = OutboxWorker::new(
-                store.clone(),
-                slack.clone(),
-                token.clone(),
-                clock,
-                config.pacing,
-            );
-            Some(tokio::spawn(worker.run(outbox_wake, shutdown.clone())))
-        }
-        None => {
-            tracing::warn!("SLACK_BOT_TOKEN is not set: kudos are recorded, DMs wait in the outbox until it is");
-            None
-        }
+    let worker = if tokens.any() {
+        let worker = OutboxWorker::new(
+            store.clone(),
+            slack.clone(),
+            tokens.clone(),
+            clock,
+            config.pacing,
+        );
+        Some(tokio::spawn(worker.run(outbox_wake, shutdown.clone())))
+    } else {
+        tracing::warn!(
+            "SLACK_BOT_TOKEN is not set: kudos are recorded, DMs wait in the outbox until it is"
+        );
+        None
     };
 
     let router = http::router(state);
@@ -163,10 +165,10 @@ pub async fn run_jobs_once(
     let manual = Arc::new(crate::clock::ManualClock::new(now));
     let clock: SharedClock = manual.clone();
     let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
-    let token = config.bot_token.clone();
+    let tokens = BotTokens::new(config.bot_token.clone(), store.clone(), config.keys.clone());
     let people = People::new(
         store.clone(),
-        token.clone().map(|t| (slack.clone(), t)),
+        tokens.any().then(|| (slack.clone(), tokens.clone())),
         clock.clone(),
     );
     let scheduler = crate::nudges::Scheduler::new(
@@ -193,9 +195,9 @@ pub async fn run_jobs_once(
         store.close().await;
         return Err(anyhow::Error::new(e).context("the scheduler pass failed"));
     }
-    match token {
-        Some(token) => {
-            let worker = OutboxWorker::new(store.clone(), slack, token, clock, config.pacing);
+    match tokens.any() {
+        true => {
+            let worker = OutboxWorker::new(store.clone(), slack, tokens, clock, config.pacing);
             let mut attempted = 0;
             for _ in 0..RUN_ONCE_OUTBOX_ROUNDS {
                 match worker.run_once().await {
@@ -218,7 +220,7 @@ pub async fn run_jobs_once(
             }
             report.push_str(&format!("\noutbox: {attempted} deliveries attempted"));
         }
-        None => report.push_str("\noutbox: not delivered (SLACK_BOT_TOKEN is not set)"),
+        false => report.push_str("\noutbox: not delivered (SLACK_BOT_TOKEN is not set)"),
     }
     store.close().await;
     Ok(report)

@@ -6,9 +6,9 @@
 
 use crate::clock::SharedClock;
 use crate::slack::client::{SlackClient, SlackUser};
+use crate::slack::tokens::BotTokens;
 use crate::store::{Person, Store};
 use chrono::{DateTime, Duration as Age, Utc};
-use secrecy::SecretString;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,7 +21,7 @@ const RETRY_AFTER: Age = Age::minutes(5);
 #[derive(Clone)]
 pub struct People {
     store: Arc<dyn Store>,
-    slack: Option<(SlackClient, SecretString)>,
+    slack: Option<(SlackClient, BotTokens)>,
     clock: SharedClock,
     memory: Arc<Mutex<HashMap<(String, String), Known>>>,
 }
@@ -34,10 +34,11 @@ struct Known {
 }
 
 impl People {
-    /// `slack` is `None` without a bot token: then only what events and the store hold is known.
+    /// `slack` is `None` without any bot token: then only what events and the store hold is
+    /// known.
     pub fn new(
         store: Arc<dyn Store>,
-        slack: Option<(SlackClient, SecretString)>,
+        slack: Option<(SlackClient, BotTokens)>,
         clock: SharedClock,
     ) -> Self {
         Self {
@@ -117,8 +118,12 @@ impl People {
             self.keep(key, known.clone());
             return known.person;
         }
-        let (client, token) = self.slack.as_ref()?;
-        match client.users_info(token, user).await {
+        let (client, tokens) = self.slack.as_ref()?;
+        let Some(token) = tokens.for_team(team).await else {
+            self.keep(key, known.clone());
+            return known.person;
+        };
+        match client.users_info(&token, user).await {
             Ok(profile) => {
                 // The answer needs the profile, not its row: store it in the background.
                 let person = self.keep_profile(team, &profile);

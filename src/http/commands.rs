@@ -85,7 +85,9 @@ async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
             log_command(state, command, rest).await
         }
         "forget-me" => {
-            if super::interactivity::open_forget_me(state, &command.trigger_id).await {
+            if super::interactivity::open_forget_me(state, &command.team_id, &command.trigger_id)
+                .await
+            {
                 ().into_response()
             } else {
                 ephemeral("I couldn't open the confirmation just now. Please try `/growth forget-me` again; nothing was deleted.")
@@ -220,7 +222,7 @@ async fn packet_command(state: &AppState, command: &SlashCommand, rest: &str) ->
         Ok(v) => v,
         Err(refusal) => return ephemeral(&refusal),
     };
-    if state.slack.is_none() {
+    if state.slack_for(&command.team_id).await.is_none() {
         return ephemeral("Cairn has no bot token, so it cannot send you files. Ask your admin to set SLACK_BOT_TOKEN; `cairn export` writes a packet meanwhile.");
     }
     match report_in_time(state, command, &subject, period, What::Packet).await {
@@ -364,7 +366,14 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
             metadata: json!({ "origin": "command" }).to_string(),
             ..KudosModal::default()
         };
-        if super::interactivity::open_kudos_modal(state, &command.trigger_id, &modal).await {
+        if super::interactivity::open_kudos_modal(
+            state,
+            &command.team_id,
+            &command.trigger_id,
+            &modal,
+        )
+        .await
+        {
             return ().into_response();
         }
         return ephemeral(KUDOS_USAGE);
@@ -380,7 +389,7 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
         }
     };
     if !draft.groups.is_empty() {
-        let members = group_members(state, &draft).await;
+        let members = group_members(state, &command.team_id, &draft).await;
         let problems = kudos::add_group_members(&mut draft, &giver, &members);
         if !problems.is_empty() {
             let rejected = kudos::Rejected {
@@ -423,8 +432,12 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
 
 /// Who is in each user group the kudos mentions (`usergroups.users.list`, all at once, within
 /// the budget Slack's 3 s leave); `None` for a group Slack could not tell us about in time.
-async fn group_members(state: &AppState, draft: &kudos::KudosDraft) -> Vec<Option<Vec<UserId>>> {
-    let Some((slack, token)) = &state.slack else {
+async fn group_members(
+    state: &AppState,
+    team: &str,
+    draft: &kudos::KudosDraft,
+) -> Vec<Option<Vec<UserId>>> {
+    let Some((slack, token)) = state.slack_for(team).await else {
         return vec![None; draft.groups.len()];
     };
     // Spawned together, so the groups are looked up at the same time.

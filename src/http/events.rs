@@ -59,6 +59,7 @@ async fn dispatch(
             Err(e) => tracing::error!(error = %e, "could not park a workspace's messages"),
         }
         // Its stored bot token (an OAuth install) is dead: drop it, so nothing tries it again.
+        state.tokens.forget(team_id);
         match state.store.delete_installation(team_id).await {
             Ok(true) => tracing::warn!(team = team_id, "the workspace's installation was removed"),
             Ok(false) => {}

@@ -11,7 +11,7 @@ const ITEMS: i64 = 10;
 
 /// Builds and publishes `user`'s home tab. Errors are logged: the tab keeps its last version.
 pub(super) async fn publish(state: &AppState, team: &str, user: &str) {
-    let Some((slack, token)) = &state.slack else {
+    let Some((slack, token)) = state.slack_for(team).await else {
         return;
     };
     let view = match build(state, team, user).await {
@@ -21,7 +21,7 @@ pub(super) async fn publish(state: &AppState, team: &str, user: &str) {
             return;
         }
     };
-    if let Err(e) = slack.views_publish(token, user, &view).await {
+    if let Err(e) = slack.views_publish(&token, user, &view).await {
         tracing::warn!(error = %e, "could not publish the home tab");
     }
 }

@@ -58,7 +58,7 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
                 metadata: json!({ "origin": "shortcut" }).to_string(),
                 ..KudosModal::default()
             };
-            open_kudos_modal(state, &interaction.trigger_id, &modal).await;
+            open_kudos_modal(state, &interaction.team.id, &interaction.trigger_id, &modal).await;
             ().into_response()
         }
         ("block_actions", _) if has_action(interaction, views::HOME_GIVE_KUDOS) => {
@@ -66,7 +66,7 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
                 metadata: json!({ "origin": "home" }).to_string(),
                 ..KudosModal::default()
             };
-            open_kudos_modal(state, &interaction.trigger_id, &modal).await;
+            open_kudos_modal(state, &interaction.team.id, &interaction.trigger_id, &modal).await;
             ().into_response()
         }
         ("block_actions", _) if has_action(interaction, views::HOME_SETTINGS) => {
@@ -81,7 +81,7 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
                 ..views::EvidenceModal::default()
             };
             let view = views::evidence_modal(&state.framework, &modal);
-            open_modal(state, &interaction.trigger_id, view).await;
+            open_modal(state, &interaction.team.id, &interaction.trigger_id, view).await;
             ().into_response()
         }
         ("block_actions", _) if tag_action(interaction).is_some() => {
@@ -93,6 +93,7 @@ async fn dispatch(state: &AppState, interaction: &Interaction) -> Response {
                 if let (Some(name), Some(channel), Some(ts)) = (tagged, &interaction.channel, ts) {
                     super::reactions::answer_tag_question(
                         state,
+                        &interaction.team.id,
                         channel.id.clone(),
                         ts.to_owned(),
                         &name,
@@ -167,11 +168,13 @@ fn acknowledge(interaction: &Interaction) -> Response {
 /// Opens the kudos modal; false if it could not be (no token, Slack slow or refusing).
 pub(super) async fn open_kudos_modal(
     state: &AppState,
+    team: &str,
     trigger_id: &str,
     modal: &KudosModal,
 ) -> bool {
     open_modal(
         state,
+        team,
         trigger_id,
         views::kudos_modal(&state.framework, modal),
     )
@@ -196,10 +199,17 @@ async fn save_message(state: &AppState, interaction: &Interaction) {
             metadata: json!({ "origin": "message" }).to_string(),
             ..KudosModal::default()
         };
-        open_kudos_modal(state, &interaction.trigger_id, &modal).await;
+        open_kudos_modal(state, &interaction.team.id, &interaction.trigger_id, &modal).await;
         return;
     }
-    let link = permalink(state, &interaction.team.domain, &channel, ts).await;
+    let link = permalink(
+        state,
+        &interaction.team.id,
+        &interaction.team.domain,
+        &channel,
+        ts,
+    )
+    .await;
     let date = ts
         .split('.')
         .next()
@@ -220,6 +230,7 @@ async fn save_message(state: &AppState, interaction: &Interaction) {
     };
     open_modal(
         state,
+        &interaction.team.id,
         &interaction.trigger_id,
         views::evidence_modal(&state.framework, &modal),
     )
@@ -227,14 +238,20 @@ async fn save_message(state: &AppState, interaction: &Interaction) {
 }
 
 /// The message's permalink from Slack, or, if Slack is slow, the documented form of one.
-async fn permalink(state: &AppState, domain: &str, channel: &str, ts: &str) -> Option<String> {
+async fn permalink(
+    state: &AppState,
+    team: &str,
+    domain: &str,
+    channel: &str,
+    ts: &str,
+) -> Option<String> {
     if channel.is_empty() || ts.is_empty() {
         return None;
     }
-    if let Some((slack, token)) = &state.slack {
+    if let Some((slack, token)) = state.slack_for(team).await {
         if let Ok(Ok(link)) = tokio::time::timeout(
             PERMALINK_BUDGET,
-            slack.chat_get_permalink(token, channel, ts),
+            slack.chat_get_permalink(&token, channel, ts),
         )
         .await
         {
@@ -251,14 +268,18 @@ async fn permalink(state: &AppState, domain: &str, channel: &str, ts: &str) -> O
 
 pub(super) async fn open_modal(
     state: &AppState,
+    team: &str,
     trigger_id: &str,
     view: serde_json::Value,
 ) -> bool {
-    let Some((slack, token)) = &state.slack else {
-        tracing::warn!("cannot open a modal without SLACK_BOT_TOKEN");
+    let Some((slack, token)) = state.slack_for(team).await else {
+        tracing::warn!(
+            team,
+            "cannot open a modal without a bot token for the workspace"
+        );
         return false;
     };
-    match tokio::time::timeout(OPEN_BUDGET, slack.views_open(token, trigger_id, &view)).await {
+    match tokio::time::timeout(OPEN_BUDGET, slack.views_open(&token, trigger_id, &view)).await {
         Ok(Ok(_)) => true,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "could not open the kudos modal");
@@ -480,8 +501,8 @@ async fn forget(state: &AppState, interaction: &Interaction) -> Response {
 }
 
 /// `/growth forget-me`: a confirmation first; nothing is deleted until it is submitted.
-pub(super) async fn open_forget_me(state: &AppState, trigger_id: &str) -> bool {
-    open_modal(state, trigger_id, views::forget_me_modal()).await
+pub(super) async fn open_forget_me(state: &AppState, team: &str, trigger_id: &str) -> bool {
+    open_modal(state, team, trigger_id, views::forget_me_modal()).await
 }
 
 fn evidence_block(field: EvidenceField) -> &'static str {

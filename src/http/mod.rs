@@ -42,14 +42,26 @@ pub struct AppState {
     /// Poked after a change enqueues messages, so the outbox worker sends them at once.
     pub outbox_wake: Arc<Notify>,
     /// For the calls that cannot wait for the outbox (opening a modal within the 3 s a
-    /// trigger lives); `None` without a bot token.
-    pub slack: Option<(crate::slack::client::SlackClient, SecretString)>,
+    /// trigger lives), with each workspace's own token: see [`AppState::slack_for`].
+    pub slack_api: crate::slack::client::SlackClient,
+    pub tokens: crate::slack::tokens::BotTokens,
     /// Reaction names that give kudos.
     pub kudos_emoji: Arc<Vec<String>>,
     /// Slack user ids with admin rights (`CAIRN_ADMINS`).
     pub admins: Arc<Vec<String>>,
     /// Workspace nudge settings: the default slot, quiet days.
     pub nudges: Arc<crate::nudges::NudgeSettings>,
+}
+
+impl AppState {
+    /// The Web API client and `team`'s bot token; `None` when Cairn has no token there.
+    pub async fn slack_for(
+        &self,
+        team: &str,
+    ) -> Option<(crate::slack::client::SlackClient, SecretString)> {
+        let token = self.tokens.for_team(team).await?;
+        Some((self.slack_api.clone(), token))
+    }
 }
 
 /// Counts each request and its latency by route (the route's pattern, never the raw path).

@@ -73,8 +73,8 @@ fn slug(name: &str) -> String {
 /// Uploads the packet to `requester`'s DM with Cairn. Failures are logged: the requester was
 /// told the packet is on its way and can ask again.
 pub(super) async fn deliver(state: AppState, requester: String, report: Report) {
-    let Some((slack, token)) = &state.slack else {
-        tracing::warn!("no bot token: the review packet cannot be uploaded");
+    let Some((slack, token)) = state.slack_for(&report.team).await else {
+        tracing::warn!("no bot token for the workspace: the review packet cannot be uploaded");
         return;
     };
     let files = files(&state, &report);
@@ -94,9 +94,9 @@ pub(super) async fn deliver(state: AppState, requester: String, report: Report) 
     let mut wait = FIRST_WAIT;
     for attempt in 1..=ATTEMPTS {
         let sent = async {
-            let channel = slack.conversations_open(token, &requester).await?;
+            let channel = slack.conversations_open(&token, &requester).await?;
             slack
-                .upload_files(token, &channel, &comment, &uploads)
+                .upload_files(&token, &channel, &comment, &uploads)
                 .await
         }
         .await;
@@ -204,9 +204,9 @@ pub(super) fn press_digest_button(state: &AppState, interaction: &Interaction) {
         let blocks = serde_json::json!([
             { "type": "section", "text": { "type": "mrkdwn", "text": refusal } }
         ]);
-        if let (Some((slack, token)), Some(channel)) = (&state.slack, channel) {
+        if let (Some((slack, token)), Some(channel)) = (state.slack_for(&team).await, channel) {
             if let Err(e) = slack
-                .chat_post_ephemeral(token, &channel, &user, &refusal, &blocks)
+                .chat_post_ephemeral(&token, &channel, &user, &refusal, &blocks)
                 .await
             {
                 tracing::warn!(error = %e, "could not say why a packet was not sent");

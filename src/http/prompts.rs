@@ -46,7 +46,7 @@ pub(super) async fn press(state: &AppState, interaction: &Interaction) {
             ..views::EvidenceModal::default()
         };
         let view = views::evidence_modal(&state.framework, &modal);
-        super::interactivity::open_modal(state, &interaction.trigger_id, view).await;
+        super::interactivity::open_modal(state, team, &interaction.trigger_id, view).await;
         return;
     }
     let note = match move_on(state, team, user, action == SNOOZE_ACTION, date).await {
@@ -58,7 +58,7 @@ pub(super) async fn press(state: &AppState, interaction: &Interaction) {
     };
     let ts = interaction.message.as_ref().and_then(|m| m["ts"].as_str());
     if let (Some((slack, token)), Some(channel), Some(ts)) =
-        (state.slack.clone(), &interaction.channel, ts)
+        (state.slack_for(team).await, &interaction.channel, ts)
     {
         let (channel, ts) = (channel.id.clone(), ts.to_owned());
         let (text, blocks) = answered(&note);

@@ -77,10 +77,10 @@ pub(super) async fn added(
         .filter(|c| !c.deprecated && c.emoji.as_deref() == Some(&format!(":{emoji}:")))
         .map(|c| c.id.clone())
         .collect();
-    let permalink = match &state.slack {
+    let permalink = match state.slack_for(team).await {
         Some((slack, token)) => tokio::time::timeout(
             LOOKUP_BUDGET,
-            slack.chat_get_permalink(token, &channel, &ts),
+            slack.chat_get_permalink(&token, &channel, &ts),
         )
         .await
         .ok()
@@ -206,12 +206,19 @@ pub(super) async fn tag(state: &AppState, team: &str, giver: &str, value: &str) 
 
 /// Replaces the question's buttons with the answer, after Slack has its acknowledgement. The
 /// kudos is tagged already; if Slack is away the buttons stay, and pressing one again is harmless.
-pub(super) fn answer_tag_question(state: &AppState, channel: String, ts: String, name: &str) {
-    let Some((slack, token)) = state.slack.clone() else {
-        return;
-    };
+pub(super) fn answer_tag_question(
+    state: &AppState,
+    team: &str,
+    channel: String,
+    ts: String,
+    name: &str,
+) {
     let message = crate::slack::views::tag_answered(name);
+    let (state, team) = (state.clone(), team.to_owned());
     tokio::spawn(async move {
+        let Some((slack, token)) = state.slack_for(&team).await else {
+            return;
+        };
         let text = message["text"].as_str().unwrap_or_default();
         if let Err(e) = slack
             .chat_update(&token, &channel, &ts, text, &message["blocks"])

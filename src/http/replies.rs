@@ -78,9 +78,11 @@ pub(super) async fn message(
         evidence_id = id,
         "a reply to a prompt was kept as a reflection"
     );
-    if let (Some((slack, token)), Some(channel), Some(ts)) =
-        (state.slack.clone(), event.channel.clone(), event.ts.clone())
-    {
+    if let (Some((slack, token)), Some(channel), Some(ts)) = (
+        state.slack_for(team_id).await,
+        event.channel.clone(),
+        event.ts.clone(),
+    ) {
         // Best effort, after the answer: the reflection is kept whether or not this arrives.
         tokio::spawn(async move {
             if let Err(e) = slack.reactions_add(&token, &channel, &ts, KEPT).await {

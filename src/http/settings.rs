@@ -37,7 +37,7 @@ pub(super) async fn open(state: &AppState, team: &str, user: &str, trigger_id: &
         slack_tz: person.and_then(|p| p.tz),
         next,
     };
-    super::interactivity::open_modal(state, trigger_id, views::settings_modal(&modal)).await
+    super::interactivity::open_modal(state, team, trigger_id, views::settings_modal(&modal)).await
 }
 
 pub(super) async fn submit(state: &AppState, interaction: &Interaction, view: &View) -> Response {

@@ -10,6 +10,7 @@
 use crate::clock::SharedClock;
 use crate::jobs::pacing::{Limits, Pacer};
 use crate::slack::client::{SlackClient, SlackError};
+use crate::slack::tokens::BotTokens;
 use crate::store::{OutboxMessage, Outcome, Store, StoreError};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -44,7 +45,7 @@ const POLL: Duration = Duration::from_secs(1);
 pub struct OutboxWorker {
     store: Arc<dyn Store>,
     slack: SlackClient,
-    token: SecretString,
+    tokens: BotTokens,
     clock: SharedClock,
     worker_id: String,
     /// DM channel per (team, user), so each recipient costs one `conversations.open` per process.
@@ -59,7 +60,7 @@ impl OutboxWorker {
     pub fn new(
         store: Arc<dyn Store>,
         slack: SlackClient,
-        token: SecretString,
+        tokens: BotTokens,
         clock: SharedClock,
         limits: Limits,
     ) -> Self {
@@ -71,7 +72,7 @@ impl OutboxWorker {
         Self {
             store,
             slack,
-            token,
+            tokens,
             clock,
             worker_id,
             dm_channels: Arc::default(),
@@ -303,19 +304,30 @@ impl OutboxWorker {
     }
 
     async fn deliver(&self, message: &OutboxMessage) -> Result<String, SlackError> {
+        // Each workspace is spoken to with its own token; one Cairn holds none for is parked
+        // (dead, with this reason) until it is installed again and the message retried.
+        let Some(token) = self.tokens.for_team(&message.team_id).await else {
+            return Err(SlackError::Api {
+                error: "not_installed".into(),
+            });
+        };
         let channel = if is_user(&message.channel) {
-            self.dm_channel(&message.team_id, &message.channel).await?
+            self.dm_channel(&token, &message.team_id, &message.channel)
+                .await?
         } else {
             message.channel.clone()
         };
         if let Some(since) = message.doubt_since {
-            if let Some(ts) = self.already_posted(message, &channel, since).await? {
+            if let Some(ts) = self
+                .already_posted(&token, message, &channel, since)
+                .await?
+            {
                 return Ok(ts);
             }
         }
         self.slack
             .chat_post_message(
-                &self.token,
+                &token,
                 &channel,
                 &message.text,
                 &message.blocks,
@@ -328,6 +340,7 @@ impl OutboxWorker {
     /// be read (a missing scope), sending again is the lesser harm: a DM twice, not never.
     async fn already_posted(
         &self,
+        token: &SecretString,
         message: &OutboxMessage,
         channel: &str,
         since: chrono::DateTime<chrono::Utc>,
@@ -337,7 +350,7 @@ impl OutboxWorker {
         let oldest = since - chrono::Duration::minutes(5);
         match self
             .slack
-            .find_posted(&self.token, channel, oldest, &message.dedupe_key)
+            .find_posted(token, channel, oldest, &message.dedupe_key)
             .await
         {
             Ok(Some(ts)) => {
@@ -356,12 +369,17 @@ impl OutboxWorker {
         }
     }
 
-    async fn dm_channel(&self, team: &str, user: &str) -> Result<String, SlackError> {
+    async fn dm_channel(
+        &self,
+        token: &SecretString,
+        team: &str,
+        user: &str,
+    ) -> Result<String, SlackError> {
         let key = (team.to_owned(), user.to_owned());
         if let Some(channel) = self.dm_channels.lock().await.get(&key) {
             return Ok(channel.clone());
         }
-        let channel = self.slack.conversations_open(&self.token, user).await?;
+        let channel = self.slack.conversations_open(token, user).await?;
         self.dm_channels.lock().await.insert(key, channel.clone());
         Ok(channel)
     }

@@ -9,5 +9,6 @@ pub mod mrkdwn;
 pub mod payloads;
 pub mod prompts;
 pub mod summary;
+pub mod tokens;
 pub mod verify;
 pub mod views;

@@ -1,0 +1,132 @@
+//! Several workspaces on one Cairn: each stored installation's bot token (sealed under
+//! `CAIRN_ENCRYPTION_KEY`) speaks for its own workspace only, a workspace with no installation
+//! gets nothing sent with another's token, an uninstall stops its workspace alone, and neither
+//! workspace's data shows in the other's.
+
+mod common;
+use cairn::secrets::Keys;
+use cairn::store::Installation;
+use common::*;
+use serde_json::Value;
+
+/// Base64 of the 32 bytes `0123456789abcdef0123456789abcdef`.
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const ACME: &str = "T07KUD0S01";
+const GLOBEX: &str = "T0GLOBEX01";
+const INITECH: &str = "T0INITECH1"; // never installed
+
+fn multi_workspace(settings: &mut cairn::config::Settings) {
+    settings.encryption_key = Some(KEY.into());
+}
+
+async fn install(app: &TestApp, team: &str, token: &str) {
+    let keys = Keys::parse(KEY, None).unwrap();
+    let now = chrono::Utc::now();
+    let installation = Installation {
+        team_id: team.into(),
+        enterprise_id: None,
+        app_id: Some("A07KUDOAPP".into()),
+        bot_user_id: Some("U07KUDOBOT".into()),
+        bot_token_sealed: keys.seal(team, token),
+        scopes: vec!["chat:write".into(), "commands".into()],
+        installer_user_id: None,
+        installed_at: now,
+        updated_at: now,
+    };
+    app.store().save_installation(&installation).await.unwrap();
+}
+
+/// `/kudos TEXT` from `user` in workspace `team`.
+async fn kudos_in(app: &TestApp, team: &str, user: &str, text: &str) -> Value {
+    let mut form: Vec<(String, String)> =
+        serde_urlencoded::from_str(&slash_body("/kudos", text, user)).unwrap();
+    for (k, v) in form.iter_mut() {
+        if k == "team_id" {
+            *v = team.to_owned();
+        }
+    }
+    let body = serde_urlencoded::to_string(form).unwrap();
+    let response = app
+        .post_signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &body,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// The bearer token each DM to `user` was posted with.
+fn tokens_used_for(app: &TestApp, user: &str) -> Vec<String> {
+    let dm = format!("D{}", &user[1..]);
+    app.slack
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.body["channel"] == dm.as_str())
+        .map(|c| c.auth.unwrap_or_default())
+        .collect()
+}
+
+both_backends! {
+    async fn each_workspace_is_spoken_to_with_its_own_token_and_sees_only_its_own_data(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, Options { bot_token: false, extra: multi_workspace, ..Options::default() }).await else { return };
+        install(&app, ACME, "xoxb-acme").await;
+        install(&app, GLOBEX, "xoxb-globex").await;
+        let a = kudos_in(&app, ACME, "U07ALICE01", "<@U0ANA00001> #technical fixed the deploy").await;
+        let g = kudos_in(&app, GLOBEX, "U0GLOBEX02", "<@U0GLOBEX03> #technical fixed the build").await;
+        assert_eq!(a["response_type"], "in_channel", "{a}");
+        assert_eq!(g["response_type"], "in_channel", "{g}");
+        app.slack.wait_for("chat.postMessage", 2).await;
+        assert_eq!(tokens_used_for(&app, "U0ANA00001"), vec!["Bearer xoxb-acme"]);
+        assert_eq!(tokens_used_for(&app, "U0GLOBEX03"), vec!["Bearer xoxb-globex"]);
+        for call in app.slack.calls_to("conversations.open") {
+            let expected = if call.body["users"] == "U0ANA00001" { "Bearer xoxb-acme" } else { "Bearer xoxb-globex" };
+            assert_eq!(call.auth.as_deref(), Some(expected), "{:?}", call.body);
+        }
+
+        // Each workspace's data stays its own, in the JSON API and in summaries.
+        let (_, acme) = app.api(&format!("/api/v1/kudos?team={ACME}")).await;
+        let (_, globex) = app.api(&format!("/api/v1/kudos?team={GLOBEX}")).await;
+        let texts = |v: &Value| v["items"].as_array().unwrap().iter().map(|k| k["text"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        assert_eq!(texts(&acme).len(), 1, "{acme}");
+        assert!(texts(&acme)[0].contains("fixed the deploy"), "{acme}");
+        assert_eq!(texts(&globex).len(), 1, "{globex}");
+        assert!(texts(&globex)[0].contains("fixed the build"), "{globex}");
+        let (status, summary) = app.api(&format!("/api/v1/people/U0GLOBEX03/summary?team={ACME}")).await;
+        assert_eq!(status, 200, "{summary}");
+        assert_eq!(summary["counts"]["kudos_received"], 0, "Globex's kudos never count in Acme: {summary}");
+
+        // A workspace Cairn was never installed in gets nothing sent with another's token.
+        let i = kudos_in(&app, INITECH, "U0INITEC02", "<@U0INITEC03> #technical fixed the printer").await;
+        assert_eq!(i["response_type"], "in_channel", "the kudos is recorded: {i}");
+        let mut parked = Vec::new();
+        for _ in 0..200 {
+            parked = app.store().outbox_rows(INITECH).await.unwrap();
+            if parked.iter().all(|r| r.status == "dead") && !parked.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(parked.iter().all(|r| r.status == "dead" && r.last_error.as_deref().unwrap_or("").contains("not_installed")), "{parked:?}");
+        assert!(tokens_used_for(&app, "U0INITEC03").is_empty());
+
+        // Acme uninstalls: its installation goes, and Globex keeps working.
+        let mut uninstalled: Value = serde_json::from_str(&fixture("event_app_uninstalled.json")).unwrap();
+        uninstalled["team_id"] = ACME.into();
+        let response = app.post_signed("/slack/events", "application/json", &uninstalled.to_string()).await;
+        assert_eq!(response.status(), 200);
+        assert!(app.store().installation(ACME).await.unwrap().is_none());
+        // (Another receiver: a second DM into one channel waits for the pinned clock's pacing.)
+        kudos_in(&app, GLOBEX, "U0GLOBEX02", "<@U0GLOBEX04> #technical and the release").await;
+        let mut sent = Vec::new();
+        for _ in 0..200 {
+            sent = tokens_used_for(&app, "U0GLOBEX04");
+            if !sent.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(sent, vec!["Bearer xoxb-globex"]);
+    }
+}
