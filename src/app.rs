@@ -79,6 +79,13 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         outbox_wake: outbox_wake.clone(),
         slack_api: slack.clone(),
         tokens: tokens.clone(),
+        oauth: config.oauth.clone(),
+        base_url: config
+            .base_url
+            .as_deref()
+            .and_then(|b| crate::slack::manifest::BaseUrl::parse(b).ok())
+            .map(|b| b.as_str().to_owned()),
+        keys: config.keys.clone(),
         kudos_emoji: Arc::new(config.kudos_emoji.clone()),
         admins: Arc::new(config.admins.iter().map(ToString::to_string).collect()),
         nudges: Arc::new(config.nudges.clone()),

@@ -161,6 +161,8 @@ pub struct Config {
     pub base_url: Option<String>,
     /// The keys sealing stored bot tokens (`CAIRN_ENCRYPTION_KEY`, `CAIRN_ENCRYPTION_KEY_PREVIOUS`).
     pub keys: Option<crate::secrets::Keys>,
+    /// The app's OAuth credentials, when workspaces install Cairn with Add to Slack.
+    pub oauth: Option<OAuth>,
     pub require_competency_tag: bool,
     pub log_json: bool,
     pub pacing: crate::jobs::pacing::Limits,
@@ -170,6 +172,13 @@ pub struct Config {
     pub team_usergroups: Vec<(String, String)>,
     /// The default prompt slot, quiet days and gap weeks.
     pub nudges: crate::nudges::NudgeSettings,
+}
+
+/// `SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET` from the app's Basic Information page.
+#[derive(Clone)]
+pub struct OAuth {
+    pub client_id: String,
+    pub client_secret: SecretString,
 }
 
 impl std::fmt::Debug for Config {
@@ -190,6 +199,7 @@ impl std::fmt::Debug for Config {
             .field("slack_api_url", &self.slack_api_url)
             .field("framework", &self.framework)
             .field("admin_token", &set(&self.admin_token))
+            .field("oauth", &if self.oauth.is_some() { "on" } else { "off" })
             .field(
                 "encryption_key",
                 &if self.keys.is_some() { "set" } else { "unset" },
@@ -353,6 +363,20 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_FRAMEWORK.to_owned()),
             admin_token: secret(self.admin_token),
             admins,
+            oauth: match (self.slack_client_id, secret(self.slack_client_secret)) {
+                (Some(client_id), Some(client_secret)) if !client_id.trim().is_empty() => {
+                    Some(OAuth {
+                        client_id: client_id.trim().to_owned(),
+                        client_secret,
+                    })
+                }
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::Invalid(
+                        "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together: set both (from the app's Basic Information page) to let workspaces install Cairn, or neither".into(),
+                    ))
+                }
+            },
             base_url: self.base_url,
             keys: keys(
                 self.encryption_key.as_deref(),
@@ -542,6 +566,22 @@ impl Config {
                  and set it in the environment, with --slack-signing-secret, or in the config file"
                     .to_owned(),
             ));
+        }
+        if self.oauth.is_some() {
+            if self.keys.is_none() {
+                return Err(ConfigError::Invalid(
+                    "CAIRN_ENCRYPTION_KEY is required when OAuth is on (SLACK_CLIENT_ID): installed workspaces' tokens are stored sealed with it; make one with `cairn keys generate`".into(),
+                ));
+            }
+            if let Some(base) = &self.base_url {
+                crate::slack::manifest::BaseUrl::parse(base)
+                    .map_err(|e| ConfigError::Invalid(format!("CAIRN_BASE_URL: {e}")))?;
+            }
+            if self.base_url.is_none() {
+                return Err(ConfigError::Invalid(
+                    "CAIRN_BASE_URL is required when OAuth is on (SLACK_CLIENT_ID): Slack sends installers back to CAIRN_BASE_URL/slack/oauth/callback, e.g. CAIRN_BASE_URL=https://cairn.example.com".into(),
+                ));
+            }
         }
         Ok(())
     }

@@ -229,16 +229,7 @@ fn scopes(headers: &HeaderMap) -> Outcome {
 }
 
 fn needed_scopes() -> Vec<String> {
-    let manifest: serde_json::Value =
-        serde_yaml_ng::from_str(crate::slack::manifest::TEMPLATE).unwrap_or_default();
-    manifest["oauth_config"]["scopes"]["bot"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::slack::manifest::bot_scopes()
 }
 
 /// reqwest's error without the URL it repeats (already named).

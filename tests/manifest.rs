@@ -127,7 +127,12 @@ fn the_http_manifest_has_the_given_url_everywhere_and_validates() {
     let mut all = Vec::new();
     strings(&m, "", &mut all);
     let urls: Vec<_> = all.iter().filter(|(_, s)| s.contains("://")).collect();
-    assert_eq!(urls.len(), 4, "{urls:#?}");
+    // Both commands' URL, the events and interactivity URLs, and the OAuth redirect.
+    assert_eq!(urls.len(), 5, "{urls:#?}");
+    assert_eq!(
+        m["oauth_config"]["redirect_urls"][0],
+        "https://growth.acme.io/slack/oauth/callback"
+    );
     for (at, s) in &all {
         assert!(!s.contains("cairn.example.com"), "{at}: {s}");
     }
@@ -158,6 +163,8 @@ fn the_http_manifest_has_the_given_url_everywhere_and_validates() {
         "https://growth.acme.io/slack/events".into();
     expected["settings"]["interactivity"]["request_url"] =
         "https://growth.acme.io/slack/interactivity".into();
+    expected["oauth_config"]["redirect_urls"][0] =
+        "https://growth.acme.io/slack/oauth/callback".into();
     assert_eq!(m, expected);
 }
 
@@ -181,11 +188,13 @@ fn the_socket_mode_manifest_has_no_request_urls_and_validates() {
         for c in m["features"]["slash_commands"].as_array().unwrap() {
             assert!(c.get("url").is_none(), "{c}");
         }
-        // Same events, commands and shortcuts as over HTTP.
+        // A Socket Mode Cairn is installed by hand: no OAuth redirect.
+        assert!(m.pointer("/oauth_config/redirect_urls").is_none());
+        // Same events, scopes and shortcuts as over HTTP.
         let http = built(Some("https://growth.acme.io"), false);
         for path in [
             "/settings/event_subscriptions/bot_events",
-            "/oauth_config",
+            "/oauth_config/scopes",
             "/features/shortcuts",
         ] {
             assert_eq!(m.pointer(path), http.pointer(path), "{path}");

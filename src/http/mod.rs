@@ -8,6 +8,7 @@ mod giving;
 mod health;
 mod home;
 mod interactivity;
+mod oauth;
 mod packets;
 mod prompts;
 mod reactions;
@@ -45,6 +46,11 @@ pub struct AppState {
     /// trigger lives), with each workspace's own token: see [`AppState::slack_for`].
     pub slack_api: crate::slack::client::SlackClient,
     pub tokens: crate::slack::tokens::BotTokens,
+    /// Add to Slack installs: the app's credentials, the public base URL (no trailing `/`) and
+    /// the keys sealing installed workspaces' tokens.
+    pub oauth: Option<crate::config::OAuth>,
+    pub base_url: Option<String>,
+    pub keys: Option<crate::secrets::Keys>,
     /// Reaction names that give kudos.
     pub kudos_emoji: Arc<Vec<String>>,
     /// Slack user ids with admin rights (`CAIRN_ADMINS`).
@@ -104,6 +110,8 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/commands", post(commands::handle))
         .route("/slack/events", post(events::handle))
         .route("/slack/interactivity", post(interactivity::handle))
+        .route("/slack/install", get(oauth::install))
+        .route("/slack/oauth/callback", get(oauth::callback))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

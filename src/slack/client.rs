@@ -181,6 +181,23 @@ impl SlackClient {
         }
     }
 
+    /// Exchanges an OAuth `code` for the installing workspace's bot token, authenticated with
+    /// the app's own credentials (HTTP Basic, as Slack prefers) rather than a token.
+    pub async fn oauth_v2_access(
+        &self,
+        client_id: &str,
+        client_secret: &SecretString,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<Value, SlackError> {
+        let request = self
+            .http
+            .post(format!("{}oauth.v2.access", self.base_url))
+            .basic_auth(client_id, Some(client_secret.expose_secret()))
+            .form(&[("code", code), ("redirect_uri", redirect_uri)]);
+        self.send("oauth.v2.access", request).await
+    }
+
     /// Who the token belongs to.
     pub async fn auth_test(&self, token: &SecretString) -> Result<AuthTest, SlackError> {
         parse(self.call_form(token, "auth.test", &[]).await?)

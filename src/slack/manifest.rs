@@ -31,6 +31,19 @@ pub enum ManifestError {
     Template(String),
 }
 
+/// The bot scopes the shipped manifest asks for.
+pub fn bot_scopes() -> Vec<String> {
+    let manifest: serde_json::Value = serde_yaml_ng::from_str(TEMPLATE).unwrap_or_default();
+    manifest["oauth_config"]["scopes"]["bot"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A public base URL Slack can call: absolute `https` (or `http` for localhost, e.g. behind a
 /// local tunnel), no user name, query or fragment, and no trailing `/`. It may carry a path prefix
 /// (`https://example.org/cairn`) for a reverse proxy that serves Cairn under one.
@@ -115,6 +128,10 @@ pub fn manifest(url: Option<&str>, socket_mode: bool) -> Result<Value, ManifestE
                 }
             }
             settings["socket_mode_enabled"] = Value::Bool(true);
+        }
+        // A Socket Mode Cairn serves the one workspace it is installed in by hand.
+        if let Some(oauth) = m.get_mut("oauth_config") {
+            remove(oauth, "redirect_urls");
         }
     }
     let mut left = false;

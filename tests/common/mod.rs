@@ -410,6 +410,7 @@ async fn fake_method(
             }
             Json(answer).into_response()
         }
+        "oauth.v2.access" => Json(fixture_json("webapi_oauth_v2_access.response.json")).into_response(),
         "apps.connections.open" => match state.socket_url.lock().unwrap().clone() {
             Some(url) => {
                 let mut answer = fixture_json("webapi_apps_connections_open.response.json");

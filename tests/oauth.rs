@@ -1,0 +1,248 @@
+//! Add to Slack: `/slack/install` sends the installer to Slack with a signed, single-use,
+//! expiring `state` tied to their browser; `/slack/oauth/callback` refuses a forged, replayed,
+//! expired or foreign state, and otherwise exchanges the code and stores the workspace's bot
+//! token sealed, which Cairn then speaks to that workspace with.
+
+mod common;
+use cairn::secrets::Keys;
+use common::*;
+use reqwest::redirect::Policy;
+
+/// Base64 of the 32 bytes `0123456789abcdef0123456789abcdef`.
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const CLIENT_ID: &str = "7000000000.7000000001";
+const FIXTURE_TOKEN: &str = "xoxb-7000000000001-7000000000002-Xk9QwErTyUiOpAsDfGhJkLzX";
+
+fn oauth(settings: &mut cairn::config::Settings) {
+    settings.slack_client_id = Some(CLIENT_ID.into());
+    settings.slack_client_secret = Some("client-secret".into());
+    settings.encryption_key = Some(KEY.into());
+    settings.base_url = Some("https://cairn.example.com/".into());
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Starts an install: the `state` Slack is given and the cookie set.
+async fn start(app: &TestApp) -> (String, String) {
+    let answer = browser()
+        .get(app.url("/slack/install"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 302);
+    let location = reqwest::Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(location.host_str(), Some("slack.com"));
+    assert_eq!(location.path(), "/oauth/v2/authorize");
+    let param = |name: &str| {
+        location
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(param("client_id"), CLIENT_ID);
+    assert_eq!(
+        param("redirect_uri"),
+        "https://cairn.example.com/slack/oauth/callback"
+    );
+    let scopes = param("scope");
+    for scope in ["chat:write", "commands", "im:write", "users:read"] {
+        assert!(scopes.split(',').any(|s| s == scope), "{scope} in {scopes}");
+    }
+    let cookie = answer.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    (param("state"), cookie)
+}
+
+async fn finish(app: &TestApp, query: &str, cookie: Option<&str>) -> (u16, String) {
+    let mut request = browser().get(app.url(&format!("/slack/oauth/callback?{query}")));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let answer = request.send().await.unwrap();
+    (answer.status().as_u16(), answer.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_installs_cairn_and_is_then_spoken_to_with_its_own_token() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            bot_token: false,
+            extra: oauth,
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (state, cookie) = start(&app).await;
+    let (status, page) = finish(&app, &format!("code=c0de&state={state}"), Some(&cookie)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Cairn is installed in Acme Kudos"), "{page}");
+    let exchange = app.slack.calls_to("oauth.v2.access");
+    assert_eq!(exchange.len(), 1);
+    assert!(
+        exchange[0].auth.as_deref().unwrap().starts_with("Basic "),
+        "the app's credentials, not a token"
+    );
+    assert_eq!(exchange[0].body["code"], "c0de");
+    assert_eq!(
+        exchange[0].body["redirect_uri"],
+        "https://cairn.example.com/slack/oauth/callback"
+    );
+    let installed = app
+        .store()
+        .installation("T07KUD0S01")
+        .await
+        .unwrap()
+        .expect("installed");
+    assert!(
+        !installed.bot_token_sealed.contains("xoxb"),
+        "sealed: {}",
+        installed.bot_token_sealed
+    );
+    let keys = Keys::parse(KEY, None).unwrap();
+    use secrecy::ExposeSecret;
+    assert_eq!(
+        keys.open("T07KUD0S01", &installed.bot_token_sealed)
+            .unwrap()
+            .expose_secret(),
+        FIXTURE_TOKEN
+    );
+    assert_eq!(installed.installer_user_id.as_deref(), Some("U07ALICE01"));
+    assert_eq!(installed.bot_user_id.as_deref(), Some("U07KUDOBOT"));
+    // Cairn now speaks to that workspace with its token.
+    let answer = app.kudos("<@U0ANA00001> #technical fixed the deploy").await;
+    assert_eq!(answer["response_type"], "in_channel", "{answer}");
+    let sent = app.slack.wait_for("chat.postMessage", 1).await;
+    assert_eq!(
+        sent[0].auth.as_deref(),
+        Some(format!("Bearer {FIXTURE_TOKEN}").as_str())
+    );
+
+    // The same state again: refused, nothing exchanged.
+    let (status, page) = finish(&app, &format!("code=c0de&state={state}"), Some(&cookie)).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("expired or was used already"), "{page}");
+    assert_eq!(app.slack.calls_to("oauth.v2.access").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_foreign_expired_and_cancelled_states_install_nothing() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            bot_token: false,
+            extra: oauth,
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    // A forged signature.
+    let (state, cookie) = start(&app).await;
+    let mut forged = state.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == '0' { '1' } else { '0' });
+    let (status, page) = finish(&app, &format!("code=c0de&state={forged}"), Some(&cookie)).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("not valid"), "{page}");
+    assert_eq!(
+        finish(&app, "code=c0de", Some(&cookie)).await.0,
+        400,
+        "no state at all"
+    );
+    // Another browser (no cookie, or another install's).
+    let (other_state, _) = start(&app).await;
+    let (status, page) = finish(
+        &app,
+        &format!("code=c0de&state={other_state}"),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("another browser"), "{page}");
+    let (status, _) = finish(&app, &format!("code=c0de&state={state}"), None).await;
+    assert_eq!(status, 400);
+    // Eleven minutes later: expired.
+    let (late, late_cookie) = start(&app).await;
+    app.clock
+        .set(chrono::DateTime::from_timestamp(FIXTURE_TS + 11 * 60, 0).unwrap());
+    let (status, page) = finish(&app, &format!("code=c0de&state={late}"), Some(&late_cookie)).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("expired"), "{page}");
+    // The installer said no in Slack.
+    let (state, cookie) = start(&app).await;
+    let (status, page) = finish(
+        &app,
+        &format!("error=access_denied&state={state}"),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("cancelled") && page.contains("access_denied"),
+        "{page}"
+    );
+    assert!(app.slack.calls_to("oauth.v2.access").is_empty());
+    assert!(app.store().installations().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn without_oauth_settings_the_install_page_is_off() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let answer = browser()
+        .get(app.url("/slack/install"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 404);
+    assert!(answer.text().await.unwrap().contains("SLACK_CLIENT_ID"));
+}
+
+#[test]
+fn oauth_settings_that_cannot_work_are_refused_with_what_to_set() {
+    let check = |f: fn(&mut cairn::config::Settings)| {
+        let mut s = cairn::config::Settings {
+            slack_signing_secret: Some("x".into()),
+            ..Default::default()
+        };
+        f(&mut s);
+        s.resolve()
+            .and_then(|c| c.check_serve())
+            .unwrap_err()
+            .to_string()
+    };
+    let e = check(|s| s.slack_client_id = Some(CLIENT_ID.into()));
+    assert!(
+        e.contains("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together"),
+        "{e}"
+    );
+    let e = check(|s| {
+        oauth(s);
+        s.encryption_key = None;
+    });
+    assert!(
+        e.contains("CAIRN_ENCRYPTION_KEY is required when OAuth is on"),
+        "{e}"
+    );
+    let e = check(|s| {
+        oauth(s);
+        s.base_url = None;
+    });
+    assert!(e.contains("CAIRN_BASE_URL is required"), "{e}");
+    let e = check(|s| {
+        oauth(s);
+        s.base_url = Some("http://cairn.example.com".into());
+    });
+    assert!(e.contains("CAIRN_BASE_URL") && e.contains("https"), "{e}");
+}
