@@ -45,9 +45,11 @@ pub async fn run(settings: Settings) -> Vec<Check> {
         .clone()
         .unwrap_or_else(|| DEFAULT_SLACK_API_URL.to_owned());
     let mut token = settings.slack_bot_token.clone().filter(|t| !t.is_empty());
+    let mut keys = None;
     match settings.clone().resolve() {
         Ok(config) => {
             database_url = config.database_url.clone();
+            keys = config.keys.clone();
             api_url = config.slack_api_url.clone();
             token = config
                 .bot_token
@@ -74,12 +76,12 @@ pub async fn run(settings: Settings) -> Vec<Check> {
         }
         Err(e) => checks.push(Check::new("configuration", Outcome::Problem(e.to_string()))),
     }
-    checks.extend(database(&database_url).await);
+    checks.extend(database(&database_url, keys.as_ref()).await);
     checks.extend(slack(&api_url, token.as_deref()).await);
     checks
 }
 
-async fn database(url: &str) -> Vec<Check> {
+async fn database(url: &str, keys: Option<&crate::secrets::Keys>) -> Vec<Check> {
     match crate::store::inspect(url).await {
         Err(e) => vec![Check::new(
             "database",
@@ -111,11 +113,49 @@ async fn database(url: &str) -> Vec<Check> {
                         .into(),
                 ),
             };
-            vec![
+            let mut checks = vec![
                 Check::new("database", Outcome::Ok(format!("{} answers", redact(url)))),
                 Check::new("migrations", migrations),
-            ]
+            ];
+            if !found.installations.is_empty() {
+                checks.push(Check::new(
+                    "installations",
+                    installations(&found.installations, keys),
+                ));
+            }
+            checks
         }
+    }
+}
+
+/// Whether every installed workspace's sealed token opens with the configured keys.
+fn installations(sealed: &[(String, String)], keys: Option<&crate::secrets::Keys>) -> Outcome {
+    let Some(keys) = keys else {
+        return Outcome::Problem(format!(
+            "{} workspaces are installed but CAIRN_ENCRYPTION_KEY is not set: set the key their tokens were sealed with",
+            sealed.len()
+        ));
+    };
+    let failed: Vec<String> = sealed
+        .iter()
+        .filter_map(|(team, token)| {
+            keys.open(team, token)
+                .err()
+                .map(|e| format!("{team} ({e})"))
+        })
+        .collect();
+    if failed.is_empty() {
+        Outcome::Ok(format!(
+            "{} installed workspaces; every token opens with the configured key",
+            sealed.len()
+        ))
+    } else {
+        Outcome::Problem(format!(
+            "{} of {} installed workspaces' tokens do not open: {}",
+            failed.len(),
+            sealed.len(),
+            failed.join("; ")
+        ))
     }
 }
 

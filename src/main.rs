@@ -131,7 +131,7 @@ enum OrgCommand {
     /// (`handle=team,…`); needs SLACK_BOT_TOKEN with `usergroups:read`. Run it from cron to keep
     /// teams in step with Slack
     Sync {
-        /// The workspace (defaults to the bot token's)
+        /// The workspace (defaults to SLACK_BOT_TOKEN's; required with Add to Slack installs)
         #[arg(long)]
         team: Option<String>,
         #[command(flatten)]
@@ -576,20 +576,33 @@ async fn sync_org(config: &Config, team: Option<String>) -> anyhow::Result<()> {
             "CAIRN_TEAM_USERGROUPS is not set: map user-group handles to teams, e.g. payments-devs=payments,search=search".into(),
         ));
     }
-    let Some(token) = &config.bot_token else {
-        return Err(invalid(
-            "SLACK_BOT_TOKEN is not set: syncing asks Slack who is in each user group".into(),
-        ));
-    };
     let slack = cairn::slack::client::SlackClient::new(
         &config.slack_api_url,
         std::time::Duration::from_secs(10),
     );
-    let team = match team {
-        Some(t) => t,
-        None => slack.auth_test(token).await?.team_id,
+    let team = match (team, &config.bot_token) {
+        (Some(t), _) => t,
+        (None, Some(token)) => slack.auth_test(token).await?.team_id,
+        (None, None) => {
+            return Err(invalid(
+                "name the workspace with --team T…, or set SLACK_BOT_TOKEN: syncing asks Slack who is in each user group".into(),
+            ))
+        }
     };
     let store = cairn::store::connect(&config.database_url).await?;
+    // The workspace's own token: its installation's (Add to Slack), else SLACK_BOT_TOKEN.
+    let tokens = cairn::slack::tokens::BotTokens::new(
+        config.bot_token.clone(),
+        store.clone(),
+        config.keys.clone(),
+    );
+    let Some(token) = tokens.for_team(&team).await else {
+        store.close().await;
+        return Err(invalid(format!(
+            "Cairn has no bot token for {team}: install Cairn there (Add to Slack) or set SLACK_BOT_TOKEN"
+        )));
+    };
+    let token = &token;
     let result = cairn::orgchart::sync_usergroups(
         store.as_ref(),
         &slack,

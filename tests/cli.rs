@@ -96,6 +96,46 @@ async fn doctor_checks_the_database_migrations_token_and_scopes() {
         assert!(stdout.contains(line), "{line}: {stdout}");
     }
     assert_eq!(after.status.code(), Some(1));
+
+    // An installed workspace (Add to Slack): its token must open with the configured key.
+    let key_a = cairn::secrets::Key::generate();
+    let key_b = cairn::secrets::Key::generate();
+    let keys = cairn::secrets::Keys::parse(&key_a, None).unwrap();
+    let store = cairn::store::connect(&url).await.unwrap();
+    let now = chrono::Utc::now();
+    store
+        .save_installation(&cairn::store::Installation {
+            team_id: "T0GLOBEX01".into(),
+            enterprise_id: None,
+            app_id: None,
+            bot_user_id: None,
+            bot_token_sealed: keys.seal("T0GLOBEX01", "xoxb-globex"),
+            scopes: vec![],
+            installer_user_id: None,
+            installed_at: now,
+            updated_at: now,
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    for (key, expected) in [
+        (None, "FIX  installations  1 workspaces are installed but CAIRN_ENCRYPTION_KEY is not set"),
+        (Some(key_b), "FIX  installations  1 of 1 installed workspaces' tokens do not open: T0GLOBEX01 (sealed with key"),
+        (Some(key_a), "ok   installations  1 installed workspaces; every token opens"),
+    ] {
+        let mut env: Vec<(&'static str, String)> = env.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        if let Some(key) = key {
+            env.push(("CAIRN_ENCRYPTION_KEY", key));
+        }
+        let out = tokio::task::spawn_blocking(move || {
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            cairn(&["doctor"], &env)
+        })
+        .await
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(expected), "{expected}: {stdout}");
+    }
 }
 
 #[test]

@@ -119,6 +119,31 @@ fn org_sync_says_what_it_needs() {
 }
 
 #[test]
+fn org_sync_needs_a_token_for_the_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let sync = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .args(["org", "sync"])
+            .args(args)
+            .env_clear()
+            .env("CAIRN_TEAM_USERGROUPS", "devs=payments")
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    // Which workspace, without a bot token to ask.
+    let out = sync(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("name the workspace with --team"));
+    // A workspace Cairn holds no token for (no installation, no SLACK_BOT_TOKEN).
+    let out = sync(&["--team", "T0GLOBEX01"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no bot token for T0GLOBEX01"), "{stderr}");
+}
+
+#[test]
 fn the_cli_imports_and_exits_1_when_rows_were_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("c.db").display());

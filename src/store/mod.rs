@@ -614,7 +614,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// A database as `cairn doctor` finds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspection {
     /// False for a SQLite file not created yet.
     pub exists: bool,
@@ -622,6 +622,8 @@ pub struct Inspection {
     pub applied: Option<i64>,
     /// The latest migration this build knows.
     pub latest: i64,
+    /// Each installed workspace and its sealed bot token (none before migration 0009).
+    pub installations: Vec<(String, String)>,
 }
 
 /// Looks at the database a `DATABASE_URL` names without creating or migrating it.
@@ -636,6 +638,27 @@ pub async fn inspect(url: &str) -> Result<Inspection> {
             url.split(':').next().unwrap_or_default()
         )))
     }
+}
+
+/// The installations' sealed tokens, by workspace; none if the table is not there yet.
+async fn sealed_tokens<'a, E>(executor: E) -> Vec<(String, String)>
+where
+    E: sqlx::Executor<'a>,
+    String: for<'r> sqlx::Decode<'r, E::Database> + sqlx::Type<E::Database>,
+    for<'q> <E::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, E::Database>,
+    usize: sqlx::ColumnIndex<<E::Database as sqlx::Database>::Row>,
+{
+    let rows = sqlx::query("SELECT team_id, bot_token_sealed FROM installations ORDER BY team_id")
+        .fetch_all(executor)
+        .await
+        .unwrap_or_default();
+    rows.iter()
+        .filter_map(|r| {
+            let team: String = sqlx::Row::try_get(r, 0).ok()?;
+            let sealed: String = sqlx::Row::try_get(r, 1).ok()?;
+            Some((team, sealed))
+        })
+        .collect()
 }
 
 /// sqlx's record of applied migrations; none if the table is not there yet.

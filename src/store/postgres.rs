@@ -240,10 +240,12 @@ pub(super) async fn inspect(url: &str) -> Result<super::Inspection> {
         .await
         .map_err(StoreError::from_sqlx)?;
     let applied = super::applied_migration(&pool).await;
+    let installations = super::sealed_tokens(&pool).await;
     pool.close().await;
     Ok(super::Inspection {
         exists: true,
         applied,
+        installations,
         latest: MIGRATIONS.last().map_or(0, |m| m.0),
     })
 }

@@ -77,6 +77,7 @@ pub(super) async fn inspect(url: &str) -> Result<super::Inspection> {
             exists: false,
             applied: None,
             latest,
+            installations: Vec::new(),
         });
     }
     let pool = SqlitePoolOptions::new()
@@ -85,11 +86,13 @@ pub(super) async fn inspect(url: &str) -> Result<super::Inspection> {
         .await
         .map_err(StoreError::from_sqlx)?;
     let applied = super::applied_migration(&pool).await;
+    let installations = super::sealed_tokens(&pool).await;
     pool.close().await;
     Ok(super::Inspection {
         exists: true,
         applied,
         latest,
+        installations,
     })
 }
 
