@@ -38,23 +38,7 @@ async fn install(app: &TestApp, team: &str, token: &str) {
 
 /// `/kudos TEXT` from `user` in workspace `team`.
 async fn kudos_in(app: &TestApp, team: &str, user: &str, text: &str) -> Value {
-    let mut form: Vec<(String, String)> =
-        serde_urlencoded::from_str(&slash_body("/kudos", text, user)).unwrap();
-    for (k, v) in form.iter_mut() {
-        if k == "team_id" {
-            *v = team.to_owned();
-        }
-    }
-    let body = serde_urlencoded::to_string(form).unwrap();
-    let response = app
-        .post_signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &body,
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    app.command_in(team, "/kudos", text, user).await
 }
 
 /// The bearer token each DM to `user` was posted with.

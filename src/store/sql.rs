@@ -265,15 +265,7 @@ pub(crate) fn kudos_children(ids: &[i64], batch: &[NewKudos]) -> Vec<Stmt> {
     // A replayed change must not enqueue the same message twice.
     statements.extend(insert_rows(
         "outbox",
-        &[
-            "team_id",
-            "dedupe_key",
-            "channel",
-            "text",
-            "blocks",
-            "not_before",
-            "created_at",
-        ],
+        OUTBOX_COLUMNS,
         deliveries,
         " ON CONFLICT (team_id, dedupe_key) DO NOTHING",
     ));
@@ -1072,6 +1064,17 @@ pub(crate) fn record_prompts(prompts: &[(&str, &str, &super::Prompt)], now: i64)
     )
 }
 
+/// The columns a new outbox row is written with.
+const OUTBOX_COLUMNS: &[&str] = &[
+    "team_id",
+    "dedupe_key",
+    "channel",
+    "text",
+    "blocks",
+    "not_before",
+    "created_at",
+];
+
 /// Outbox rows, in the order given: `(team, dedupe key, message)`; a key already there is kept.
 pub(crate) fn enqueue(deliveries: &[(&str, String, &super::Delivery)], now: i64) -> Vec<Stmt> {
     let rows = deliveries
@@ -1090,15 +1093,7 @@ pub(crate) fn enqueue(deliveries: &[(&str, String, &super::Delivery)], now: i64)
         .collect();
     insert_rows(
         "outbox",
-        &[
-            "team_id",
-            "dedupe_key",
-            "channel",
-            "text",
-            "blocks",
-            "not_before",
-            "created_at",
-        ],
+        OUTBOX_COLUMNS,
         rows,
         " ON CONFLICT (team_id, dedupe_key) DO NOTHING",
     )

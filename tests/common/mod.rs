@@ -573,7 +573,19 @@ impl TestApp {
     }
 
     pub async fn command(&self, command: &str, text: &str, user: &str) -> Value {
-        let body = slash_body(command, text, user);
+        self.command_in("T07KUD0S01", command, text, user).await
+    }
+
+    /// A slash command from `user` in workspace `team`.
+    pub async fn command_in(&self, team: &str, command: &str, text: &str, user: &str) -> Value {
+        let mut form: Vec<(String, String)> =
+            serde_urlencoded::from_str(&slash_body(command, text, user)).unwrap();
+        for (k, v) in form.iter_mut() {
+            if k == "team_id" {
+                *v = team.to_owned();
+            }
+        }
+        let body = serde_urlencoded::to_string(form).unwrap();
         let response = self
             .post_signed(
                 "/slack/commands",
