@@ -132,8 +132,8 @@ async fn database(url: &str, keys: Option<&crate::secrets::Keys>) -> Vec<Check> 
 fn installations(sealed: &[(String, String)], keys: Option<&crate::secrets::Keys>) -> Outcome {
     let Some(keys) = keys else {
         return Outcome::Problem(format!(
-            "{} workspaces are installed but CAIRN_ENCRYPTION_KEY is not set: set the key their tokens were sealed with",
-            sealed.len()
+            "{} installed but CAIRN_ENCRYPTION_KEY is not set: set the key their tokens were sealed with",
+            workspaces(sealed.len())
         ));
     };
     let failed: Vec<String> = sealed
@@ -146,17 +146,21 @@ fn installations(sealed: &[(String, String)], keys: Option<&crate::secrets::Keys
         .collect();
     if failed.is_empty() {
         Outcome::Ok(format!(
-            "{} installed workspaces; every token opens with the configured key",
-            sealed.len()
+            "{} installed; every token opens with the configured key",
+            workspaces(sealed.len())
         ))
     } else {
         Outcome::Problem(format!(
-            "{} of {} installed workspaces' tokens do not open: {}",
+            "the tokens of {} of {} installed do not open: {}",
             failed.len(),
-            sealed.len(),
+            workspaces(sealed.len()),
             failed.join("; ")
         ))
     }
+}
+
+fn workspaces(n: usize) -> String {
+    format!("{n} workspace{}", if n == 1 { "" } else { "s" })
 }
 
 /// A URL without its password.

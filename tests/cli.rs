@@ -119,9 +119,9 @@ async fn doctor_checks_the_database_migrations_token_and_scopes() {
         .unwrap();
     store.close().await;
     for (key, expected) in [
-        (None, "FIX  installations  1 workspaces are installed but CAIRN_ENCRYPTION_KEY is not set"),
-        (Some(key_b), "FIX  installations  1 of 1 installed workspaces' tokens do not open: T0GLOBEX01 (sealed with key"),
-        (Some(key_a), "ok   installations  1 installed workspaces; every token opens"),
+        (None, "FIX  installations  1 workspace installed but CAIRN_ENCRYPTION_KEY is not set"),
+        (Some(key_b), "FIX  installations  the tokens of 1 of 1 workspace installed do not open: T0GLOBEX01 (sealed with key"),
+        (Some(key_a), "ok   installations  1 workspace installed; every token opens"),
     ] {
         let mut env: Vec<(&'static str, String)> = env.iter().map(|(k, v)| (*k, v.to_string())).collect();
         if let Some(key) = key {
