@@ -104,17 +104,11 @@ async fn doctor_checks_the_database_migrations_token_and_scopes() {
     let store = cairn::store::connect(&url).await.unwrap();
     let now = chrono::Utc::now();
     store
-        .save_installation(&cairn::store::Installation {
-            team_id: "T0GLOBEX01".into(),
-            enterprise_id: None,
-            app_id: None,
-            bot_user_id: None,
-            bot_token_sealed: keys.seal("T0GLOBEX01", "xoxb-globex"),
-            scopes: vec![],
-            installer_user_id: None,
-            installed_at: now,
-            updated_at: now,
-        })
+        .save_installation(&common::installation(
+            "T0GLOBEX01",
+            &keys.seal("T0GLOBEX01", "xoxb-globex"),
+            now,
+        ))
         .await
         .unwrap();
     store.close().await;
@@ -360,17 +354,7 @@ fn keys_rotate_reseals_every_token_or_none() {
         for team in ["T1", "T2"] {
             let sealed = with_a.seal(team, &format!("xoxb-token-of-{team}"));
             store
-                .save_installation(&cairn::store::Installation {
-                    team_id: team.into(),
-                    enterprise_id: None,
-                    app_id: None,
-                    bot_user_id: None,
-                    bot_token_sealed: sealed,
-                    scopes: vec!["commands".into()],
-                    installer_user_id: None,
-                    installed_at: at,
-                    updated_at: at,
-                })
+                .save_installation(&common::installation(team, &sealed, at))
                 .await
                 .unwrap();
         }

@@ -20,6 +20,16 @@ fn oauth(settings: &mut cairn::config::Settings) {
     settings.base_url = Some("https://cairn.example.com/".into());
 }
 
+/// Cairn taking Add to Slack installs, with no single-workspace token.
+async fn oauth_app() -> TestApp {
+    let options = Options {
+        bot_token: false,
+        extra: oauth,
+        ..Options::default()
+    };
+    TestApp::spawn_with(Backend::Sqlite, options).await.unwrap()
+}
+
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
@@ -74,16 +84,7 @@ async fn finish(app: &TestApp, query: &str, cookie: Option<&str>) -> (u16, Strin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_installs_cairn_and_is_then_spoken_to_with_its_own_token() {
-    let app = TestApp::spawn_with(
-        Backend::Sqlite,
-        Options {
-            bot_token: false,
-            extra: oauth,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let app = oauth_app().await;
     let (state, cookie) = start(&app).await;
     let (status, page) = finish(&app, &format!("code=c0de&state={state}"), Some(&cookie)).await;
     assert_eq!(status, 200, "{page}");
@@ -138,16 +139,7 @@ async fn a_workspace_installs_cairn_and_is_then_spoken_to_with_its_own_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_foreign_expired_and_cancelled_states_install_nothing() {
-    let app = TestApp::spawn_with(
-        Backend::Sqlite,
-        Options {
-            bot_token: false,
-            extra: oauth,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let app = oauth_app().await;
     // A forged signature.
     let (state, cookie) = start(&app).await;
     let mut forged = state.clone();

@@ -67,17 +67,7 @@ async fn app_uninstalled_parks_pending_messages() {
     // The workspace's stored installation (an OAuth install) goes with it; another stays.
     let now = chrono::Utc::now();
     for team in ["T07KUD0S01", "T0OTHER001"] {
-        let installation = cairn::store::Installation {
-            team_id: team.into(),
-            enterprise_id: None,
-            app_id: None,
-            bot_user_id: None,
-            bot_token_sealed: "v1.00000000.AAAA.AAAA".into(),
-            scopes: vec!["chat:write".into()],
-            installer_user_id: None,
-            installed_at: now,
-            updated_at: now,
-        };
+        let installation = installation(team, "v1.00000000.AAAA.AAAA", now);
         app.store().save_installation(&installation).await.unwrap();
     }
     let response = app

@@ -381,20 +381,6 @@ both_backends! {
     }
 }
 
-fn installation(team: &str, sealed: &str, at: DateTime<Utc>) -> store::Installation {
-    store::Installation {
-        team_id: team.into(),
-        enterprise_id: None,
-        app_id: Some("A1".into()),
-        bot_user_id: Some("UBOT".into()),
-        bot_token_sealed: sealed.into(),
-        scopes: vec!["chat:write".into(), "commands".into()],
-        installer_user_id: Some("U1".into()),
-        installed_at: at,
-        updated_at: at,
-    }
-}
-
 both_backends! {
     async fn installations_are_saved_replaced_listed_and_deleted(backend: Backend) {
         let Some(db) = test_db(backend).await else { return };

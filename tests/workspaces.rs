@@ -5,7 +5,6 @@
 
 mod common;
 use cairn::secrets::Keys;
-use cairn::store::Installation;
 use common::*;
 use serde_json::Value;
 
@@ -21,19 +20,11 @@ fn multi_workspace(settings: &mut cairn::config::Settings) {
 
 async fn install(app: &TestApp, team: &str, token: &str) {
     let keys = Keys::parse(KEY, None).unwrap();
-    let now = chrono::Utc::now();
-    let installation = Installation {
-        team_id: team.into(),
-        enterprise_id: None,
-        app_id: Some("A07KUDOAPP".into()),
-        bot_user_id: Some("U07KUDOBOT".into()),
-        bot_token_sealed: keys.seal(team, token),
-        scopes: vec!["chat:write".into(), "commands".into()],
-        installer_user_id: None,
-        installed_at: now,
-        updated_at: now,
-    };
-    app.store().save_installation(&installation).await.unwrap();
+    let sealed = keys.seal(team, token);
+    app.store()
+        .save_installation(&installation(team, &sealed, chrono::Utc::now()))
+        .await
+        .unwrap();
 }
 
 /// `/kudos TEXT` from `user` in workspace `team`.

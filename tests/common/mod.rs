@@ -715,6 +715,25 @@ pub async fn press_button(
     .as_u16()
 }
 
+/// A workspace's installation (Add to Slack) holding `sealed` as its bot token.
+pub fn installation(
+    team: &str,
+    sealed: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> cairn::store::Installation {
+    cairn::store::Installation {
+        team_id: team.into(),
+        enterprise_id: None,
+        app_id: Some("A1".into()),
+        bot_user_id: Some("UBOT".into()),
+        bot_token_sealed: sealed.into(),
+        scopes: vec!["chat:write".into(), "commands".into()],
+        installer_user_id: Some("U1".into()),
+        installed_at: at,
+        updated_at: at,
+    }
+}
+
 /// A kudos `i` to `recipients`, with the DM each of them gets, as /kudos would record it.
 pub fn queued_kudos(
     i: usize,
