@@ -25,8 +25,8 @@ const EARLIEST_OFFSET: Duration = Duration::hours(14);
 const LATEST_OFFSET: Duration = Duration::hours(12);
 /// A team digest later than this (Cairn was down) waits for next week.
 const TEAM_DIGEST_LATE: Duration = Duration::hours(24);
-/// Kudos read for one team digest at most.
-const TEAM_DIGEST_KUDOS: i64 = 500;
+/// Kudos read at a time for a team digest.
+const TEAM_DIGEST_PAGE: i64 = 500;
 
 /// Managers' digests before review cycles.
 #[derive(Debug, Clone)]
@@ -261,20 +261,30 @@ impl Digests {
             return Ok(0);
         }
         let from = at - Duration::days(7);
-        let mut kudos = self
-            .store
-            .list_kudos(&KudosQuery {
-                team_id: team.to_owned(),
-                user: None,
-                role: None,
-                from: Some(from),
-                to: Some(at),
-                limit: TEAM_DIGEST_KUDOS,
-                before_id: None,
-                include_private: false,
-            })
-            .await?
-            .items;
+        // Every kudos of the week, page by page: the "and N more" of a busy competency counts
+        // them all.
+        let mut kudos = Vec::new();
+        let mut before_id = None;
+        loop {
+            let page = self
+                .store
+                .list_kudos(&KudosQuery {
+                    team_id: team.to_owned(),
+                    user: None,
+                    role: None,
+                    from: Some(from),
+                    to: Some(at),
+                    limit: TEAM_DIGEST_PAGE,
+                    before_id,
+                    include_private: false,
+                })
+                .await?;
+            kudos.extend(page.items);
+            match page.next_cursor {
+                Some(cursor) => before_id = Some(cursor),
+                None => break,
+            }
+        }
         // Only what the whole team could see already: never a manager-only kudos.
         kudos.retain(|k| k.visibility == Visibility::Public);
         let mut sent = 0;

@@ -116,6 +116,16 @@ both_backends! {
             assert!(report.contains("0 review digests"), "{now}: {report}");
         }
         assert_eq!(posted(&app, "D0MIA00006", "Reviews start").len(), 1);
+        // Mia answering the digest in the DM is a message, not a reflection.
+        let mut reply = fixture_json("event_message_im.json");
+        reply["event_id"] = serde_json::json!("Ev0DIGEST1");
+        reply["event"]["user"] = serde_json::json!(MIA);
+        reply["event"]["channel"] = serde_json::json!("D0MIA00006");
+        reply["event"]["text"] = serde_json::json!("thanks, very useful");
+        app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-01-12T10:00:00Z").unwrap().to_utc());
+        let answer = app.post_signed("/slack/events", "application/json", &reply.to_string()).await;
+        assert_eq!(answer.status(), 200);
+        assert!(app.store().evidence_of(TEAM, MIA, 10).await.unwrap().is_empty());
         // Ana can see that Mia looked.
         let views = app.store().views_of(TEAM, ANA, chrono::DateTime::UNIX_EPOCH).await.unwrap();
         assert!(views.iter().any(|v| v.viewer == MIA && v.what == "summary"), "{views:?}");
