@@ -23,6 +23,8 @@ pub const TEAM_DIGEST: &str = "team_digest";
 /// The widest offsets from UTC of any zone: a digest due "somewhere" is due within these.
 const EARLIEST_OFFSET: Duration = Duration::hours(14);
 const LATEST_OFFSET: Duration = Duration::hours(12);
+/// How soon a manager who is paused, or whose night it is, is looked at again.
+const RECHECK: Duration = Duration::minutes(10);
 /// A team digest later than this (Cairn was down) waits for next week.
 const TEAM_DIGEST_LATE: Duration = Duration::hours(24);
 /// Kudos read at a time for a team digest.
@@ -62,6 +64,9 @@ pub struct Digests {
     team: Option<TeamDigest>,
     /// (workspace, kind, date) known to be finished.
     done: Arc<Mutex<HashSet<Finished>>>,
+    /// (workspace, kind, date) with managers still waiting, and when the first of them is due:
+    /// passes before then ask the database nothing.
+    wake: Arc<Mutex<HashMap<Finished, DateTime<Utc>>>>,
 }
 
 impl Digests {
@@ -77,6 +82,7 @@ impl Digests {
             review,
             team,
             done: Arc::default(),
+            wake: Arc::default(),
         }
     }
 
@@ -84,6 +90,20 @@ impl Digests {
         self.done
             .lock()
             .is_ok_and(|d| d.contains(&(team.to_owned(), kind, date)))
+    }
+
+    /// Whether nothing for (team, kind, date) can be due before `now`'s remembered wake-up.
+    fn sleeping(
+        &self,
+        team: &str,
+        kind: &'static str,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> bool {
+        self.wake.lock().is_ok_and(|w| {
+            w.get(&(team.to_owned(), kind, date))
+                .is_some_and(|at| now < *at)
+        })
     }
 
     fn finish(&self, team: &str, kind: &'static str, date: NaiveDate) {
@@ -104,7 +124,9 @@ impl Digests {
         }
         for team in self.store.workspaces().await? {
             for &date in &due_reviews {
-                if !self.is_done(&team, REVIEW_DIGEST, date) {
+                if !self.is_done(&team, REVIEW_DIGEST, date)
+                    && !self.sleeping(&team, REVIEW_DIGEST, date, now)
+                {
                     sent.review += self.review_digests(&team, date, now).await?;
                 }
             }
@@ -152,7 +174,9 @@ impl Digests {
         };
         let managers = self.store.managers(team).await?;
         let had = self.store.prompted(team, REVIEW_DIGEST, date).await?;
-        let mut waiting = false;
+        // The earliest a waiting manager may be due; paused managers and nights are looked at
+        // again every few minutes, and the org chart at least hourly.
+        let mut wake: Option<DateTime<Utc>> = None;
         let mut prompts = Vec::new();
         for m in managers
             .iter()
@@ -168,7 +192,11 @@ impl Digests {
             }
             let paused = m.paused_until.is_some_and(|p| local_today < p);
             if paused || !review::digest_due(date, r.days_before, tz, now) {
-                waiting = true;
+                let at = match review::digest_at(date, r.days_before, tz) {
+                    Some(at) if !paused && now < at => at,
+                    _ => now + RECHECK,
+                };
+                wake = Some(wake.map_or(at, |w| w.min(at)).min(now + Duration::hours(1)));
                 continue;
             }
             prompts.push((
@@ -177,8 +205,13 @@ impl Digests {
             ));
         }
         let sent = self.store.send_prompts(team, &prompts, now).await?;
-        if !waiting {
-            self.finish(team, REVIEW_DIGEST, date);
+        match wake {
+            None => self.finish(team, REVIEW_DIGEST, date),
+            Some(at) => {
+                if let Ok(mut w) = self.wake.lock() {
+                    w.insert((team.to_owned(), REVIEW_DIGEST, date), at);
+                }
+            }
         }
         Ok(sent)
     }
