@@ -55,7 +55,12 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let addr = listener.local_addr()?;
     let outbox_wake = Arc::new(Notify::new());
     let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
-    let tokens = BotTokens::new(config.bot_token.clone(), store.clone(), config.keys.clone());
+    let tokens = BotTokens::new(
+        config.bot_token.clone(),
+        store.clone(),
+        config.keys.clone(),
+        slack.clone(),
+    );
     let people = People::new(
         store.clone(),
         tokens.any().then(|| (slack.clone(), tokens.clone())),
@@ -172,7 +177,12 @@ pub async fn run_jobs_once(
     let manual = Arc::new(crate::clock::ManualClock::new(now));
     let clock: SharedClock = manual.clone();
     let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
-    let tokens = BotTokens::new(config.bot_token.clone(), store.clone(), config.keys.clone());
+    let tokens = BotTokens::new(
+        config.bot_token.clone(),
+        store.clone(),
+        config.keys.clone(),
+        slack.clone(),
+    );
     let people = People::new(
         store.clone(),
         tokens.any().then(|| (slack.clone(), tokens.clone())),

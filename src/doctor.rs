@@ -133,7 +133,7 @@ fn installations(sealed: &[(String, String)], keys: Option<&crate::secrets::Keys
     let Some(keys) = keys else {
         return Outcome::Problem(format!(
             "{} installed but CAIRN_ENCRYPTION_KEY is not set: set the key their tokens were sealed with",
-            workspaces(sealed.len())
+            installed(sealed)
         ));
     };
     let failed: Vec<String> = sealed
@@ -147,20 +147,31 @@ fn installations(sealed: &[(String, String)], keys: Option<&crate::secrets::Keys
     if failed.is_empty() {
         Outcome::Ok(format!(
             "{} installed; every token opens with the configured key",
-            workspaces(sealed.len())
+            installed(sealed)
         ))
     } else {
         Outcome::Problem(format!(
             "the tokens of {} of {} installed do not open: {}",
             failed.len(),
-            workspaces(sealed.len()),
+            installed(sealed),
             failed.join("; ")
         ))
     }
 }
 
-fn workspaces(n: usize) -> String {
-    format!("{n} workspace{}", if n == 1 { "" } else { "s" })
+/// "2 workspaces", or "1 workspace and 1 organisation" with org-wide (Enterprise Grid) installs,
+/// which are keyed by the organisation's id (E…).
+fn installed(sealed: &[(String, String)]) -> String {
+    let orgs = sealed
+        .iter()
+        .filter(|(key, _)| key.starts_with('E'))
+        .count();
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let teams = plural(sealed.len() - orgs, "workspace");
+    match orgs {
+        0 => teams,
+        n => format!("{teams} and {}", plural(n, "organisation")),
+    }
 }
 
 /// A URL without its password.
@@ -325,6 +336,16 @@ pub fn report(checks: &[Check]) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn org_wide_installs_are_counted_as_organisations() {
+        let sealed = |key: &str| (key.to_owned(), "v1.x.y.z".to_owned());
+        assert_eq!(installed(&[sealed("T1")]), "1 workspace");
+        assert_eq!(
+            installed(&[sealed("T1"), sealed("T2"), sealed("E1")]),
+            "2 workspaces and 1 organisation"
+        );
+    }
 
     #[test]
     fn passwords_are_not_printed() {

@@ -595,6 +595,7 @@ async fn sync_org(config: &Config, team: Option<String>) -> anyhow::Result<()> {
         config.bot_token.clone(),
         store.clone(),
         config.keys.clone(),
+        slack.clone(),
     );
     let Some(token) = tokens.for_team(&team).await else {
         store.close().await;

@@ -151,7 +151,7 @@ pub async fn sync_usergroups(
     mapping: &[(String, String)],
     now: DateTime<Utc>,
 ) -> Result<ImportReport, SyncError> {
-    let groups = slack.usergroups_list(token).await?;
+    let groups = slack.usergroups_list(token, team).await?;
     let stored = stored_chart(store, team).await?;
     let mut report = ImportReport::default();
     let mut placed: HashMap<String, OrgPerson> = HashMap::new();
@@ -164,7 +164,7 @@ pub async fn sync_usergroups(
             });
             continue;
         };
-        for member in slack.usergroups_users_list(token, id).await? {
+        for member in slack.usergroups_users_list(token, team, id).await? {
             if placed.contains_key(&member) {
                 continue;
             }

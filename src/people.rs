@@ -133,6 +133,11 @@ impl People {
                         tracing::warn!(error = %e, "could not store a Slack profile");
                     }
                 });
+                // A Grid member's home workspace is of their organisation, so a kudos from
+                // them is not external (written once per workspace and process).
+                if let Some(e) = &profile.enterprise_user {
+                    tokens.note(&person.team_id, Some(&e.enterprise_id)).await;
+                }
                 Some(person)
             }
             Err(e) => {

@@ -137,6 +137,136 @@ async fn a_workspace_installs_cairn_and_is_then_spoken_to_with_its_own_token() {
     assert_eq!(app.slack.calls_to("oauth.v2.access").len(), 1);
 }
 
+const GRID: &str = "E07GRID001";
+const ORG_TOKEN: &str = "xoxb-org-wide";
+
+/// The bearer token each DM to `user` was posted with.
+fn tokens_used_for(app: &TestApp, user: &str) -> Vec<String> {
+    let dm = format!("D{}", &user[1..]);
+    app.slack
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.body["channel"] == dm.as_str())
+        .map(|c| c.auth.unwrap_or_default())
+        .collect()
+}
+
+async fn wait_for_token_used_for(app: &TestApp, user: &str) -> Vec<String> {
+    for _ in 0..200 {
+        let used = tokens_used_for(app, user);
+        if !used.is_empty() {
+            return used;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no DM to {user}: {:?}", app.slack.calls());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_installs_cairn_org_wide_and_its_token_speaks_for_each_added_workspace() {
+    let app = oauth_app().await;
+    let mut answer = fixture_json("webapi_oauth_v2_access.response.json");
+    answer["access_token"] = ORG_TOKEN.into();
+    answer["team"] = serde_json::Value::Null;
+    answer["enterprise"] = serde_json::json!({"id": GRID, "name": "Acme Corp"});
+    answer["is_enterprise_install"] = true.into();
+    app.slack
+        .script("oauth.v2.access", vec![Scripted::Answer(answer)]);
+    app.slack.script(
+        "auth.teams.list",
+        vec![Scripted::Answer(serde_json::json!({
+            "ok": true,
+            "teams": [{"id": "T07KUD0S01", "name": "Acme Kudos"}, {"id": "T0GRIDB001", "name": "Acme Labs"}],
+            "response_metadata": {"next_cursor": ""},
+        }))],
+    );
+    let (state, cookie) = start(&app).await;
+    let (status, page) = finish(&app, &format!("code=c0de&state={state}"), Some(&cookie)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Cairn is installed in the Acme Corp organisation"),
+        "{page}"
+    );
+    assert!(page.contains("2 workspace(s)"), "{page}");
+    assert!(
+        page.contains("https://app.slack.com/manage/E07GRID001/integrations/profile/A07KUDOAPP/workspaces/add"),
+        "the page sends the admin on to add Cairn to workspaces: {page}"
+    );
+    // One installation, the organisation's, its token sealed to the organisation.
+    let installed = app.store().installations().await.unwrap();
+    assert_eq!(installed.len(), 1, "{installed:?}");
+    assert_eq!(installed[0].team_id, GRID);
+    assert!(installed[0].is_org_wide());
+    use secrecy::ExposeSecret;
+    let keys = Keys::parse(KEY, None).unwrap();
+    assert_eq!(
+        keys.open(GRID, &installed[0].bot_token_sealed)
+            .unwrap()
+            .expose_secret(),
+        ORG_TOKEN
+    );
+    assert!(keys
+        .open("T07KUD0S01", &installed[0].bot_token_sealed)
+        .is_err());
+    let listed = app.slack.calls_to("auth.teams.list");
+    assert_eq!(
+        listed[0].auth.as_deref(),
+        Some(format!("Bearer {ORG_TOKEN}").as_str())
+    );
+
+    // A workspace the organisation added: spoken to with the organisation's token.
+    let given = app.kudos("<@U0ANA00001> #technical fixed the deploy").await;
+    assert_eq!(given["response_type"], "in_channel", "{given}");
+    assert_eq!(
+        wait_for_token_used_for(&app, "U0ANA00001").await,
+        vec![format!("Bearer {ORG_TOKEN}")]
+    );
+
+    // A workspace added later: its first request names the organisation, and that suffices.
+    let later = app
+        .command_from(
+            "T0GRIDC001",
+            Some(GRID),
+            "/kudos",
+            "<@U0CARA0001> #technical fixed the build",
+            "U0DAN00001",
+        )
+        .await;
+    assert_eq!(later["response_type"], "in_channel", "{later}");
+    assert_eq!(
+        wait_for_token_used_for(&app, "U0CARA0001").await,
+        vec![format!("Bearer {ORG_TOKEN}")]
+    );
+
+    // A workspace of another organisation gets nothing sent with this token.
+    app.command_from(
+        "T0OTHER001",
+        Some("E0OTHER001"),
+        "/kudos",
+        "<@U0EVE00001> #technical fixed the printer",
+        "U0FRED0001",
+    )
+    .await;
+    let mut parked = Vec::new();
+    for _ in 0..200 {
+        parked = app.store().outbox_rows("T0OTHER001").await.unwrap();
+        if !parked.is_empty() && parked.iter().all(|r| r.status == "dead") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        parked.iter().all(|r| r
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("not_installed")),
+        "{parked:?}"
+    );
+    assert!(!parked.is_empty());
+    assert!(tokens_used_for(&app, "U0EVE00001").is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_foreign_expired_and_cancelled_states_install_nothing() {
     let app = oauth_app().await;

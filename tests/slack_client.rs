@@ -49,7 +49,9 @@ async fn every_method_sends_what_slack_expects() {
         ("U07ALICE01", Some("Europe/Berlin"), false)
     );
     assert_eq!(
-        c.usergroups_users_list(&t, "S07DEVS").await.unwrap(),
+        c.usergroups_users_list(&t, "T07KUD0S01", "S07DEVS")
+            .await
+            .unwrap(),
         ["U07ALICE01", "U07BOB0002", "U07CAROL03"]
     );
     assert_eq!(

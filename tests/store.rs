@@ -422,6 +422,29 @@ both_backends! {
         s.close().await;
     }
 
+    async fn workspaces_are_placed_in_their_organisation_and_removed_from_it(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        assert_eq!(s.enterprise_of("T1").await.unwrap(), None);
+        s.link_workspaces("E1", &["T1".into(), "T2".into()], t0).await.unwrap();
+        s.link_workspaces("E1", &["T2".into()], t0).await.unwrap(); // again: no harm
+        s.link_workspaces("E2", &["T3".into()], t0).await.unwrap();
+        assert_eq!(s.enterprise_of("T1").await.unwrap().as_deref(), Some("E1"));
+        assert_eq!(s.enterprise_workspaces("E1").await.unwrap(), ["T1", "T2"]);
+        // Removing from another organisation changes nothing; from its own, it goes.
+        s.unlink_workspaces("E2", &["T1".into()]).await.unwrap();
+        assert_eq!(s.enterprise_of("T1").await.unwrap().as_deref(), Some("E1"));
+        s.unlink_workspaces("E1", &["T1".into()]).await.unwrap();
+        assert_eq!(s.enterprise_of("T1").await.unwrap(), None);
+        assert_eq!(s.enterprise_workspaces("E1").await.unwrap(), ["T2"]);
+        // A workspace moved to another organisation follows it.
+        s.link_workspaces("E2", &["T2".into()], t0).await.unwrap();
+        assert_eq!(s.enterprise_workspaces("E2").await.unwrap(), ["T2", "T3"]);
+        assert!(s.enterprise_workspaces("E1").await.unwrap().is_empty());
+        s.close().await;
+    }
+
     async fn resealing_is_all_or_nothing(backend: Backend) {
         let Some(db) = test_db(backend).await else { return };
         let s = store::connect(&db.url).await.unwrap();

@@ -105,3 +105,91 @@ both_backends! {
         assert_eq!(sent, vec!["Bearer xoxb-globex"]);
     }
 }
+
+const GRID: &str = "E07GRID001"; // an Enterprise Grid organisation Acme belongs to
+const ORG_TOKEN: &str = "xoxb-org-wide";
+
+/// An org-wide install: one installation keyed by the organisation, its token sealed to it.
+async fn install_org_wide(app: &TestApp) {
+    let keys = Keys::parse(KEY, None).unwrap();
+    let mut org = installation(GRID, &keys.seal(GRID, ORG_TOKEN), chrono::Utc::now());
+    org.enterprise_id = Some(GRID.into());
+    app.store().save_installation(&org).await.unwrap();
+}
+
+/// An Events API callback from the organisation, for its org-wide install.
+async fn org_event(app: &TestApp, id: &str, event: Value) {
+    let envelope = serde_json::json!({
+        "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+        "team_id": null,
+        "enterprise_id": GRID,
+        "api_app_id": "A07KUDOAPP",
+        "event": event,
+        "type": "event_callback",
+        "event_id": id,
+        "event_time": 1767627000,
+        "authorizations": [{"enterprise_id": GRID, "team_id": null, "user_id": "U07KUDOBOT", "is_bot": true, "is_enterprise_install": true}],
+    });
+    let response = app
+        .post_signed("/slack/events", "application/json", &envelope.to_string())
+        .await;
+    assert_eq!(response.status(), 200);
+}
+
+/// Waits until a DM to `user` was posted or parked; returns the tokens it was posted with.
+async fn settle_dm(app: &TestApp, team: &str, user: &str) -> Vec<String> {
+    for _ in 0..200 {
+        let sent = tokens_used_for(app, user);
+        let parked = app
+            .store()
+            .outbox_rows(team)
+            .await
+            .unwrap()
+            .into_iter()
+            .any(|r| r.channel == user && r.status == "dead");
+        if !sent.is_empty() || parked {
+            return sent;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the DM to {user} was neither sent nor parked");
+}
+
+both_backends! {
+    async fn an_org_wide_install_speaks_for_the_workspaces_its_organisation_granted_and_stops_when_uninstalled(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, Options { bot_token: false, extra: multi_workspace, ..Options::default() }).await else { return };
+        install_org_wide(&app).await;
+        install(&app, GLOBEX, "xoxb-globex").await;
+
+        // The organisation's admin adds Cairn to Acme: Acme is spoken to with the org's token.
+        org_event(&app, "Ev0GRANT01", serde_json::json!({"type": "team_access_granted", "team_ids": [ACME]})).await;
+        kudos_in(&app, ACME, "U07ALICE01", "<@U0ANA00001> #technical fixed the deploy").await;
+        assert_eq!(settle_dm(&app, ACME, "U0ANA00001").await, vec![format!("Bearer {ORG_TOKEN}")]);
+
+        // A colleague from a sibling workspace of the organisation is not external; a Slack
+        // Connect guest from another organisation is.
+        kudos_in(&app, ACME, "U0SIB00001", "<@U0ANA00002> #technical reviewed the design").await;
+        let (_, summary) = app.api(&format!("/api/v1/people/U0ANA00002/summary?team={ACME}")).await;
+        assert_eq!(summary["sphere"]["external"], 0, "{summary}");
+        kudos_in(&app, ACME, "U0EXT00001", "<@U0ANA00003> #technical reviewed the design").await;
+        let (_, summary) = app.api(&format!("/api/v1/people/U0ANA00003/summary?team={ACME}")).await;
+        assert_eq!(summary["sphere"]["external"], 1, "{summary}");
+
+        // The admin takes Cairn away from Acme: nothing more goes there with the org's token.
+        org_event(&app, "Ev0REVOKE1", serde_json::json!({"type": "team_access_revoked", "team_ids": [ACME]})).await;
+        kudos_in(&app, ACME, "U07ALICE01", "<@U0ANA00004> #technical fixed the tests").await;
+        assert!(settle_dm(&app, ACME, "U0ANA00004").await.is_empty(), "parked, not sent");
+
+        // Added again, then the organisation uninstalls Cairn: its installation goes, Acme gets
+        // nothing, and Globex (a workspace install) keeps working.
+        org_event(&app, "Ev0GRANT02", serde_json::json!({"type": "team_access_granted", "team_ids": [ACME]})).await;
+        kudos_in(&app, ACME, "U07ALICE01", "<@U0ANA00005> #technical fixed the flaky test").await;
+        assert_eq!(settle_dm(&app, ACME, "U0ANA00005").await, vec![format!("Bearer {ORG_TOKEN}")]);
+        org_event(&app, "Ev0UNINST1", serde_json::json!({"type": "app_uninstalled"})).await;
+        assert!(app.store().installation(GRID).await.unwrap().is_none());
+        kudos_in(&app, ACME, "U07ALICE01", "<@U0ANA00006> #technical and the docs").await;
+        assert!(settle_dm(&app, ACME, "U0ANA00006").await.is_empty(), "parked, not sent");
+        kudos_in(&app, GLOBEX, "U0GLOBEX02", "<@U0GLOBEX05> #technical fixed the build").await;
+        assert_eq!(settle_dm(&app, GLOBEX, "U0GLOBEX05").await, vec!["Bearer xoxb-globex"]);
+    }
+}

@@ -42,6 +42,10 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
     if command.is_ssl_check() {
         return ().into_response();
     }
+    state
+        .tokens
+        .note(&command.team_id, command.enterprise_id.as_deref())
+        .await;
     let span = tracing::info_span!("command", team = %command.team_id, user = %command.user_id, command = %command.command);
     match command.command.as_str() {
         "/kudos" => kudos_command(&state, &command).instrument(span).await,
@@ -445,9 +449,18 @@ async fn group_members(
         .groups
         .iter()
         .map(|(id, _)| {
-            let (slack, token, id) = (slack.clone(), token.clone(), id.to_string());
+            let (slack, token, id, team) = (
+                slack.clone(),
+                token.clone(),
+                id.to_string(),
+                team.to_owned(),
+            );
             tokio::spawn(async move {
-                tokio::time::timeout(GROUP_BUDGET, slack.usergroups_users_list(&token, &id)).await
+                tokio::time::timeout(
+                    GROUP_BUDGET,
+                    slack.usergroups_users_list(&token, &team, &id),
+                )
+                .await
             })
         })
         .collect();

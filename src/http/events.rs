@@ -47,23 +47,31 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
 async fn dispatch(
     state: &AppState,
     team_id: &str,
+    org_wide: Option<&str>,
     event: &InnerEvent,
 ) -> Result<(), crate::store::StoreError> {
     let revoked_bot = event.tokens.as_ref().is_some_and(|t| !t.bot.is_empty());
     if event.kind == "app_uninstalled" || (event.kind == "tokens_revoked" && revoked_bot) {
-        let reason = format!("workspace stopped delivery ({}); retry with `cairn outbox retry --all-dead` once reinstalled", event.kind);
-        match state.store.park_workspace(team_id, &reason).await {
-            Ok(n) => {
-                tracing::warn!(team = team_id, parked = n, event = %event.kind, "Cairn lost access to a workspace; its pending messages are parked")
+        match org_wide {
+            // An org-wide install ended: every workspace of the organisation lost its token.
+            Some(enterprise) => {
+                let teams = state.store.enterprise_workspaces(enterprise).await?;
+                for team in &teams {
+                    park(state, team, &event.kind).await;
+                }
+                uninstall(state, enterprise).await;
             }
-            Err(e) => tracing::error!(error = %e, "could not park a workspace's messages"),
+            None => {
+                park(state, team_id, &event.kind).await;
+                uninstall(state, team_id).await;
+            }
         }
-        // Its stored bot token (an OAuth install) is dead: drop it, so nothing tries it again.
-        state.tokens.forget(team_id);
-        match state.store.delete_installation(team_id).await {
-            Ok(true) => tracing::warn!(team = team_id, "the workspace's installation was removed"),
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "could not remove a workspace's installation"),
+    }
+    if let Some(enterprise) = org_wide {
+        match event.kind.as_str() {
+            "team_access_granted" => state.tokens.granted(enterprise, &event.team_ids).await,
+            "team_access_revoked" => state.tokens.revoked(enterprise, &event.team_ids).await,
+            _ => {}
         }
     }
     if event.kind == "app_home_opened" && event.tab.as_deref() == Some("home") {
@@ -91,8 +99,50 @@ async fn dispatch(
     Ok(())
 }
 
+/// Parks a workspace's pending messages: Cairn can no longer speak there.
+async fn park(state: &AppState, team: &str, why: &str) {
+    let reason = format!(
+        "workspace stopped delivery ({why}); retry with `cairn outbox retry --all-dead` once reinstalled"
+    );
+    match state.store.park_workspace(team, &reason).await {
+        Ok(n) => {
+            tracing::warn!(
+                team,
+                parked = n,
+                event = why,
+                "Cairn lost access to a workspace; its pending messages are parked"
+            )
+        }
+        Err(e) => tracing::error!(error = %e, "could not park a workspace's messages"),
+    }
+}
+
+/// Drops a workspace's or an organisation's stored bot token (an OAuth install): it is dead,
+/// so nothing tries it again.
+async fn uninstall(state: &AppState, key: &str) {
+    state.tokens.forget(key);
+    match state.store.delete_installation(key).await {
+        Ok(true) => tracing::warn!(installation = key, "the installation was removed"),
+        Ok(false) => {}
+        Err(e) => tracing::error!(error = %e, "could not remove an installation"),
+    }
+}
+
 async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvelope) -> Response {
-    let (Some(event_id), Some(team_id)) = (envelope.event_id, envelope.team_id) else {
+    let org_wide = envelope.org_wide_install().map(str::to_owned);
+    // Events about an org-wide install as a whole may name no workspace.
+    let team_id = envelope
+        .team_id
+        .clone()
+        .filter(|t| !t.is_empty())
+        .or_else(|| org_wide.clone());
+    if let Some(team) = &team_id {
+        state
+            .tokens
+            .note(team, envelope.enterprise_id.as_deref())
+            .await;
+    }
+    let (Some(event_id), Some(team_id)) = (envelope.event_id, team_id) else {
         return (
             StatusCode::BAD_REQUEST,
             "event_callback without event_id or team_id",
@@ -109,7 +159,7 @@ async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvel
     match state.store.record_event(&record).await {
         Ok(true) => {
             tracing::debug!(event_id = %record.event_id, event_type = %record.event_type, "event recorded");
-            match dispatch(state, &record.team_id, &event).await {
+            match dispatch(state, &record.team_id, org_wide.as_deref(), &event).await {
                 Ok(()) => StatusCode::OK.into_response(),
                 Err(e) => {
                     tracing::error!(error = %e, event_type = %record.event_type, "could not act on an event; Slack will retry it");

@@ -55,9 +55,7 @@ pub(super) async fn give(state: &AppState, giving: Giving) -> Given {
         .people
         .lookup(team.as_str(), &everyone, LOOKUP_BUDGET)
         .await;
-    let giver_external = known
-        .get(giver.as_str())
-        .is_some_and(|p| p.team_id != team.as_str());
+    let giver_external = is_external(state, team.as_str(), known.get(giver.as_str())).await;
     let refused = kudos::check_recipients(&draft, |u| {
         known.get(u.as_str()).map(|p| RecipientFacts {
             is_bot: p.is_bot,
@@ -122,6 +120,19 @@ pub(super) async fn give(state: &AppState, giving: Giving) -> Given {
             tracing::error!(error = %e, "could not record a kudos");
             Given::Failed
         }
+    }
+}
+
+/// Whether `person` (as Slack described them) is from another organisation than workspace
+/// `team`: a Slack Connect guest, not a member of a sibling Enterprise Grid workspace.
+pub(super) async fn is_external(
+    state: &AppState,
+    team: &str,
+    person: Option<&crate::store::Person>,
+) -> bool {
+    match person {
+        Some(p) => !state.tokens.same_organisation(&p.team_id, team).await,
+        None => false,
     }
 }
 

@@ -47,6 +47,13 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
                 .into_response();
         }
     };
+    state
+        .tokens
+        .note(
+            &interaction.team.id,
+            Some(interaction.enterprise.id.as_str()),
+        )
+        .await;
     let span = tracing::info_span!("interaction", team = %interaction.team.id, user = %interaction.user.id, kind = %interaction.kind);
     dispatch(&state, &interaction).instrument(span).await
 }

@@ -3,6 +3,9 @@
 //! `GET /slack/oauth/callback` exchanges Slack's code for the workspace's bot token, stored
 //! sealed under `CAIRN_ENCRYPTION_KEY`.
 //!
+//! An org-wide install (Enterprise Grid) is stored under the organisation's id, and its token
+//! then speaks for each workspace the organisation's admins add Cairn to (`slack::tokens`).
+//!
 //! The `state` follows Slack's guidance: random, signed with the app's client secret, recorded
 //! so it can be spent once, valid for ten minutes, and tied to the installer's browser by a
 //! cookie, so a link someone else started cannot complete an install in your browser.
@@ -166,17 +169,15 @@ pub async fn callback(
             );
         }
     };
-    if answer["is_enterprise_install"] == true {
-        return page(
-            StatusCode::BAD_REQUEST,
-            "Org-wide installs are not supported yet",
-            "Install Cairn in each workspace of the organisation instead.",
-        );
-    }
-    let (Some(team), Some(token)) = (
-        answer["team"]["id"].as_str(),
-        answer["access_token"].as_str(),
-    ) else {
+    // An org-wide (Enterprise Grid) install is keyed by the organisation: its token speaks for
+    // every workspace the organisation's admins add Cairn to.
+    let org_wide = answer["is_enterprise_install"] == true;
+    let owner = if org_wide {
+        &answer["enterprise"]
+    } else {
+        &answer["team"]
+    };
+    let (Some(team), Some(token)) = (owner["id"].as_str(), answer["access_token"].as_str()) else {
         return page(
             StatusCode::BAD_GATEWAY,
             "Slack's answer had no workspace or token",
@@ -211,12 +212,42 @@ pub async fn callback(
         );
     }
     state.tokens.forget(team);
-    tracing::info!(team, "a workspace installed Cairn");
-    let name = answer["team"]["name"].as_str().unwrap_or(team);
+    state
+        .tokens
+        .note(team, answer["enterprise"]["id"].as_str())
+        .await;
+    let name = escape(owner["name"].as_str().unwrap_or(team));
+    let try_it =
+        "try <code>/kudos @someone #technical what they did</code>, or <code>/growth help</code>.";
+    if !org_wide {
+        tracing::info!(team, "a workspace installed Cairn");
+        return page(
+            StatusCode::OK,
+            &format!("Cairn is installed in {name}"),
+            &format!("Go back to Slack and {try_it}"),
+        );
+    }
+    tracing::info!(
+        enterprise = team,
+        "an organisation installed Cairn org-wide"
+    );
+    let granted = state
+        .tokens
+        .ask_organisation(team, &secrecy::SecretString::from(token.to_owned()))
+        .await;
+    // Slack's page where an org admin picks the workspaces an org-wide app is added to.
+    let add = format!(
+        "https://app.slack.com/manage/{}/integrations/profile/{}/workspaces/add",
+        escape(team),
+        escape(answer["app_id"].as_str().unwrap_or_default())
+    );
     page(
         StatusCode::OK,
-        &format!("Cairn is installed in {}", escape(name)),
-        "Go back to Slack and try <code>/kudos @someone #technical what they did</code>, or <code>/growth help</code>.",
+        &format!("Cairn is installed in the {name} organisation"),
+        &format!(
+            "It can speak in {} workspace(s) so far. <a href=\"{add}\">Add Cairn to the workspaces</a> that should use it, then in any of them {try_it}",
+            granted.len()
+        ),
     )
 }
 

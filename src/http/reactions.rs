@@ -62,7 +62,7 @@ pub(super) async fn added(
             LOOKUP_BUDGET,
         )
         .await;
-    let giver_external = known.get(giver.as_str()).is_some_and(|p| p.team_id != team);
+    let giver_external = super::giving::is_external(state, team, known.get(giver.as_str())).await;
     if known
         .get(author.as_str())
         .is_some_and(|p| p.is_bot || p.deleted)

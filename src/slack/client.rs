@@ -344,28 +344,49 @@ impl SlackClient {
 
     /// Every member of the workspace, following `next_cursor` page by page.
     pub async fn users_list(&self, token: &SecretString) -> Result<Vec<SlackUser>, SlackError> {
-        let mut members = Vec::new();
+        let members = self.pages(token, "users.list", "members").await?;
+        parse(Value::Array(members))
+    }
+
+    /// The workspaces an org-wide (Enterprise Grid) install's token has been granted.
+    pub async fn auth_teams_list(&self, token: &SecretString) -> Result<Vec<String>, SlackError> {
+        let teams = self.pages(token, "auth.teams.list", "teams").await?;
+        Ok(teams
+            .iter()
+            .filter_map(|t| t["id"].as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// Every item under `key` of a paged read method, following `next_cursor` page by page.
+    async fn pages(
+        &self,
+        token: &SecretString,
+        method: &str,
+        key: &str,
+    ) -> Result<Vec<Value>, SlackError> {
+        let mut items = Vec::new();
         let mut cursor = String::new();
         loop {
             let mut fields = vec![("limit", "200")];
             if !cursor.is_empty() {
                 fields.push(("cursor", cursor.as_str()));
             }
-            let answer = self.call_form(token, "users.list", &fields).await?;
-            let page: Vec<SlackUser> = parse(answer["members"].clone())?;
-            members.extend(page);
+            let mut answer = self.call_form(token, method, &fields).await?;
+            if let Value::Array(page) = answer[key].take() {
+                items.extend(page);
+            }
             let next = answer["response_metadata"]["next_cursor"]
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
             if next.is_empty() {
-                return Ok(members);
+                return Ok(items);
             }
             // A cursor that does not move would page forever.
             if next == cursor {
-                return Err(SlackError::Transport(
-                    "users.list repeated its cursor".into(),
-                ));
+                return Err(SlackError::Transport(format!(
+                    "{method} repeated its cursor"
+                )));
             }
             cursor = next;
         }
@@ -375,9 +396,11 @@ impl SlackClient {
     pub async fn usergroups_users_list(
         &self,
         token: &SecretString,
+        team: &str,
         usergroup: &str,
     ) -> Result<Vec<String>, SlackError> {
-        let fields = [("usergroup", usergroup)];
+        // `team_id` tells an org-wide token which workspace; a workspace's token ignores it.
+        let fields = [("usergroup", usergroup), ("team_id", team)];
         let answer = self
             .call_form(token, "usergroups.users.list", &fields)
             .await?;
@@ -388,8 +411,11 @@ impl SlackClient {
     pub async fn usergroups_list(
         &self,
         token: &SecretString,
+        team: &str,
     ) -> Result<Vec<(String, String)>, SlackError> {
-        let answer = self.call_form(token, "usergroups.list", &[]).await?;
+        let answer = self
+            .call_form(token, "usergroups.list", &[("team_id", team)])
+            .await?;
         let groups: Vec<UserGroup> = parse(answer["usergroups"].clone())?;
         Ok(groups.into_iter().map(|g| (g.id, g.handle)).collect())
     }
@@ -505,6 +531,15 @@ pub struct SlackUser {
     pub is_bot: bool,
     #[serde(default)]
     pub deleted: bool,
+    /// Set for members of an Enterprise Grid organisation.
+    #[serde(default)]
+    pub enterprise_user: Option<EnterpriseUser>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct EnterpriseUser {
+    #[serde(default)]
+    pub enterprise_id: String,
 }
 
 pub struct FileUpload<'a> {

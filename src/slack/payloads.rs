@@ -36,10 +36,32 @@ pub struct EventEnvelope {
     pub kind: String,
     pub challenge: Option<String>,
     pub team_id: Option<String>,
+    /// Set for Enterprise Grid workspaces: the organisation.
+    pub enterprise_id: Option<String>,
+    /// Which installations the event is for; an org-wide one has `is_enterprise_install`.
+    pub authorizations: Vec<Authorization>,
     pub api_app_id: Option<String>,
     pub event_id: Option<String>,
     pub event_time: Option<i64>,
     pub event: Option<InnerEvent>,
+}
+
+impl EventEnvelope {
+    /// The organisation, when the event is for an org-wide install; else none.
+    pub fn org_wide_install(&self) -> Option<&str> {
+        self.authorizations
+            .iter()
+            .find(|a| a.is_enterprise_install)
+            .and_then(|a| a.enterprise_id.as_deref().or(self.enterprise_id.as_deref()))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Authorization {
+    pub enterprise_id: Option<String>,
+    pub team_id: Option<String>,
+    pub is_enterprise_install: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -56,6 +78,9 @@ pub struct InnerEvent {
     pub item_user: Option<String>,
     /// `app_home_opened`: `home` or `messages`.
     pub tab: Option<String>,
+    /// `team_access_granted` / `team_access_revoked`: the workspaces an org-wide install
+    /// gained or lost.
+    pub team_ids: Vec<String>,
     /// `tokens_revoked`: the user ids whose tokens were revoked, by kind.
     pub tokens: Option<RevokedTokens>,
     /// `message`: what was written, where (`im` for the bot's DM), and whether it is a plain
@@ -90,7 +115,11 @@ pub struct RevokedTokens {
 pub struct Interaction {
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub team: Team,
+    /// Set for Enterprise Grid workspaces.
+    #[serde(deserialize_with = "null_as_default")]
+    pub enterprise: Enterprise,
     pub user: User,
     pub callback_id: String,
     pub trigger_id: String,
@@ -106,6 +135,21 @@ pub struct Interaction {
 pub struct Team {
     pub id: String,
     pub domain: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Enterprise {
+    pub id: String,
+}
+
+/// Slack sends `null` for an absent object in some payloads (`"enterprise": null`).
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -195,6 +239,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(env.event.unwrap().kind, "user_change");
+    }
+
+    #[test]
+    fn an_event_for_an_org_wide_install_names_its_organisation() {
+        let org: EventEnvelope = serde_json::from_str(
+            r#"{"type":"event_callback","team_id":null,"enterprise_id":"E1","event_id":"Ev1","event":{"type":"team_access_granted","team_ids":["T1","T2"]},
+               "authorizations":[{"enterprise_id":"E1","team_id":null,"user_id":"U1","is_bot":true,"is_enterprise_install":true}]}"#,
+        )
+        .unwrap();
+        assert_eq!(org.org_wide_install(), Some("E1"));
+        assert_eq!(org.event.unwrap().team_ids, ["T1", "T2"]);
+        // A workspace install inside a Grid organisation is the workspace's own.
+        let workspace: EventEnvelope = serde_json::from_str(
+            r#"{"type":"event_callback","team_id":"T1","enterprise_id":"E1","event_id":"Ev2","event":{"type":"app_uninstalled"},
+               "authorizations":[{"enterprise_id":"E1","team_id":"T1","is_enterprise_install":false}]}"#,
+        )
+        .unwrap();
+        assert_eq!(workspace.org_wide_install(), None);
+    }
+
+    #[test]
+    fn an_interaction_with_null_team_or_enterprise_is_read() {
+        let i: Interaction = serde_json::from_str(
+            r#"{"type":"block_actions","team":null,"enterprise":{"id":"E1","name":"Acme Corp"},"user":{"id":"U1"}}"#,
+        )
+        .unwrap();
+        assert_eq!((i.team.id.as_str(), i.enterprise.id.as_str()), ("", "E1"));
     }
 
     #[test]

@@ -1080,6 +1080,61 @@ where
         Ok(deleted > 0)
     }
 
+    async fn link_workspaces(
+        &self,
+        enterprise_id: &str,
+        teams: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        for team in teams {
+            self.execute(
+                sql::LINK_WORKSPACE,
+                &[
+                    Arg::Text(team.clone()),
+                    Arg::Text(enterprise_id.into()),
+                    Arg::Int(millis(now)),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn unlink_workspaces(&self, enterprise_id: &str, teams: &[String]) -> Result<()> {
+        for team in teams {
+            self.execute(
+                sql::UNLINK_WORKSPACE,
+                &[Arg::Text(team.clone()), Arg::Text(enterprise_id.into())],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn enterprise_of(&self, team_id: &str) -> Result<Option<String>> {
+        let rows = self
+            .read(&stmt(sql::ENTERPRISE_OF, vec![Arg::Text(team_id.into())]))
+            .await?;
+        Ok(rows
+            .first()
+            .map(|r| r.try_get::<String, _>("enterprise_id"))
+            .transpose()
+            .map_err(StoreError::from_sqlx)?)
+    }
+
+    async fn enterprise_workspaces(&self, enterprise_id: &str) -> Result<Vec<String>> {
+        let rows = self
+            .read(&stmt(
+                sql::ENTERPRISE_WORKSPACES,
+                vec![Arg::Text(enterprise_id.into())],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("team_id"))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(StoreError::from_sqlx)
+    }
+
     async fn reseal_installations(&self, reseal: Reseal<'_>, now: DateTime<Utc>) -> Result<u64> {
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
         let select = sql::installation_select("");

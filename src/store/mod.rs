@@ -371,6 +371,7 @@ pub struct OutboxRow {
 /// sealed (`secrets::Keys`): it never sees the token itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Installation {
+    /// The workspace, or for an org-wide install the organisation (`is_org_wide`).
     pub team_id: String,
     /// Set for installs in an Enterprise Grid organisation.
     pub enterprise_id: Option<String>,
@@ -384,6 +385,14 @@ pub struct Installation {
     /// The first install; a reinstall keeps it and moves `updated_at`.
     pub installed_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Installation {
+    /// An org-wide (Enterprise Grid) install: keyed by the organisation's id rather than a
+    /// workspace's, its token speaks for every workspace of the organisation that granted it.
+    pub fn is_org_wide(&self) -> bool {
+        self.enterprise_id.as_deref() == Some(self.team_id.as_str())
+    }
 }
 
 /// Re-seals one stored token for `reseal_installations`: the new sealed text, `None` to leave
@@ -595,6 +604,19 @@ pub trait Store: Send + Sync + 'static {
     async fn installations(&self) -> Result<Vec<Installation>>;
     /// Removes a team's installation (uninstalled, tokens revoked); false if there was none.
     async fn delete_installation(&self, team_id: &str) -> Result<bool>;
+    /// Records that `teams` belong to the Enterprise Grid organisation `enterprise_id`.
+    async fn link_workspaces(
+        &self,
+        enterprise_id: &str,
+        teams: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Forgets that `teams` belong to `enterprise_id` (its org-wide install lost access to them).
+    async fn unlink_workspaces(&self, enterprise_id: &str, teams: &[String]) -> Result<()>;
+    /// The organisation `team_id` belongs to, if Cairn has seen it.
+    async fn enterprise_of(&self, team_id: &str) -> Result<Option<String>>;
+    /// The workspaces known to belong to `enterprise_id`.
+    async fn enterprise_workspaces(&self, enterprise_id: &str) -> Result<Vec<String>>;
     /// Re-seals every stored token with `reseal`, all or nothing: if any token cannot be
     /// re-sealed, nothing is written and the error (`StoreError::Invalid`) names each team.
     /// Returns how many tokens were rewritten. A row changed meanwhile is left as it now is.

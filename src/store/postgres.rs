@@ -59,6 +59,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "installations",
         include_str!("../../migrations/postgres/0009_installations.sql"),
     ),
+    (
+        10,
+        "enterprise workspaces",
+        include_str!("../../migrations/postgres/0010_enterprise_workspaces.sql"),
+    ),
 ];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for

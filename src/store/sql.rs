@@ -807,6 +807,16 @@ pub(crate) const DELETE_INSTALLATION: &str = "DELETE FROM installations WHERE te
 pub(crate) const RESEAL_INSTALLATION: &str =
     "UPDATE installations SET bot_token_sealed = $3, updated_at = $4 WHERE team_id = $1 AND bot_token_sealed = $2";
 
+/// `$1` team, `$2` organisation, `$3` now. A workspace moved to another organisation follows it.
+pub(crate) const LINK_WORKSPACE: &str = "INSERT INTO workspace_enterprises (team_id, enterprise_id, seen_at) VALUES ($1, $2, $3)
+     ON CONFLICT (team_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, seen_at = excluded.seen_at";
+pub(crate) const UNLINK_WORKSPACE: &str =
+    "DELETE FROM workspace_enterprises WHERE team_id = $1 AND enterprise_id = $2";
+pub(crate) const ENTERPRISE_OF: &str =
+    "SELECT enterprise_id FROM workspace_enterprises WHERE team_id = $1";
+pub(crate) const ENTERPRISE_WORKSPACES: &str =
+    "SELECT team_id FROM workspace_enterprises WHERE enterprise_id = $1 ORDER BY team_id";
+
 pub(crate) const DROP_EXPIRED_OAUTH_STATES: &str =
     "DELETE FROM oauth_states WHERE expires_at <= $1";
 pub(crate) const SAVE_OAUTH_STATE: &str =

@@ -59,6 +59,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "installations",
         include_str!("../../migrations/sqlite/0009_installations.sql"),
     ),
+    (
+        10,
+        "enterprise workspaces",
+        include_str!("../../migrations/sqlite/0010_enterprise_workspaces.sql"),
+    ),
 ];
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised

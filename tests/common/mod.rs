@@ -174,6 +174,8 @@ pub enum Scripted {
     Status(u16),
     /// Answer after this long (to trip the client's timeout).
     Slow(Duration),
+    /// HTTP 200 with this JSON.
+    Answer(Value),
 }
 
 #[derive(Default)]
@@ -365,6 +367,7 @@ async fn fake_method(
         Some(Scripted::Error(e)) => return Json(json!({"ok": false, "error": e})).into_response(),
         Some(Scripted::Status(s)) => return StatusCode::from_u16(s).unwrap().into_response(),
         Some(Scripted::Slow(d)) => tokio::time::sleep(d).await,
+        Some(Scripted::Answer(answer)) => return Json(answer).into_response(),
         None => {}
     }
     match method.as_str() {
@@ -407,6 +410,11 @@ async fn fake_method(
             // A Slack Connect user from another organisation.
             if user.contains("EXT") {
                 answer["user"]["team_id"] = json!("T09OTHERCO");
+            }
+            // A member of a sibling workspace of the same Enterprise Grid organisation.
+            if user.contains("SIB") {
+                answer["user"]["team_id"] = json!("T0GRIDB001");
+                answer["user"]["enterprise_user"] = json!({"enterprise_id": "E07GRID001", "teams": ["T0GRIDB001"]});
             }
             Json(answer).into_response()
         }
@@ -578,12 +586,29 @@ impl TestApp {
 
     /// A slash command from `user` in workspace `team`.
     pub async fn command_in(&self, team: &str, command: &str, text: &str, user: &str) -> Value {
+        self.command_from(team, None, command, text, user).await
+    }
+
+    /// A slash command from `user` in workspace `team`, of Enterprise Grid organisation
+    /// `enterprise` if given (Slack then sends its id too).
+    pub async fn command_from(
+        &self,
+        team: &str,
+        enterprise: Option<&str>,
+        command: &str,
+        text: &str,
+        user: &str,
+    ) -> Value {
         let mut form: Vec<(String, String)> =
             serde_urlencoded::from_str(&slash_body(command, text, user)).unwrap();
         for (k, v) in form.iter_mut() {
             if k == "team_id" {
                 *v = team.to_owned();
             }
+        }
+        if let Some(enterprise) = enterprise {
+            form.push(("enterprise_id".into(), enterprise.into()));
+            form.push(("enterprise_name".into(), "Acme Corp".into()));
         }
         let body = serde_urlencoded::to_string(form).unwrap();
         let response = self
