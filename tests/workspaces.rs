@@ -165,6 +165,17 @@ both_backends! {
         org_event(&app, "Ev0GRANT01", serde_json::json!({"type": "team_access_granted", "team_ids": [ACME]})).await;
         kudos_in(&app, ACME, "U07ALICE01", "<@U0ANA00001> #technical fixed the deploy").await;
         assert_eq!(settle_dm(&app, ACME, "U0ANA00001").await, vec![format!("Bearer {ORG_TOKEN}")]);
+        // A shortcut Slack sends with no team (taken at the organisation's level) is the
+        // person's own workspace's: its modal opens with the organisation's token.
+        let mut shortcut = fixture_json("interactivity_shortcut_global.json");
+        shortcut["team"] = Value::Null;
+        shortcut["enterprise"] = serde_json::json!({"id": GRID, "name": "Acme Corp"});
+        shortcut["is_enterprise_install"] = true.into();
+        let body = serde_urlencoded::to_string([("payload", shortcut.to_string())]).unwrap();
+        let response = app.post_signed("/slack/interactivity", "application/x-www-form-urlencoded", &body).await;
+        assert_eq!(response.status(), 200);
+        let opened = app.slack.wait_for("views.open", 1).await;
+        assert_eq!(opened[0].auth.as_deref(), Some(format!("Bearer {ORG_TOKEN}").as_str()));
 
         // A colleague from a sibling workspace of the organisation is not external; a Slack
         // Connect guest from another organisation is.

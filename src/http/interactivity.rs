@@ -33,7 +33,7 @@ struct Form {
 }
 
 pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Response {
-    let interaction: Interaction = match serde_urlencoded::from_bytes::<Form>(&request.body)
+    let mut interaction: Interaction = match serde_urlencoded::from_bytes::<Form>(&request.body)
         .map_err(|e| e.to_string())
         .and_then(|f| serde_json::from_str(&f.payload).map_err(|e| e.to_string()))
     {
@@ -47,6 +47,11 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
                 .into_response();
         }
     };
+    // In an org-wide install Slack may send `"team": null` (an action taken at the
+    // organisation's level); the person's own workspace stands in.
+    if interaction.team.id.is_empty() {
+        interaction.team.id = interaction.user.team_id.clone();
+    }
     state
         .tokens
         .note(

@@ -156,6 +156,8 @@ where
 #[serde(default)]
 pub struct User {
     pub id: String,
+    /// The person's own workspace.
+    pub team_id: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
