@@ -140,17 +140,6 @@ async fn a_workspace_installs_cairn_and_is_then_spoken_to_with_its_own_token() {
 const GRID: &str = "E07GRID001";
 const ORG_TOKEN: &str = "xoxb-org-wide";
 
-/// The bearer token each DM to `user` was posted with.
-fn tokens_used_for(app: &TestApp, user: &str) -> Vec<String> {
-    let dm = format!("D{}", &user[1..]);
-    app.slack
-        .calls_to("chat.postMessage")
-        .into_iter()
-        .filter(|c| c.body["channel"] == dm.as_str())
-        .map(|c| c.auth.unwrap_or_default())
-        .collect()
-}
-
 async fn wait_for_token_used_for(app: &TestApp, user: &str) -> Vec<String> {
     for _ in 0..200 {
         let used = tokens_used_for(app, user);

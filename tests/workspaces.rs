@@ -32,17 +32,6 @@ async fn kudos_in(app: &TestApp, team: &str, user: &str, text: &str) -> Value {
     app.command_in(team, "/kudos", text, user).await
 }
 
-/// The bearer token each DM to `user` was posted with.
-fn tokens_used_for(app: &TestApp, user: &str) -> Vec<String> {
-    let dm = format!("D{}", &user[1..]);
-    app.slack
-        .calls_to("chat.postMessage")
-        .into_iter()
-        .filter(|c| c.body["channel"] == dm.as_str())
-        .map(|c| c.auth.unwrap_or_default())
-        .collect()
-}
-
 both_backends! {
     async fn each_workspace_is_spoken_to_with_its_own_token_and_sees_only_its_own_data(backend: Backend) {
         let Some(app) = TestApp::spawn_with(backend, Options { bot_token: false, extra: multi_workspace, ..Options::default() }).await else { return };

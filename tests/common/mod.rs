@@ -740,6 +740,17 @@ pub async fn press_button(
     .as_u16()
 }
 
+/// The bearer token each DM to `user` was posted with (the fake opens `D` + the id without `U`).
+pub fn tokens_used_for(app: &TestApp, user: &str) -> Vec<String> {
+    let dm = format!("D{}", &user[1..]);
+    app.slack
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.body["channel"] == dm.as_str())
+        .map(|c| c.auth.unwrap_or_default())
+        .collect()
+}
+
 /// A workspace's installation (Add to Slack) holding `sealed` as its bot token.
 pub fn installation(
     team: &str,
