@@ -115,7 +115,7 @@ pub struct Settings {
     #[arg(long, env = "CAIRN_REVIEW_DIGEST_DAYS")]
     #[serde(alias = "CAIRN_REVIEW_DIGEST_DAYS")]
     pub review_digest_days: Option<u32>,
-    /// Channel id for the weekly team digest of kudos; unset: no team digest
+    /// Where the weekly team digest of kudos goes: a channel id (C0123ABCD), or each workspace's own channel as T0123ABCD:C0123ABCD,T0456EFGH:C0456EFGH; unset: no team digest
     #[arg(long, env = "CAIRN_TEAM_DIGEST_CHANNEL")]
     #[serde(alias = "CAIRN_TEAM_DIGEST_CHANNEL")]
     pub team_digest_channel: Option<String>,
@@ -349,6 +349,20 @@ impl Settings {
                 "SLACK_API_URL '{slack_api_url}' must be an http(s) URL"
             )));
         }
+        let oauth = match (self.slack_client_id, secret(self.slack_client_secret)) {
+            (Some(client_id), Some(client_secret)) if !client_id.trim().is_empty() => Some(OAuth {
+                client_id: client_id.trim().to_owned(),
+                client_secret,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together: set both (from the app's Basic Information page) to let workspaces install Cairn, or neither".into(),
+                ))
+            }
+        };
+        // Other workspaces can install this Cairn: each workspace's digest needs its own channel.
+        let takes_installs = oauth.is_some();
         Ok(Config {
             addr,
             database_url: self
@@ -363,20 +377,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_FRAMEWORK.to_owned()),
             admin_token: secret(self.admin_token),
             admins,
-            oauth: match (self.slack_client_id, secret(self.slack_client_secret)) {
-                (Some(client_id), Some(client_secret)) if !client_id.trim().is_empty() => {
-                    Some(OAuth {
-                        client_id: client_id.trim().to_owned(),
-                        client_secret,
-                    })
-                }
-                (None, None) => None,
-                _ => {
-                    return Err(ConfigError::Invalid(
-                        "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together: set both (from the app's Basic Information page) to let workspaces install Cairn, or neither".into(),
-                    ))
-                }
-            },
+            oauth,
             base_url: self.base_url,
             keys: keys(
                 self.encryption_key.as_deref(),
@@ -398,6 +399,7 @@ impl Settings {
                 )?,
                 team_digest: team_digest(
                     self.team_digest_channel.as_deref(),
+                    takes_installs,
                     self.team_digest_cron.as_deref(),
                     self.team_digest_tz.as_deref(),
                 )?,
@@ -509,30 +511,79 @@ fn review_digests(
     }))
 }
 
-/// `C0123`, `0 16 * * FRI`, `Europe/Berlin`.
+/// `C0123ABCD` or `T0123ABCD:C0123ABCD,T0456EFGH:C0456EFGH`, `0 16 * * FRI`, `Europe/Berlin`.
+/// `installs` is whether other workspaces can install this Cairn (OAuth is on).
 fn team_digest(
     channel: Option<&str>,
+    installs: bool,
     cron: Option<&str>,
     tz: Option<&str>,
 ) -> Result<Option<crate::digests::TeamDigest>, ConfigError> {
     let Some(channel) = channel.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    let channel = channel.trim_start_matches('#');
-    if crate::domain::ids::ChannelId::parse(channel).is_err() {
-        return Err(ConfigError::Invalid(format!(
-            "CAIRN_TEAM_DIGEST_CHANNEL '{channel}' is not a channel id: copy it from the channel's details in Slack (it looks like C0123ABCD)"
-        )));
-    }
+    let channels = digest_channels(channel, installs)?;
     let cron = crate::domain::schedule::CronSpec::parse(cron.unwrap_or("0 16 * * FRI"))
         .map_err(|e| ConfigError::Invalid(format!("CAIRN_TEAM_DIGEST_CRON: {e}")))?;
     let tz = crate::domain::schedule::parse_tz(tz.unwrap_or("UTC"))
         .map_err(|e| ConfigError::Invalid(format!("CAIRN_TEAM_DIGEST_TZ: {e}")))?;
-    Ok(Some(crate::digests::TeamDigest {
-        channel: channel.to_owned(),
-        cron,
-        tz,
-    }))
+    Ok(Some(crate::digests::TeamDigest { channels, cron, tz }))
+}
+
+/// `CAIRN_TEAM_DIGEST_CHANNEL`: one channel, or `TEAM:CHANNEL` pairs.
+fn digest_channels(
+    value: &str,
+    installs: bool,
+) -> Result<crate::digests::DigestChannels, ConfigError> {
+    use crate::digests::DigestChannels;
+    use crate::domain::ids::{ChannelId, TeamId};
+    const PAIRS: &str = "T0123ABCD:C0123ABCD,T0456EFGH:C0456EFGH";
+    let invalid = |e: String| ConfigError::Invalid(format!("CAIRN_TEAM_DIGEST_CHANNEL: {e}"));
+    let channel_id = |c: &str| {
+        let c = c.trim().trim_start_matches('#');
+        ChannelId::parse(c).map(|_| c.to_owned()).map_err(|_| {
+            format!("'{c}' is not a channel id: copy it from the channel's details in Slack (it looks like C0123ABCD)")
+        })
+    };
+    if !value.contains([':', ',']) {
+        // One channel would get every workspace's kudos: only right when every workspace is
+        // the operator's own, never when any workspace may install Cairn.
+        if installs {
+            return Err(invalid(format!(
+                "this Cairn takes installs from many workspaces (SLACK_CLIENT_ID is set), so name each workspace's channel: {PAIRS}"
+            )));
+        }
+        return channel_id(value).map(DigestChannels::One).map_err(invalid);
+    }
+    let mut channels = std::collections::BTreeMap::new();
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let Some((team, channel)) = entry.split_once(':') else {
+            return Err(invalid(format!(
+                "'{entry}' is not a workspace and its channel: write each as TEAM:CHANNEL, like {PAIRS}"
+            )));
+        };
+        let team = team.trim();
+        TeamId::parse_workspace(team).map_err(|_| {
+            let what = if team.starts_with('E') {
+                "is an Enterprise Grid org id, not a workspace's: name each workspace (T…) with its channel"
+            } else {
+                "is not a workspace id: it looks like T0123ABCD (Slack in a browser shows it in the address, app.slack.com/client/T0123ABCD/…)"
+            };
+            invalid(format!("in '{entry}', '{team}' {what}"))
+        })?;
+        let channel = channel_id(channel).map_err(|e| invalid(format!("in '{entry}', {e}")))?;
+        if channels.insert(team.to_owned(), channel).is_some() {
+            return Err(invalid(format!(
+                "workspace {team} is listed twice: give each workspace one channel"
+            )));
+        }
+    }
+    if channels.is_empty() {
+        return Err(invalid(format!(
+            "'{value}' names no workspace: write a channel id, or each workspace's channel like {PAIRS}"
+        )));
+    }
+    Ok(DigestChannels::PerWorkspace(channels))
 }
 
 /// `payments-devs=payments, @search=search` → [("payments-devs", "payments"), ("search", "search")].
@@ -772,6 +823,92 @@ mod tests {
             secrets.encryption_key_previous.as_deref(),
             Some(old.as_str())
         );
+    }
+
+    #[test]
+    fn the_team_digest_goes_to_one_channel_or_to_each_workspaces_own() {
+        use crate::digests::DigestChannels;
+        let digest = |channel: &str, client_id: Option<&str>| {
+            Settings {
+                team_digest_channel: Some(channel.into()),
+                slack_client_id: client_id.map(Into::into),
+                slack_client_secret: client_id.map(|_| "secret".into()),
+                ..Default::default()
+            }
+            .into_config()
+            .map(|c| c.nudges.team_digest.unwrap())
+            .map_err(|e| e.to_string())
+        };
+        // One channel, `#` tolerated, for every workspace of a Cairn nobody else installs.
+        let one = digest(" #C0DIGEST01 ", None).unwrap();
+        assert_eq!(one.channels, DigestChannels::One("C0DIGEST01".into()));
+        assert_eq!(one.channel_for("T07KUD0S01"), Some("C0DIGEST01"));
+        // Each workspace's own channel; a workspace not listed gets none.
+        for installs in [None, Some("123.456")] {
+            let pairs = digest(
+                " T07KUD0S01:C0ACME0001 , T0GLOBEX01 : #C0GLOBEX01,",
+                installs,
+            )
+            .unwrap();
+            assert_eq!(pairs.channel_for("T07KUD0S01"), Some("C0ACME0001"));
+            assert_eq!(pairs.channel_for("T0GLOBEX01"), Some("C0GLOBEX01"));
+            assert_eq!(pairs.channel_for("T0INITECH1"), None);
+        }
+        // Refusals name the entry and what to write.
+        let refused = |channel: &str, client_id: Option<&str>, says: &[&str]| {
+            let e = digest(channel, client_id).unwrap_err();
+            assert!(e.starts_with("CAIRN_TEAM_DIGEST_CHANNEL: "), "{e}");
+            for s in says {
+                assert!(e.contains(s), "{channel}: '{s}' missing from: {e}");
+            }
+        };
+        refused(
+            "C0DIGEST01",
+            Some("123.456"),
+            &[
+                "SLACK_CLIENT_ID is set",
+                "T0123ABCD:C0123ABCD,T0456EFGH:C0456EFGH",
+            ],
+        );
+        refused(
+            "general",
+            None,
+            &["'general' is not a channel id", "C0123ABCD"],
+        );
+        refused(
+            "T07KUD0S01:C0ACME0001,C0GLOBEX01",
+            None,
+            &["'C0GLOBEX01'", "TEAM:CHANNEL", "T0123ABCD:C0123ABCD"],
+        );
+        refused(
+            "E07ORG0001:C0ACME0001",
+            None,
+            &["'E07ORG0001' is an Enterprise Grid org id", "(T…)"],
+        );
+        refused(
+            "acme:C0ACME0001",
+            None,
+            &[
+                "in 'acme:C0ACME0001'",
+                "'acme' is not a workspace id",
+                "T0123ABCD",
+            ],
+        );
+        refused(
+            "T07KUD0S01:general",
+            None,
+            &[
+                "in 'T07KUD0S01:general'",
+                "'general' is not a channel id",
+                "C0123ABCD",
+            ],
+        );
+        refused(
+            "T07KUD0S01:C0ACME0001,T07KUD0S01:C0OTHER001",
+            None,
+            &["T07KUD0S01 is listed twice"],
+        );
+        refused(" , ", None, &["names no workspace"]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::store::{Delivery, KudosQuery, Manager, Prompt, Store, StoreError};
 use crate::summaries::{self, AskMany, What};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 pub const REVIEW_DIGEST: &str = "review_digest";
@@ -38,12 +38,33 @@ pub struct ReviewDigests {
     pub days_before: u32,
 }
 
-/// The weekly digest of kudos to one channel.
+/// The weekly digest of kudos, each workspace's to a channel of its own.
 #[derive(Debug, Clone)]
 pub struct TeamDigest {
-    pub channel: String,
+    pub channels: DigestChannels,
     pub cron: CronSpec,
     pub tz: Tz,
+}
+
+/// Where team digests go (`CAIRN_TEAM_DIGEST_CHANNEL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DigestChannels {
+    /// One channel for every workspace Cairn serves: only for a Cairn that takes no installs
+    /// from other workspaces, so all of them are the operator's own.
+    One(String),
+    /// Workspace id → its channel. A workspace not listed gets no digest: another workspace's
+    /// kudos must never land in a channel its people cannot be assumed to share.
+    PerWorkspace(BTreeMap<String, String>),
+}
+
+impl TeamDigest {
+    /// The channel `team`'s digest goes to, if it gets one.
+    pub fn channel_for(&self, team: &str) -> Option<&str> {
+        match &self.channels {
+            DigestChannels::One(channel) => Some(channel),
+            DigestChannels::PerWorkspace(channels) => channels.get(team).map(String::as_str),
+        }
+    }
 }
 
 /// A digest known to be finished: (workspace, kind, date).
@@ -273,7 +294,7 @@ impl Digests {
         latest.map(|at| (at, at.with_timezone(&t.tz).date_naive()))
     }
 
-    /// The week's public kudos in `team`, grouped by competency, to the digest channel.
+    /// The week's public kudos in `team`, grouped by competency, to `team`'s digest channel.
     async fn team_digest(
         &self,
         team: &str,
@@ -284,11 +305,17 @@ impl Digests {
         let Some(t) = &self.team else {
             return Ok(0);
         };
+        // A workspace without a channel of its own gets no digest (and costs no query).
+        let Some(channel) = t.channel_for(team) else {
+            return Ok(0);
+        };
+        // Recorded per (workspace, channel): a restart with another channel for this workspace
+        // still sends this week's digest there, once.
         if self
             .store
             .prompted(team, TEAM_DIGEST, date)
             .await?
-            .contains(&t.channel)
+            .contains(channel)
         {
             self.finish(team, TEAM_DIGEST, date);
             return Ok(0);
@@ -350,14 +377,14 @@ impl Digests {
                 local_date: date,
                 delivery: Delivery {
                     key: format!("{TEAM_DIGEST}:{date}"),
-                    channel: t.channel.clone(),
+                    channel: channel.to_owned(),
                     text,
                     blocks,
                 },
             };
             sent = self
                 .store
-                .send_prompts(team, &[(t.channel.clone(), prompt)], now)
+                .send_prompts(team, &[(channel.to_owned(), prompt)], now)
                 .await?;
         }
         self.finish(team, TEAM_DIGEST, date);

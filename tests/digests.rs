@@ -1,7 +1,8 @@
 //! Digests end to end: a manager's digest before a review cycle in their own morning, once, with
 //! a packet button that works for them and is refused to others; and the weekly team digest to a
-//! channel, grouped by competency, public kudos only, pinging nobody. No sleeping: `cairn jobs
-//! run-once --now` (the app's own clock is pinned to Monday 5 January 2026, 14:30 UTC).
+//! channel, grouped by competency, public kudos only, pinging nobody, each workspace's to its own
+//! channel. No sleeping: `cairn jobs run-once --now` (the app's own clock is pinned to Monday
+//! 5 January 2026, 14:30 UTC).
 
 mod common;
 use cairn::store::OrgPerson;
@@ -60,6 +61,27 @@ fn reviews(settings: &mut cairn::config::Settings) {
 
 fn team_digest(settings: &mut cairn::config::Settings) {
     settings.team_digest_channel = Some("C0DIGEST01".into());
+}
+
+/// Several workspaces, each with its installation's own token (tests/workspaces.rs).
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const GLOBEX: &str = "T0GLOBEX01";
+const INITECH: &str = "T0INITECH1"; // installed, but named no digest channel
+
+/// Acme (TEAM) and Globex each have their digest channel; Initech has none.
+fn digest_per_workspace(settings: &mut cairn::config::Settings) {
+    settings.encryption_key = Some(KEY.into());
+    settings.team_digest_channel = Some(format!("{TEAM}:C0ACME0001, {GLOBEX}:C0GLOBEX01"));
+}
+
+async fn install(app: &TestApp, team: &str, token: &str) {
+    let sealed = cairn::secrets::Keys::parse(KEY, None)
+        .unwrap()
+        .seal(team, token);
+    app.store()
+        .save_installation(&installation(team, &sealed, chrono::Utc::now()))
+        .await
+        .unwrap();
 }
 
 /// Messages posted to `channel` whose fallback text starts with `start`.
@@ -205,6 +227,48 @@ both_backends! {
         let report = app.run_jobs_with(&options, "2026-01-16T16:00:00Z").await;
         assert!(report.contains("0 team digests"), "{report}");
     }
+
+    async fn each_workspaces_digest_goes_to_its_own_channel_only(backend: Backend) {
+        let options = Options { bot_token: false, extra: digest_per_workspace, ..Options::default() };
+        let Some(app) = TestApp::spawn_with(backend, options.clone()).await else { return };
+        for (team, token) in [(TEAM, "xoxb-acme"), (GLOBEX, "xoxb-globex"), (INITECH, "xoxb-initech")] {
+            install(&app, team, token).await;
+        }
+        let kudos = [
+            (TEAM, "U0ACME0002", "<@U0ACME0003> #technical fixed the acme deploy"),
+            (GLOBEX, "U0GLOBEX02", "<@U0GLOBEX03> #technical fixed the globex build"),
+            (INITECH, "U0INITEC02", "<@U0INITEC03> #technical fixed the initech printer"),
+        ];
+        for (team, giver, text) in kudos {
+            let given = app.command_in(team, "/kudos", text, giver).await;
+            assert_eq!(given["response_type"], "in_channel", "{team}: {given}");
+        }
+        let report = app.run_jobs_with(&options, "2026-01-09T16:00:00Z").await;
+        assert!(report.contains("2 team digests"), "Acme's and Globex's, not Initech's: {report}");
+        // A later pass sends none again.
+        let report = app.run_jobs_with(&options, "2026-01-09T16:30:00Z").await;
+        assert!(report.contains("0 team digests"), "{report}");
+        let digests: Vec<_> = app
+            .slack
+            .calls_to("chat.postMessage")
+            .into_iter()
+            .filter(|c| c.body["text"].as_str().unwrap_or("").starts_with("Kudos of the week"))
+            .collect();
+        assert_eq!(digests.len(), 2, "{digests:?}");
+        for (channel, token, own, others) in [
+            ("C0ACME0001", "Bearer xoxb-acme", "acme deploy", ["globex build", "initech printer"]),
+            ("C0GLOBEX01", "Bearer xoxb-globex", "globex build", ["acme deploy", "initech printer"]),
+        ] {
+            let to_channel: Vec<_> = digests.iter().filter(|c| c.body["channel"] == channel).collect();
+            assert_eq!(to_channel.len(), 1, "one digest in {channel}: {digests:?}");
+            assert_eq!(to_channel[0].auth.as_deref(), Some(token), "{channel}");
+            let blocks = to_channel[0].body.to_string();
+            assert!(blocks.contains(own), "{channel} has its own kudos: {blocks}");
+            for other in others {
+                assert!(!blocks.contains(other), "{channel} has another workspace's kudos '{other}': {blocks}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -231,6 +295,30 @@ fn digest_settings_that_cannot_work_are_refused_with_what_to_write() {
     assert!(e.contains("CAIRN_REVIEW_DIGEST_DAYS"), "{e}");
     let e = bad(|s| s.team_digest_channel = Some("general".into()));
     assert!(e.contains("C0123ABCD"), "{e}");
+    // One channel for every workspace is refused where any workspace may install Cairn.
+    let e = bad(|s| {
+        s.slack_client_id = Some("123.456".into());
+        s.slack_client_secret = Some("secret".into());
+        s.team_digest_channel = Some("C0DIGEST01".into());
+    });
+    assert!(
+        e.contains("SLACK_CLIENT_ID is set")
+            && e.contains("T0123ABCD:C0123ABCD,T0456EFGH:C0456EFGH"),
+        "{e}"
+    );
+    let e = bad(|s| s.team_digest_channel = Some("E07ORG0001:C0DIGEST01".into()));
+    assert!(
+        e.contains("'E07ORG0001' is an Enterprise Grid org id"),
+        "{e}"
+    );
+    let e =
+        bad(|s| s.team_digest_channel = Some("T07KUD0S01:C0DIGEST01,T07KUD0S01:C0OTHER001".into()));
+    assert!(e.contains("T07KUD0S01 is listed twice"), "{e}");
+    let e = bad(|s| s.team_digest_channel = Some("T07KUD0S01:C0DIGEST01,C0OTHER001".into()));
+    assert!(
+        e.contains("'C0OTHER001'") && e.contains("TEAM:CHANNEL"),
+        "{e}"
+    );
     let e = bad(|s| {
         s.team_digest_channel = Some("C0DIGEST01".into());
         s.team_digest_tz = Some("Mars/Olympus".into());

@@ -51,6 +51,21 @@ macro_rules! slack_id {
 
 // Workspace ids start with T (E for Enterprise Grid orgs).
 slack_id!(TeamId, "team", &['T', 'E']);
+
+impl TeamId {
+    /// A workspace's own id (T…), where a setting names one workspace: an Enterprise Grid org's
+    /// id (E…) spans many workspaces, so it cannot stand for one.
+    pub fn parse_workspace(value: &str) -> Result<Self, InvalidId> {
+        match Self::parse(value) {
+            Ok(id) if id.0.starts_with('T') => Ok(id),
+            _ => Err(InvalidId {
+                kind: "workspace",
+                value: value.chars().take(40).collect(),
+            }),
+        }
+    }
+}
+
 // Users are U or W (Enterprise Grid); bots also have U ids.
 slack_id!(UserId, "user", &['U', 'W']);
 // Public channels C, private groups G, direct messages D.
@@ -72,6 +87,15 @@ mod tests {
         assert!(UserId::parse("U12 3").is_err());
         assert!(TeamId::parse("T07KUD0S01").is_ok());
         assert!(ChannelId::parse("D07ALICEDM").is_ok());
+        assert!(TeamId::parse("E07ORG0001").is_ok());
+        assert!(TeamId::parse_workspace("T07KUD0S01").is_ok());
+        assert_eq!(
+            TeamId::parse_workspace("E07ORG0001")
+                .unwrap_err()
+                .to_string(),
+            "'E07ORG0001' is not a valid Slack workspace id"
+        );
+        assert!(TeamId::parse_workspace("C07KUDOS01").is_err());
         assert_eq!(
             UserId::parse("bob").unwrap_err().to_string(),
             "'bob' is not a valid Slack user id"
