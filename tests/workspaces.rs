@@ -182,11 +182,32 @@ both_backends! {
 
         // Added again, then the organisation uninstalls Cairn: its installation goes, Acme gets
         // nothing, and Globex (a workspace install) keeps working.
-        org_event(&app, "Ev0GRANT02", serde_json::json!({"type": "team_access_granted", "team_ids": [ACME]})).await;
+        // Globex, with an install of its own, is in the organisation too.
+        org_event(&app, "Ev0GRANT02", serde_json::json!({"type": "team_access_granted", "team_ids": [ACME, GLOBEX]})).await;
         kudos_in(&app, ACME, "U07ALICE01", "<@U0ANA00005> #technical fixed the flaky test").await;
         assert_eq!(settle_dm(&app, ACME, "U0ANA00005").await, vec![format!("Bearer {ORG_TOKEN}")]);
+        // One DM waits in each workspace (Slack asked to wait) when the organisation uninstalls.
+        app.slack.script("chat.postMessage", vec![Scripted::RateLimited(1), Scripted::RateLimited(1)]);
+        kudos_in(&app, ACME, "U07ALICE01", "<@U0ANA00007> #technical fixed the cache").await;
+        kudos_in(&app, GLOBEX, "U0GLOBEX02", "<@U0GLOBEX06> #technical fixed the cache").await;
+        let waiting = |team: &'static str, user: &'static str| {
+            let store = app.store();
+            async move {
+                store.outbox_rows(team).await.unwrap().into_iter().find(|r| r.channel == user).unwrap()
+            }
+        };
+        for _ in 0..200 {
+            if waiting(ACME, "U0ANA00007").await.attempts > 0 && waiting(GLOBEX, "U0GLOBEX06").await.attempts > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         org_event(&app, "Ev0UNINST1", serde_json::json!({"type": "app_uninstalled"})).await;
         assert!(app.store().installation(GRID).await.unwrap().is_none());
+        assert_eq!(waiting(ACME, "U0ANA00007").await.status, "dead", "Acme spoke only with the org's token");
+        assert_eq!(waiting(GLOBEX, "U0GLOBEX06").await.status, "pending", "Globex keeps its own token");
+        app.clock.advance(chrono::Duration::seconds(5));
+        assert_eq!(settle_dm(&app, GLOBEX, "U0GLOBEX06").await, vec!["Bearer xoxb-globex"]);
         kudos_in(&app, ACME, "U07ALICE01", "<@U0ANA00006> #technical and the docs").await;
         assert!(settle_dm(&app, ACME, "U0ANA00006").await.is_empty(), "parked, not sent");
         kudos_in(&app, GLOBEX, "U0GLOBEX02", "<@U0GLOBEX05> #technical fixed the build").await;

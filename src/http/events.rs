@@ -53,11 +53,13 @@ async fn dispatch(
     let revoked_bot = event.tokens.as_ref().is_some_and(|t| !t.bot.is_empty());
     if event.kind == "app_uninstalled" || (event.kind == "tokens_revoked" && revoked_bot) {
         match org_wide {
-            // An org-wide install ended: every workspace of the organisation lost its token.
+            // An org-wide install ended: each workspace of the organisation that spoke with its
+            // token (none of its own) lost it.
             Some(enterprise) => {
-                let teams = state.store.enterprise_workspaces(enterprise).await?;
-                for team in &teams {
-                    park(state, team, &event.kind).await;
+                for team in state.store.enterprise_workspaces(enterprise).await? {
+                    if state.store.installation(&team).await?.is_none() {
+                        park(state, &team, &event.kind).await;
+                    }
                 }
                 uninstall(state, enterprise).await;
             }

@@ -177,7 +177,8 @@ pub async fn callback(
     } else {
         &answer["team"]
     };
-    let (Some(team), Some(token)) = (owner["id"].as_str(), answer["access_token"].as_str()) else {
+    let (Some(owner_id), Some(token)) = (owner["id"].as_str(), answer["access_token"].as_str())
+    else {
         return page(
             StatusCode::BAD_GATEWAY,
             "Slack's answer had no workspace or token",
@@ -187,11 +188,11 @@ pub async fn callback(
     let now = state.clock.now();
     let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
     let installation = Installation {
-        team_id: team.to_owned(),
+        team_id: owner_id.to_owned(),
         enterprise_id: text(&answer["enterprise"]["id"]),
         app_id: text(&answer["app_id"]),
         bot_user_id: text(&answer["bot_user_id"]),
-        bot_token_sealed: keys.seal(team, token),
+        bot_token_sealed: keys.seal(owner_id, token),
         scopes: answer["scope"]
             .as_str()
             .unwrap_or_default()
@@ -211,16 +212,16 @@ pub async fn callback(
             "The database did not answer. Please start again in a minute.",
         );
     }
-    state.tokens.forget(team);
+    state.tokens.forget(owner_id);
     state
         .tokens
-        .note(team, answer["enterprise"]["id"].as_str())
+        .note(owner_id, answer["enterprise"]["id"].as_str())
         .await;
-    let name = escape(owner["name"].as_str().unwrap_or(team));
+    let name = escape(owner["name"].as_str().unwrap_or(owner_id));
     let try_it =
         "try <code>/kudos @someone #technical what they did</code>, or <code>/growth help</code>.";
     if !org_wide {
-        tracing::info!(team, "a workspace installed Cairn");
+        tracing::info!(team = owner_id, "a workspace installed Cairn");
         return page(
             StatusCode::OK,
             &format!("Cairn is installed in {name}"),
@@ -228,17 +229,17 @@ pub async fn callback(
         );
     }
     tracing::info!(
-        enterprise = team,
+        enterprise = owner_id,
         "an organisation installed Cairn org-wide"
     );
     let granted = state
         .tokens
-        .ask_organisation(team, &secrecy::SecretString::from(token.to_owned()))
+        .ask_organisation(owner_id, &secrecy::SecretString::from(token.to_owned()))
         .await;
     // Slack's page where an org admin picks the workspaces an org-wide app is added to.
     let add = format!(
         "https://app.slack.com/manage/{}/integrations/profile/{}/workspaces/add",
-        escape(team),
+        escape(owner_id),
         escape(answer["app_id"].as_str().unwrap_or_default())
     );
     page(
