@@ -196,8 +196,10 @@ both_backends! {
                 store.outbox_rows(team).await.unwrap().into_iter().find(|r| r.channel == user).unwrap()
             }
         };
-        for _ in 0..200 {
-            if waiting(ACME, "U0ANA00007").await.attempts > 0 && waiting(GLOBEX, "U0GLOBEX06").await.attempts > 0 {
+        for i in 0.. {
+            assert!(i < 200, "both DMs were deferred");
+            let deferred = |r: cairn::store::OutboxRow| r.last_error.is_some_and(|e| e.contains("rate"));
+            if deferred(waiting(ACME, "U0ANA00007").await) && deferred(waiting(GLOBEX, "U0GLOBEX06").await) {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
