@@ -19,7 +19,7 @@ mod support;
 use cairn::clock::ManualClock;
 use cairn::domain::framework::Framework;
 use cairn::nudges::{NudgeSettings, Scheduler};
-use cairn::people::People;
+use cairn::services::people::People;
 use cairn::store::{OrgPerson, Store};
 use chrono::{DateTime, Duration as Minutes, Utc};
 use std::process::ExitCode;

@@ -13,7 +13,7 @@
 //!    spread evenly over the two years before now: 70% kudos (one receiver, one or two
 //!    competencies, sometimes a multiplier kind), 30% evidence the subject logged themselves.
 //!    Then ANALYZE (PostgreSQL: `VACUUM (ANALYZE)`).
-//! 2. Measures `cairn::summaries::report` through the real store for the last 90 days: one
+//! 2. Measures `cairn::services::summaries::report` through the real store for the last 90 days: one
 //!    person's summary (1,000 random people, as the JSON API and as the person themselves), a
 //!    review cycle (every person's summary, one at a time and two at a time), and the packet
 //!    (200 random people: the report plus its Markdown, CSV, JSON and PNG chart).
@@ -27,8 +27,8 @@ use cairn::domain::framework::Framework;
 use cairn::domain::growth::{Viewer, Visibility};
 use cairn::domain::period::Period;
 use cairn::report::{json, packet};
+use cairn::services::summaries::{self, Ask, Report, What};
 use cairn::store::Store;
-use cairn::summaries::{self, Ask, Report, What};
 use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

@@ -7,16 +7,16 @@ use crate::domain::framework::Framework;
 use crate::domain::tags::TagIndex;
 use crate::http::{self, AppState};
 use crate::jobs::outbox::OutboxWorker;
-use crate::people::People;
+use crate::services::people::People;
+use crate::services::workspaces::Workspaces;
+use crate::services::{Outbox, Rules, Services};
 use crate::slack::client::SlackClient;
-use crate::slack::tokens::BotTokens;
 use crate::store::{self, Store};
 use anyhow::Context;
 use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -42,83 +42,107 @@ impl RunningApp {
     }
 }
 
-/// Connects the store (running migrations), binds `config.addr` and starts serving.
-pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<RunningApp> {
-    config.check_serve()?;
+/// The services, built once for `cairn serve`, `cairn jobs run-once` and the CLI commands that
+/// speak to Slack: the store (migrated), the framework, the workspaces and their tokens, people.
+pub async fn services(config: &Config, clock: SharedClock) -> anyhow::Result<Services> {
     let framework = Framework::load(&config.framework)?;
     let store = store::connect(&config.database_url)
         .await
         .context("could not open the database")?;
+    Ok(services_over(config, store, framework, clock))
+}
+
+fn services_over(
+    config: &Config,
+    store: Arc<dyn Store>,
+    framework: Framework,
+    clock: SharedClock,
+) -> Services {
+    let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
+    let workspaces = Workspaces::new(
+        config.bot_token.clone(),
+        store.clone(),
+        config.keys.clone(),
+        slack,
+    );
+    Services {
+        people: People::new(
+            store.clone(),
+            workspaces.any().then(|| workspaces.clone()),
+            clock.clone(),
+        ),
+        workspaces,
+        tags: Arc::new(TagIndex::new(&framework)),
+        framework: Arc::new(framework),
+        store,
+        clock,
+        outbox: Outbox::default(),
+        rules: Arc::new(Rules {
+            require_competency_tag: config.require_competency_tag,
+            kudos_emoji: config.kudos_emoji.clone(),
+            admins: config.admins.iter().map(ToString::to_string).collect(),
+        }),
+        prompts: Arc::new(config.nudges.clone()),
+    }
+}
+
+/// The outbox worker, if any workspace can have a token.
+fn outbox_worker(config: &Config, services: &Services) -> Option<OutboxWorker> {
+    services.workspaces.any().then(|| {
+        OutboxWorker::new(
+            services.store.clone(),
+            services.workspaces.slack().clone(),
+            services.workspaces.clone(),
+            services.clock.clone(),
+            config.pacing,
+        )
+    })
+}
+
+/// Connects the store (running migrations), binds `config.addr` and starts serving.
+pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<RunningApp> {
+    config.check_serve()?;
+    // In Socket Mode without a signing secret, a random one: `/slack/*` over HTTP then
+    // refuses everything, as nothing legitimate comes that way.
+    let signing_secret = match (&config.signing_secret, &config.app_token) {
+        (Some(secret), _) => secret.clone(),
+        (None, Some(_)) => SecretString::from(random_secret()),
+        (None, None) => anyhow::bail!("SLACK_SIGNING_SECRET is required"),
+    };
+    let services = Arc::new(services(&config, clock.clone()).await?);
+    let store = services.store.clone();
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("could not listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
-    let outbox_wake = Arc::new(Notify::new());
-    let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
-    let tokens = BotTokens::new(
-        config.bot_token.clone(),
-        store.clone(),
-        config.keys.clone(),
-        slack.clone(),
-    );
-    let people = People::new(
-        store.clone(),
-        tokens.any().then(|| (slack.clone(), tokens.clone())),
-        clock.clone(),
-    );
     let state = AppState {
-        store: store.clone(),
-        people,
-        tags: Arc::new(TagIndex::new(&framework)),
-        framework: Arc::new(framework),
-        clock: clock.clone(),
-        // In Socket Mode without a signing secret, a random one: `/slack/*` over HTTP then
-        // refuses everything, as nothing legitimate comes that way.
-        signing_secret: match (&config.signing_secret, &config.app_token) {
-            (Some(secret), _) => secret.clone(),
-            (None, Some(_)) => SecretString::from(random_secret()),
-            (None, None) => anyhow::bail!("SLACK_SIGNING_SECRET is required"),
-        },
+        services: services.clone(),
+        signing_secret,
         admin_token: config.admin_token.clone(),
-        require_competency_tag: config.require_competency_tag,
-        outbox_wake: outbox_wake.clone(),
-        slack_api: slack.clone(),
-        tokens: tokens.clone(),
         oauth: config.oauth.clone(),
         base_url: config
             .base_url
             .as_deref()
             .and_then(|b| crate::slack::manifest::BaseUrl::parse(b).ok())
             .map(|b| b.as_str().to_owned()),
-        keys: config.keys.clone(),
-        kudos_emoji: Arc::new(config.kudos_emoji.clone()),
-        admins: Arc::new(config.admins.iter().map(ToString::to_string).collect()),
-        nudges: Arc::new(config.nudges.clone()),
     };
     let shutdown = CancellationToken::new();
     let scheduler = crate::nudges::Scheduler::new(
         store.clone(),
-        state.people.clone(),
-        state.framework.clone(),
-        state.nudges.clone(),
+        services.people.clone(),
+        services.framework.clone(),
+        services.prompts.clone(),
     );
-    let scheduler =
-        tokio::spawn(scheduler.run(clock.clone(), outbox_wake.clone(), shutdown.clone()));
-
-    let worker = if tokens.any() {
-        let worker = OutboxWorker::new(
-            store.clone(),
-            slack.clone(),
-            tokens.clone(),
-            clock,
-            config.pacing,
-        );
-        Some(tokio::spawn(worker.run(outbox_wake, shutdown.clone())))
-    } else {
-        tracing::warn!(
-            "SLACK_BOT_TOKEN is not set: kudos are recorded, DMs wait in the outbox until it is"
-        );
-        None
+    let wake = services.outbox.waker();
+    let scheduler = tokio::spawn(scheduler.run(clock, wake.clone(), shutdown.clone()));
+    let worker = match outbox_worker(&config, &services) {
+        Some(worker) => Some(tokio::spawn(worker.run(wake, shutdown.clone()))),
+        None => {
+            tracing::warn!(
+                "SLACK_BOT_TOKEN is not set: kudos are recorded, DMs wait in the outbox until it is"
+            );
+            None
+        }
     };
 
     let router = http::router(state);
@@ -126,8 +150,8 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         tracing::info!(
             "Socket Mode: Slack's events, commands and interactions come over a WebSocket"
         );
-        let socket = http::socket::SocketMode {
-            slack: slack.clone(),
+        let socket = http::slack::socket::SocketMode {
+            slack: services.workspaces.slack().clone(),
             app_token,
             router: router.clone(),
         };
@@ -170,29 +194,14 @@ pub async fn run_jobs_once(
     config: &Config,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<String> {
-    let framework = Arc::new(Framework::load(&config.framework)?);
-    let store = store::connect(&config.database_url)
-        .await
-        .context("could not open the database")?;
     let manual = Arc::new(crate::clock::ManualClock::new(now));
-    let clock: SharedClock = manual.clone();
-    let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
-    let tokens = BotTokens::new(
-        config.bot_token.clone(),
-        store.clone(),
-        config.keys.clone(),
-        slack.clone(),
-    );
-    let people = People::new(
-        store.clone(),
-        tokens.any().then(|| (slack.clone(), tokens.clone())),
-        clock.clone(),
-    );
+    let services = services(config, manual.clone()).await?;
+    let store = services.store.clone();
     let scheduler = crate::nudges::Scheduler::new(
         store.clone(),
-        people,
-        framework,
-        Arc::new(config.nudges.clone()),
+        services.people.clone(),
+        services.framework.clone(),
+        services.prompts.clone(),
     );
     let pass = scheduler.run_once(now).await;
     let mut report = match &pass {
@@ -212,9 +221,8 @@ pub async fn run_jobs_once(
         store.close().await;
         return Err(anyhow::Error::new(e).context("the scheduler pass failed"));
     }
-    match tokens.any() {
-        true => {
-            let worker = OutboxWorker::new(store.clone(), slack, tokens, clock, config.pacing);
+    match outbox_worker(config, &services) {
+        Some(worker) => {
             let mut attempted = 0;
             for _ in 0..RUN_ONCE_OUTBOX_ROUNDS {
                 match worker.run_once().await {
@@ -237,7 +245,7 @@ pub async fn run_jobs_once(
             }
             report.push_str(&format!("\noutbox: {attempted} deliveries attempted"));
         }
-        false => report.push_str("\noutbox: not delivered (SLACK_BOT_TOKEN is not set)"),
+        None => report.push_str("\noutbox: not delivered (SLACK_BOT_TOKEN is not set)"),
     }
     store.close().await;
     Ok(report)

@@ -11,12 +11,12 @@ use crate::domain::framework::Framework;
 use crate::domain::growth::{Summary, Viewer};
 use crate::domain::period::Period;
 use crate::domain::schedule::{self, Limits, Occurrence, Slot};
-use crate::people::People;
+use crate::services::people::People;
+use crate::services::summaries::{self, Ask, SummaryError, What};
 use crate::slack::prompts::{self, Gap, WeekKudos, WeeklyPrompt};
 use crate::store::{
     Delivery, DueSchedule, Item, Person, Prompt, Schedule, Source, Store, StoreError,
 };
-use crate::summaries::{self, Ask, SummaryError, What};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::collections::HashSet;

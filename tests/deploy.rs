@@ -2,7 +2,7 @@
 //! each other (labels, ports, names), the settings they pass are ones `cairn serve` knows, the systemd
 //! unit runs `cairn serve` where its database is writable, and the Dockerfile's health check and
 //! dependency stubs work. No Kubernetes API server or Docker engine is needed: this is the check
-//! that runs everywhere (README, "Deploying", says how to validate the manifests against the
+//! that runs everywhere (docs/deploying.md says how to validate the manifests against the
 //! Kubernetes schemas too).
 
 use serde::Deserialize;

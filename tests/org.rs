@@ -84,7 +84,7 @@ both_backends! {
         let slack = cairn::slack::client::SlackClient::new(&app.slack.url, std::time::Duration::from_secs(5));
         let token = secrecy::SecretString::from("xoxb-test");
         let mapping = vec![("devs".to_owned(), "payments".to_owned()), ("ghosts".to_owned(), "nowhere".to_owned())];
-        let report = cairn::orgchart::sync_usergroups(app.store().as_ref(), &slack, &token, TEAM, &mapping, chrono::Utc::now()).await.unwrap();
+        let report = cairn::services::org::sync_usergroups(app.store().as_ref(), &slack, &token, TEAM, &mapping, chrono::Utc::now()).await.unwrap();
         // The fixture's group holds Alice, Bob and Carol.
         assert_eq!((report.added.len(), report.changed.clone(), report.unchanged), (2, vec!["U07ALICE01".to_owned()], 0));
         assert_eq!(report.rejected.len(), 1);
@@ -94,7 +94,7 @@ both_backends! {
         assert_eq!(now_alice, &cairn::store::OrgPerson { team: Some("payments".into()), ..alice });
         assert!(chart.iter().any(|p| p.user_id == "U07CAROL03" && p.team.as_deref() == Some("payments")));
         // Again: nothing changes.
-        let again = cairn::orgchart::sync_usergroups(app.store().as_ref(), &slack, &token, TEAM, &mapping[..1], chrono::Utc::now()).await.unwrap();
+        let again = cairn::services::org::sync_usergroups(app.store().as_ref(), &slack, &token, TEAM, &mapping[..1], chrono::Utc::now()).await.unwrap();
         assert_eq!((again.added.len(), again.changed.len(), again.unchanged), (0, 0, 3));
     }
 }

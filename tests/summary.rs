@@ -276,15 +276,15 @@ both_backends! {
         let framework = cairn::domain::framework::Framework::load("matrix-3x3").unwrap();
         let now = app.clock.now();
         let subjects = vec![ANA.to_owned(), DAN.to_owned(), BOB.to_owned()];
-        let reports = cairn::summaries::reports(
+        let reports = cairn::services::summaries::reports(
             app.store().as_ref(),
             &framework,
-            cairn::summaries::AskMany {
+            cairn::services::summaries::AskMany {
                 team: "T07KUD0S01",
                 subjects: &subjects,
                 period: cairn::domain::period::Period::default_ending(now.date_naive()),
                 viewer: cairn::domain::growth::Viewer::Person { user: MIA.into(), admin: false },
-                what: cairn::summaries::What::Summary,
+                what: cairn::services::summaries::What::Summary,
             },
             now,
         )

@@ -11,7 +11,7 @@
 #
 # Writes $CAIRN_BACKUP_DIR/cairn-YYYYMMDDTHHMMSSZ.db.gz after checking the copy's integrity, then
 # deletes all but the newest $CAIRN_BACKUP_KEEP. Run it as the user that owns the database (cairn),
-# from cron or deploy/backup/cairn-backup.timer. Needs sqlite3 and gzip. Restore: README, "SQLite backups".
+# from cron or deploy/backup/cairn-backup.timer. Needs sqlite3 and gzip. Restore: docs/deploying.md, "SQLite backups".
 set -eu
 
 DB=${CAIRN_DB:-/var/lib/cairn/cairn.db}

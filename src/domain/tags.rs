@@ -1,7 +1,7 @@
 //! Tag resolution that forgives: `#Technical-Skills`, `#technical_skills` and an alias all land on
 //! the same competency; a typo gets "did you mean".
 
-use super::framework::Framework;
+use super::framework::{normalize_tag as normalize, Framework};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -31,16 +31,6 @@ fn retired(id: &str, tag: &str, replacement: Option<(&str, &str)>) -> (String, S
             format!("#{tag} is retired; it is still recorded"),
         ),
     }
-}
-
-/// Lower-case, no leading '#', '-' and '_' alike.
-pub fn normalize(tag: &str) -> String {
-    tag.trim()
-        .trim_start_matches('#')
-        .chars()
-        .map(|c| if c == '-' { '_' } else { c })
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[derive(Debug, Clone)]

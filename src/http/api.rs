@@ -5,9 +5,9 @@ use super::{ApiError, AppState};
 use crate::domain::growth::Viewer;
 use crate::domain::markup;
 use crate::domain::period::Period;
-use crate::report::{json, packet};
+use crate::report::json;
+use crate::services::summaries::{self, Ask, Report, SummaryError, What};
 use crate::store::{Kudos, KudosQuery, Role};
-use crate::summaries::{self, Ask, Report, SummaryError, What};
 use axum::extract::Path;
 use axum::extract::{Query, Request, State};
 use axum::middleware::{self, Next};
@@ -167,7 +167,7 @@ async fn list_kudos(
         before_id,
         include_private: false,
     };
-    let page = state.store.list_kudos(&query).await?;
+    let page = crate::services::giving::list(&state.services, &query).await?;
     Ok(Json(PageJson {
         items: page.items.into_iter().map(KudosJson::from).collect(),
         next_cursor: page.next_cursor.map(|c| c.to_string()),
@@ -204,7 +204,7 @@ async fn report_for(
 ) -> Result<Report, ApiError> {
     crate::domain::ids::UserId::parse(user)
         .map_err(|_| ApiError::bad_request(format!("'{user}' is not a Slack user id (U…)")))?;
-    let today = state.clock.now().date_naive();
+    let today = state.services.clock.now().date_naive();
     let from = date("from", params.from.as_deref())?.or(default_from);
     let period = Period::between(from, date("to", params.to.as_deref())?, today)
         .map_err(|e| ApiError::bad_request(e.0))?;
@@ -220,21 +220,16 @@ async fn report_for(
         viewer: Viewer::ApiToken,
         what,
     };
-    summaries::report(
-        state.store.as_ref(),
-        &state.framework,
-        ask,
-        state.clock.now(),
-    )
-    .await
-    .map_err(|e| match e {
-        SummaryError::Store(e) => ApiError::from(e),
-        SummaryError::Refused(r) => ApiError {
-            status: axum::http::StatusCode::FORBIDDEN,
-            code: "forbidden",
-            message: r.to_string(),
-        },
-    })
+    summaries::of(&state.services, ask)
+        .await
+        .map_err(|e| match e {
+            SummaryError::Store(e) => ApiError::from(e),
+            SummaryError::Refused(r) => ApiError {
+                status: axum::http::StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message: r.to_string(),
+            },
+        })
 }
 
 async fn summary(
@@ -243,7 +238,7 @@ async fn summary(
     Query(params): Query<PersonParams>,
 ) -> Result<Json<Value>, ApiError> {
     let report = report_for(&state, &user, &params, What::Summary, None).await?;
-    Ok(Json(json::summary(&state.framework, &report)))
+    Ok(Json(json::summary(&state.services.framework, &report)))
 }
 
 async fn packet(
@@ -264,20 +259,13 @@ async fn packet(
         }
     };
     let report = report_for(&state, &user, &params, What::Packet, None).await?;
-    let f = &state.framework;
-    let body =
-        match format.as_str() {
-            "md" => packet::markdown(f, &report).into_bytes(),
-            "csv" => packet::csv(f, &report).into_bytes(),
-            "png" => crate::report::chart::render(&crate::report::chart_data(f, &report)).map_err(
-                |e| ApiError {
-                    status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    code: "internal",
-                    message: format!("could not draw the chart: {e}"),
-                },
-            )?,
-            _ => json::summary(f, &report).to_string().into_bytes(),
-        };
+    let body = crate::report::render(&format, &state.services.framework, &report).map_err(|e| {
+        ApiError {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: format!("could not draw the chart: {e}"),
+        }
+    })?;
     Ok(([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
@@ -292,7 +280,7 @@ async fn list_evidence(
         ));
     };
     // Without `from`, everything Cairn holds (within the longest period it reports on).
-    let since = state.clock.now().date_naive() - chrono::Days::new(3 * 365);
+    let since = state.services.clock.now().date_naive() - chrono::Days::new(3 * 365);
     let report = report_for(&state, &user, &params, What::Evidence, Some(since)).await?;
     let items = report
         .summary
@@ -327,34 +315,31 @@ async fn import_org(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let format = crate::domain::org::OrgFormat::detect(content_type, &body);
-    let report = crate::orgchart::import(
-        state.store.as_ref(),
+    let report = crate::services::org::import(
+        state.services.store.as_ref(),
         &team,
         &body,
         format,
-        state.clock.now(),
+        state.services.clock.now(),
     )
     .await
     .map_err(|e| match e {
-        crate::orgchart::ImportError::File(e) => ApiError::bad_request(e.to_string()),
-        crate::orgchart::ImportError::Store(e) => ApiError::from(e),
+        crate::services::org::ImportError::File(e) => ApiError::bad_request(e.to_string()),
+        crate::services::org::ImportError::Store(e) => ApiError::from(e),
     })?;
     Ok(Json(report.to_json()))
 }
 
 /// The named team, or the only workspace there is; `None` when there is none yet.
 async fn team(state: &AppState, team: Option<String>) -> Result<Option<String>, ApiError> {
-    if let Some(team) = team.filter(|t| !t.is_empty()) {
-        return Ok(Some(team));
-    }
-    let mut teams = state.store.workspaces().await?;
-    match teams.len() {
-        0 => Ok(None),
-        1 => Ok(teams.pop()),
-        _ => Err(ApiError::bad_request(format!(
+    use crate::services::workspaces::Which;
+    match state.services.workspaces.which(team).await {
+        Ok(team) => Ok(team),
+        Err(Which::Several(teams)) => Err(ApiError::bad_request(format!(
             "Cairn serves several workspaces ({}): pass team=",
             teams.join(", ")
         ))),
+        Err(Which::Store(e)) => Err(e.into()),
     }
 }
 

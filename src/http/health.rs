@@ -9,7 +9,7 @@ pub async fn healthz() -> &'static str {
 /// Prometheus text: the registry's counters and histograms, and the outbox depth read now.
 pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
     let mut gauges = Vec::new();
-    match state.store.outbox_counts().await {
+    match state.services.outbox_counts().await {
         Ok(c) => {
             for (status, n) in [("pending", c.pending), ("sent", c.sent), ("dead", c.dead)] {
                 gauges.push((
@@ -31,7 +31,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
 }
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.store.ping().await {
+    match state.services.ready().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check: database unreachable");

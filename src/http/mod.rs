@@ -1,73 +1,31 @@
-//! axum handlers only: they parse, call the domain and the store, and answer.
+//! axum handlers only: they parse what arrived, call a service, and answer. Slack's endpoints
+//! (HTTP or Socket Mode) are in `slack/`; the JSON API, Add to Slack and health beside them.
 
 mod api;
-mod commands;
 mod error;
-mod events;
-mod giving;
 mod health;
-mod home;
-mod interactivity;
 mod oauth;
-mod packets;
-mod prompts;
-mod reactions;
-mod replies;
-mod settings;
-pub mod socket;
-mod verified;
+pub mod slack;
 
-use crate::clock::SharedClock;
-use crate::domain::framework::Framework;
-use crate::domain::tags::TagIndex;
-use crate::store::Store;
+use crate::services::Services;
 use axum::routing::{get, post};
 use axum::Router;
 use secrecy::SecretString;
 use std::sync::Arc;
-use tokio::sync::Notify;
 
 pub use error::ApiError;
 
-/// Everything a handler may use; cheap to clone.
+/// What the handlers share: the services, and what only the HTTP edge needs. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub people: crate::people::People,
-    pub framework: Arc<Framework>,
-    pub tags: Arc<TagIndex>,
-    pub clock: SharedClock,
+    pub services: Arc<Services>,
+    /// Checks every `/slack/*` request.
     pub signing_secret: SecretString,
+    /// The JSON API's bearer token; without it the API answers 404.
     pub admin_token: Option<SecretString>,
-    pub require_competency_tag: bool,
-    /// Poked after a change enqueues messages, so the outbox worker sends them at once.
-    pub outbox_wake: Arc<Notify>,
-    /// For the calls that cannot wait for the outbox (opening a modal within the 3 s a
-    /// trigger lives), with each workspace's own token: see [`AppState::slack_for`].
-    pub slack_api: crate::slack::client::SlackClient,
-    pub tokens: crate::slack::tokens::BotTokens,
-    /// Add to Slack installs: the app's credentials, the public base URL (no trailing `/`) and
-    /// the keys sealing installed workspaces' tokens.
+    /// Add to Slack installs: the app's credentials and the public base URL (no trailing `/`).
     pub oauth: Option<crate::config::OAuth>,
     pub base_url: Option<String>,
-    pub keys: Option<crate::secrets::Keys>,
-    /// Reaction names that give kudos.
-    pub kudos_emoji: Arc<Vec<String>>,
-    /// Slack user ids with admin rights (`CAIRN_ADMINS`).
-    pub admins: Arc<Vec<String>>,
-    /// Workspace nudge settings: the default slot, quiet days.
-    pub nudges: Arc<crate::nudges::NudgeSettings>,
-}
-
-impl AppState {
-    /// The Web API client and `team`'s bot token; `None` when Cairn has no token there.
-    pub async fn slack_for(
-        &self,
-        team: &str,
-    ) -> Option<(crate::slack::client::SlackClient, SecretString)> {
-        let token = self.tokens.for_team(team).await?;
-        Some((self.slack_api.clone(), token))
-    }
 }
 
 /// Counts each request and its latency by route (the route's pattern, never the raw path).
@@ -107,9 +65,9 @@ pub fn router(state: AppState) -> Router {
     use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID);
     Router::new()
-        .route("/slack/commands", post(commands::handle))
-        .route("/slack/events", post(events::handle))
-        .route("/slack/interactivity", post(interactivity::handle))
+        .route("/slack/commands", post(slack::commands::handle))
+        .route("/slack/events", post(slack::events::handle))
+        .route("/slack/interactivity", post(slack::interactivity::handle))
         .route("/slack/install", get(oauth::install))
         .route("/slack/oauth/callback", get(oauth::callback))
         .route("/healthz", get(health::healthz))

@@ -12,7 +12,7 @@
 
 use super::AppState;
 use crate::config::OAuth;
-use crate::store::Installation;
+use crate::services::workspaces::InstallError;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -40,9 +40,14 @@ pub async fn install(State(state): State<AppState>) -> Response {
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
     let nonce = hex::encode(bytes);
-    let now = state.clock.now();
+    let now = state.services.clock.now();
     let expires = now + chrono::Duration::minutes(STATE_LIFETIME_MINUTES);
-    if let Err(e) = state.store.save_oauth_state(&nonce, now, expires).await {
+    if let Err(e) = state
+        .services
+        .workspaces
+        .begin_install(&nonce, now, expires)
+        .await
+    {
         tracing::error!(error = %e, "could not record an OAuth state");
         return page(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -93,7 +98,11 @@ pub async fn callback(
     headers: HeaderMap,
     Query(query): Query<Callback>,
 ) -> Response {
-    let (Some(oauth), Some(base), Some(keys)) = (&state.oauth, &state.base_url, &state.keys) else {
+    let (Some(oauth), Some(base), true) = (
+        &state.oauth,
+        &state.base_url,
+        state.services.workspaces.can_seal(),
+    ) else {
         return page(
             StatusCode::NOT_FOUND,
             "Installing is off",
@@ -125,7 +134,11 @@ pub async fn callback(
             "Finish it in the browser that started it, or start again from the install page here.",
         );
     }
-    match state.store.use_oauth_state(&nonce, state.clock.now()).await {
+    let workspaces = &state.services.workspaces;
+    match workspaces
+        .spend_install_state(&nonce, state.services.clock.now())
+        .await
+    {
         Ok(true) => {}
         Ok(false) => {
             return page(
@@ -154,100 +167,62 @@ pub async fn callback(
         return page(StatusCode::BAD_REQUEST, "Slack sent no code", again);
     };
     let redirect = format!("{base}{CALLBACK_PATH}");
-    let answer = match state
-        .slack_api
-        .oauth_v2_access(&oauth.client_id, &oauth.client_secret, code, &redirect)
+    let installed = match workspaces
+        .install(
+            &oauth.client_id,
+            &oauth.client_secret,
+            code,
+            &redirect,
+            state.services.clock.now(),
+        )
         .await
     {
-        Ok(a) => a,
-        Err(e) => {
-            tracing::warn!(error = %e, "oauth.v2.access failed");
+        Ok(installed) => installed,
+        Err(InstallError::Slack(e)) => {
             return page(
                 StatusCode::BAD_GATEWAY,
                 "Slack did not complete the install",
-                &format!("Slack answered: {}. {again}", escape(&e.to_string())),
+                &format!("Slack answered: {}. {again}", escape(&e)),
+            )
+        }
+        Err(InstallError::Incomplete) => {
+            return page(
+                StatusCode::BAD_GATEWAY,
+                "Slack's answer had no workspace or token",
+                again,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not store an installation");
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Cairn could not save the install",
+                "The database did not answer. Please start again in a minute.",
             );
         }
     };
-    // An org-wide (Enterprise Grid) install is keyed by the organisation: its token speaks for
-    // every workspace the organisation's admins add Cairn to.
-    let org_wide = answer["is_enterprise_install"] == true;
-    let owner = if org_wide {
-        &answer["enterprise"]
-    } else {
-        &answer["team"]
-    };
-    let (Some(owner_id), Some(token)) = (owner["id"].as_str(), answer["access_token"].as_str())
-    else {
-        return page(
-            StatusCode::BAD_GATEWAY,
-            "Slack's answer had no workspace or token",
-            again,
-        );
-    };
-    let now = state.clock.now();
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
-    let installation = Installation {
-        team_id: owner_id.to_owned(),
-        enterprise_id: text(&answer["enterprise"]["id"]),
-        app_id: text(&answer["app_id"]),
-        bot_user_id: text(&answer["bot_user_id"]),
-        bot_token_sealed: keys.seal(owner_id, token),
-        scopes: answer["scope"]
-            .as_str()
-            .unwrap_or_default()
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        installer_user_id: text(&answer["authed_user"]["id"]),
-        installed_at: now,
-        updated_at: now,
-    };
-    if let Err(e) = state.store.save_installation(&installation).await {
-        tracing::error!(error = %e, "could not store an installation");
-        return page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Cairn could not save the install",
-            "The database did not answer. Please start again in a minute.",
-        );
-    }
-    state.tokens.forget(owner_id);
-    state
-        .tokens
-        .note(owner_id, answer["enterprise"]["id"].as_str())
-        .await;
-    let name = escape(owner["name"].as_str().unwrap_or(owner_id));
+    let name = escape(&installed.name);
     let try_it =
         "try <code>/kudos @someone #technical what they did</code>, or <code>/growth help</code>.";
-    if !org_wide {
-        tracing::info!(team = owner_id, "a workspace installed Cairn");
+    if !installed.org_wide {
         return page(
             StatusCode::OK,
             &format!("Cairn is installed in {name}"),
             &format!("Go back to Slack and {try_it}"),
         );
     }
-    tracing::info!(
-        enterprise = owner_id,
-        "an organisation installed Cairn org-wide"
-    );
-    let granted = state
-        .tokens
-        .ask_organisation(owner_id, &secrecy::SecretString::from(token.to_owned()))
-        .await;
     // Slack's page where an org admin picks the workspaces an org-wide app is added to.
     let add = format!(
         "https://app.slack.com/manage/{}/integrations/profile/{}/workspaces/add",
-        escape(owner_id),
-        escape(answer["app_id"].as_str().unwrap_or_default())
+        escape(&installed.owner),
+        escape(installed.app_id.as_deref().unwrap_or_default())
     );
     page(
         StatusCode::OK,
         &format!("Cairn is installed in the {name} organisation"),
         &format!(
             "It can speak in {} workspace(s) so far. <a href=\"{add}\">Add Cairn to the workspaces</a> that should use it, then in any of them {try_it}",
-            granted.len()
+            installed.granted.len()
         ),
     )
 }

@@ -9,8 +9,8 @@
 
 use crate::clock::SharedClock;
 use crate::jobs::pacing::{Limits, Pacer};
+use crate::services::workspaces::Workspaces;
 use crate::slack::client::{SlackClient, SlackError};
-use crate::slack::tokens::BotTokens;
 use crate::store::{OutboxMessage, Outcome, Store, StoreError};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -45,7 +45,7 @@ const POLL: Duration = Duration::from_secs(1);
 pub struct OutboxWorker {
     store: Arc<dyn Store>,
     slack: SlackClient,
-    tokens: BotTokens,
+    tokens: Workspaces,
     clock: SharedClock,
     worker_id: String,
     /// DM channel per (team, user), so each recipient costs one `conversations.open` per process.
@@ -60,7 +60,7 @@ impl OutboxWorker {
     pub fn new(
         store: Arc<dyn Store>,
         slack: SlackClient,
-        tokens: BotTokens,
+        tokens: Workspaces,
         clock: SharedClock,
         limits: Limits,
     ) -> Self {

@@ -4,7 +4,7 @@
 use crate::domain::framework::Framework;
 use crate::domain::growth::{Item, Sphere, Spread};
 use crate::domain::markup;
-use crate::summaries::Report;
+use crate::services::summaries::Report;
 use chrono::SecondsFormat;
 use serde_json::{json, Map, Value};
 

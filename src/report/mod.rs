@@ -7,7 +7,7 @@ pub mod packet;
 
 use crate::domain::framework::Framework;
 use crate::domain::growth::Sphere;
-use crate::summaries::Report;
+use crate::services::summaries::Report;
 
 /// What the chart shows of a report: one bar per competency of the framework (and any retired
 /// one that has items), split by sphere level, with the multiplier figures beside it.
@@ -58,5 +58,80 @@ pub fn chart_data(framework: &Framework, report: &Report) -> chart::ChartData {
                     .unwrap_or_else(|| "not yet".into()),
             ),
         ],
+    }
+}
+
+/// The files of a packet: (file name, title, bytes).
+pub fn files(f: &Framework, report: &Report) -> Vec<(String, String, Vec<u8>)> {
+    let who = report.name(&report.summary.subject).to_owned();
+    let stem = format!(
+        "packet-{}-{}-{}",
+        slug(&who),
+        report.period.from,
+        report.period.to
+    );
+    let mut files = vec![
+        (
+            format!("{stem}.md"),
+            format!("Review packet: {who}"),
+            packet::markdown(f, report).into_bytes(),
+        ),
+        (
+            format!("{stem}.csv"),
+            format!("Evidence of {who} (CSV)"),
+            packet::csv(f, report).into_bytes(),
+        ),
+        (
+            format!("{stem}.json"),
+            format!("Summary of {who} (JSON)"),
+            serde_json::to_vec_pretty(&json::summary(f, report)).unwrap_or_default(),
+        ),
+    ];
+    match chart::render(&chart_data(f, report)) {
+        Ok(png) => files.push((
+            format!("{stem}.png"),
+            format!("Sphere of influence of {who}"),
+            png,
+        )),
+        Err(e) => tracing::error!(error = %e, "could not draw the packet's chart"),
+    }
+    files
+}
+
+fn slug(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .flat_map(|c| {
+            let keep = c.is_alphanumeric();
+            c.to_lowercase().map(move |l| if keep { l } else { '-' })
+        })
+        .collect();
+    slug.split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A packet in one format: `md`, `csv`, `png` (the chart) or `json`.
+pub fn render(
+    format: &str,
+    framework: &Framework,
+    report: &Report,
+) -> Result<Vec<u8>, chart::ChartError> {
+    Ok(match format {
+        "md" => packet::markdown(framework, report).into_bytes(),
+        "csv" => packet::csv(framework, report).into_bytes(),
+        "png" => chart::render(&chart_data(framework, report))?,
+        _ => (serde_json::to_string_pretty(&json::summary(framework, report)).unwrap_or_default()
+            + "\n")
+            .into_bytes(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(super::slug("Ana  Lima-Ñúñez / ops"), "ana-lima-ñúñez-ops");
     }
 }

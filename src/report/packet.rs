@@ -3,9 +3,9 @@
 //! outside Slack, so mentions become names.
 
 use crate::domain::framework::Framework;
-use crate::domain::growth::{Item, Source, Sphere};
+use crate::domain::growth::{plural, Item, Source, Sphere};
 use crate::domain::markup::{self, Token};
-use crate::summaries::Report;
+use crate::services::summaries::Report;
 use std::fmt::Write;
 
 /// Slack wire text as plain text, with mentions as `@Name`.
@@ -37,10 +37,6 @@ fn who(report: &Report, item: &Item) -> String {
         Source::Message => "saved message".into(),
         Source::SelfLogged | Source::Import => "logged by them".into(),
     }
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn markdown(framework: &Framework, report: &Report) -> String {
@@ -86,26 +82,12 @@ pub fn markdown(framework: &Framework, report: &Report) -> String {
             None => "not yet shown (it takes two items from two people)".into(),
         }
     );
-    let m = &s.multiplier;
-    let kinds = m.named_kinds(framework);
     let _ = writeln!(
         md,
-        "- Multiplier effect: {}, helping {} in {}{}",
-        plural(m.items, "item", "items"),
-        plural(m.people, "person", "people"),
-        plural(m.teams, "team", "teams"),
-        if kinds.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", kinds.join(", "))
-        }
+        "- Multiplier effect: {}",
+        s.multiplier.sentence(framework)
     );
-    let _ = writeln!(
-        md,
-        "- Kudos from {} in {}",
-        plural(s.givers.people, "person", "people"),
-        plural(s.givers.teams, "team", "teams")
-    );
+    let _ = writeln!(md, "- {}", s.givers.sentence());
     if !s.gaps.is_empty() {
         let gaps: Vec<String> = s
             .gaps

@@ -4,9 +4,9 @@
 
 use super::blocks::{context, section};
 use super::mrkdwn;
-use super::summary::{multiplier_text, plural};
+use super::summary::multiplier_text;
 use crate::domain::framework::Framework;
-use crate::domain::growth::Summary;
+use crate::domain::growth::{plural, Summary};
 use crate::domain::markup::{tokenize, Token};
 use crate::domain::period::Period;
 use crate::store::Kudos;

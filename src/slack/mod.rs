@@ -9,6 +9,5 @@ pub mod mrkdwn;
 pub mod payloads;
 pub mod prompts;
 pub mod summary;
-pub mod tokens;
 pub mod verify;
 pub mod views;

@@ -5,8 +5,8 @@
 use super::blocks::{context, section, Message};
 use super::mrkdwn;
 use crate::domain::framework::Framework;
-use crate::domain::growth::{highlights, Source, Sphere, Summary};
-use crate::summaries::{viewer_label, Report};
+use crate::domain::growth::{highlights, plural, Source, Sphere, Summary};
+use crate::services::summaries::{viewer_label, Report};
 
 const BAR_WIDTH: u64 = 16;
 /// Competency lines shown before "and N more".
@@ -21,10 +21,6 @@ fn bar(n: u64, max: u64) -> String {
     }
     let width = (n * BAR_WIDTH).div_ceil(max).max(1);
     "█".repeat(width as usize)
-}
-
-pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The spread across sphere levels as bars, then the reach.
@@ -58,24 +54,10 @@ pub fn spread_text(framework: &Framework, s: &Summary) -> String {
 
 /// The multiplier figures and who the kudos came from.
 pub fn multiplier_text(framework: &Framework, s: &Summary) -> String {
-    let m = &s.multiplier;
-    let kinds: Vec<String> = m
-        .named_kinds(framework)
-        .iter()
-        .map(|k| mrkdwn::safe(k))
-        .collect();
     format!(
-        "{}, helping {} in {}{}\nKudos from {} in {}",
-        plural(m.items, "item", "items"),
-        plural(m.people, "person", "people"),
-        plural(m.teams, "team", "teams"),
-        if kinds.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", kinds.join(", "))
-        },
-        plural(s.givers.people, "person", "people"),
-        plural(s.givers.teams, "team", "teams"),
+        "{}\n{}",
+        mrkdwn::safe(&s.multiplier.sentence(framework)),
+        s.givers.sentence()
     )
 }
 

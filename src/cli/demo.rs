@@ -7,8 +7,8 @@ use crate::clock::{ManualClock, SharedClock};
 use crate::config::Settings;
 use crate::domain::growth::{Access, Viewer};
 use crate::domain::period::Period;
+use crate::services::summaries::{self, Ask, What};
 use crate::store::{NewEvidence, OrgPerson, Source, Store, Visibility};
-use crate::summaries::{self, Ask, What};
 use anyhow::Context;
 use axum::extract::{Path as UrlPath, State};
 use axum::routing::post;
@@ -165,7 +165,7 @@ async fn fake_slack(
 }
 
 /// Signed like Slack signs, at the demo clock's time.
-async fn command(
+async fn slash(
     http: &reqwest::Client,
     base: &str,
     secret: &str,
@@ -200,6 +200,34 @@ async fn command(
         .json::<Value>()
         .await?;
     Ok(answer)
+}
+
+#[derive(clap::Args)]
+pub struct Demo {
+    /// Folder for the demo's database and the packet it writes
+    #[arg(long, default_value = "cairn-demo")]
+    out: PathBuf,
+}
+
+/// The demo needs nothing set up: it makes its own database, secret and Slack.
+pub fn command(demo: &Demo) -> std::process::ExitCode {
+    let Some(runtime) = super::runtime() else {
+        return std::process::ExitCode::from(super::ENVIRONMENT_ERROR);
+    };
+    match runtime.block_on(run(&demo.out)) {
+        Ok(folder) => {
+            println!(
+                "\nAna's review packet is in {}/: packet.md, packet.csv, packet.json and chart.png.",
+                folder.display()
+            );
+            println!("Next: read docs/install.md to connect Cairn to your Slack workspace.");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cairn demo: {e:#}");
+            std::process::ExitCode::from(super::ENVIRONMENT_ERROR)
+        }
+    }
 }
 
 /// Plays the quarter and writes the packet into `out`, which it creates (and empties of an
@@ -274,7 +302,7 @@ pub async fn run(out: &Path) -> anyhow::Result<PathBuf> {
             println!("day {rday:>2}  Ana reflects: {rtext}");
         }
         clock.set(start + Duration::days(*day) + Duration::hours(10));
-        let answer = command(&http, &base, &secret, clock_now(&clock), (user, cmd, text)).await?;
+        let answer = slash(&http, &base, &secret, clock_now(&clock), (user, cmd, text)).await?;
         if answer["response_type"] == "in_channel" || cmd == &"/growth" {
             println!(
                 "day {day:>2}  {:<10} {cmd} {text}",

@@ -228,3 +228,8 @@ pub fn viewer_label(view: &SummaryView, chain: &[String]) -> String {
         v => format!("<@{v}> (an admin)"),
     }
 }
+
+/// [`report`] with the services' store, framework and clock.
+pub async fn of(s: &super::Services, ask: Ask<'_>) -> Result<Report, SummaryError> {
+    report(s.store.as_ref(), &s.framework, ask, s.clock.now()).await
+}

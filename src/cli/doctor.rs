@@ -310,6 +310,21 @@ fn without_url(e: &reqwest::Error) -> String {
     }
 }
 
+/// `cairn doctor`: exit 0 when nothing needs fixing, 1 otherwise.
+pub fn command(settings: Settings) -> std::process::ExitCode {
+    let Some(runtime) = super::runtime() else {
+        return std::process::ExitCode::from(super::ENVIRONMENT_ERROR);
+    };
+    let checks = runtime.block_on(run(settings));
+    let (text, problems) = report(&checks);
+    print!("{text}");
+    if problems {
+        std::process::ExitCode::from(super::USER_ERROR)
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
+}
+
 /// The report as printed, and whether anything needs fixing.
 pub fn report(checks: &[Check]) -> (String, bool) {
     let mut text = String::new();

@@ -2,7 +2,7 @@
 //! signature on those exact bytes before anything is parsed. Failures answer 401 (413 when too
 //! big) and the handler never runs, so nothing is recorded.
 
-use super::AppState;
+use crate::http::AppState;
 use crate::slack::verify::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -48,7 +48,7 @@ impl FromRequest<AppState> for SlackRequest {
             });
         }
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let now = state.clock.now().timestamp();
+        let now = state.services.clock.now().timestamp();
         let secret = state.signing_secret.expose_secret().as_bytes();
         if let Err(e) = verify::verify(
             secret,

@@ -4,10 +4,9 @@
 //! competency. Removing the reaction within 10 minutes withdraws the kudos. Reactions on one's
 //! own messages and on apps' messages are ignored.
 
-use super::AppState;
+use super::Services;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use crate::slack::blocks::KudosView;
-use crate::slack::payloads::InnerEvent;
 use crate::store::{Delivery, NewKudos, StoreError, Visibility};
 use std::time::Duration;
 
@@ -16,24 +15,35 @@ pub use crate::slack::views::TAG_ACTION;
 const WITHDRAW_WINDOW_MINUTES: i64 = 10;
 const LOOKUP_BUDGET: Duration = Duration::from_millis(700);
 
+/// A reaction someone added to (or removed from) a message, as Slack's event describes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reaction<'a> {
+    pub emoji: &'a str,
+    /// Who reacted.
+    pub user: &'a str,
+    /// Who wrote the message.
+    pub author: &'a str,
+    pub channel: &'a str,
+    pub ts: &'a str,
+}
+
 /// (giver, author, channel, ts, emoji) of a kudos reaction, or `None` for any other reaction.
 fn kudos_reaction(
-    state: &AppState,
-    event: &InnerEvent,
+    s: &Services,
+    reaction: Reaction<'_>,
 ) -> Option<(UserId, UserId, String, String, String)> {
-    let emoji = event.reaction.as_deref()?;
-    if !state.kudos_emoji.iter().any(|e| e == emoji) {
+    let emoji = reaction.emoji;
+    if !s.rules.kudos_emoji.iter().any(|e| e == emoji) {
         return None;
     }
-    let item = event.item.as_ref().filter(|i| i.kind == "message")?;
-    let giver = UserId::parse(event.user.as_ref()?.as_str()?).ok()?;
-    let author = UserId::parse(event.item_user.as_deref()?).ok()?;
+    let giver = UserId::parse(reaction.user).ok()?;
+    let author = UserId::parse(reaction.author).ok()?;
     (giver != author).then(|| {
         (
             giver,
             author,
-            item.channel.clone(),
-            item.ts.clone(),
+            reaction.channel.to_owned(),
+            reaction.ts.to_owned(),
             emoji.to_owned(),
         )
     })
@@ -43,18 +53,14 @@ fn source_key(channel: &str, ts: &str, giver: &UserId) -> String {
     format!("reaction:{channel}:{ts}:{giver}")
 }
 
-pub(super) async fn added(
-    state: &AppState,
-    team: &str,
-    event: &InnerEvent,
-) -> Result<(), StoreError> {
-    let Some((giver, author, channel, ts, emoji)) = kudos_reaction(state, event) else {
+pub async fn added(s: &Services, team: &str, reaction: Reaction<'_>) -> Result<(), StoreError> {
+    let Some((giver, author, channel, ts, emoji)) = kudos_reaction(s, reaction) else {
         return Ok(());
     };
     let Ok(team_id) = TeamId::parse(team) else {
         return Ok(());
     };
-    let known = state
+    let known = s
         .people
         .lookup(
             team,
@@ -62,7 +68,7 @@ pub(super) async fn added(
             LOOKUP_BUDGET,
         )
         .await;
-    let giver_external = super::giving::is_external(state, team, known.get(giver.as_str())).await;
+    let giver_external = super::giving::is_external(s, team, known.get(giver.as_str())).await;
     if known
         .get(author.as_str())
         .is_some_and(|p| p.is_bot || p.deleted)
@@ -70,14 +76,14 @@ pub(super) async fn added(
         tracing::info!("a kudos reaction on an app's or a former member's message; ignored");
         return Ok(());
     }
-    let f = &state.framework;
+    let f = &s.framework;
     let tagged: Vec<String> = f
         .competencies
         .iter()
         .filter(|c| !c.deprecated && c.emoji.as_deref() == Some(&format!(":{emoji}:")))
         .map(|c| c.id.clone())
         .collect();
-    let permalink = match state.slack_for(team).await {
+    let permalink = match s.workspaces.slack_for(team).await {
         Some((slack, token)) => tokio::time::timeout(
             LOOKUP_BUDGET,
             slack.chat_get_permalink(&token, &channel, &ts),
@@ -113,9 +119,9 @@ pub(super) async fn added(
         blocks: serde_json::to_value(&dm.blocks).unwrap_or_default(),
     }];
     if tagged.is_empty() {
-        deliveries.push(ask_for_tag(state, &key, &author, &emoji, &giver));
+        deliveries.push(ask_for_tag(s, &key, &author, &emoji, &giver));
     }
-    let spheres = super::giving::spheres(state, team, &giver, giver_external, &recipients).await;
+    let spheres = super::giving::spheres(s, team, &giver, giver_external, &recipients).await;
     let kudos = NewKudos {
         spheres,
         team_id,
@@ -129,14 +135,14 @@ pub(super) async fn added(
         visibility: Visibility::Public,
         framework_id: f.id().to_owned(),
         framework_version: f.version().to_owned(),
-        created_at: state.clock.now(),
+        created_at: s.clock.now(),
         deliveries,
     };
-    match state.store.record_kudos_once(kudos, &key, permalink).await {
+    match s.store.record_kudos_once(kudos, &key, permalink).await {
         Ok(Some(id)) => {
             crate::metrics::inc("cairn_kudos_recorded_total", &[]);
             tracing::info!(kudos_id = id, "kudos recorded from a reaction");
-            state.outbox_wake.notify_one();
+            s.outbox.wake();
         }
         Ok(None) => tracing::debug!("that reaction's kudos was recorded already"),
         Err(e) => return Err(e),
@@ -145,14 +151,8 @@ pub(super) async fn added(
 }
 
 /// The DM asking the giver what their reaction was for.
-fn ask_for_tag(
-    state: &AppState,
-    key: &str,
-    author: &UserId,
-    emoji: &str,
-    giver: &UserId,
-) -> Delivery {
-    let message = crate::slack::views::tag_question(&state.framework, key, author.as_str(), emoji);
+fn ask_for_tag(s: &Services, key: &str, author: &UserId, emoji: &str, giver: &UserId) -> Delivery {
+    let message = crate::slack::views::tag_question(&s.framework, key, author.as_str(), emoji);
     Delivery {
         key: format!("ask:{giver}"),
         channel: giver.to_string(),
@@ -161,17 +161,13 @@ fn ask_for_tag(
     }
 }
 
-pub(super) async fn removed(
-    state: &AppState,
-    team: &str,
-    event: &InnerEvent,
-) -> Result<(), StoreError> {
-    let Some((giver, _, channel, ts, _)) = kudos_reaction(state, event) else {
+pub async fn removed(s: &Services, team: &str, reaction: Reaction<'_>) -> Result<(), StoreError> {
+    let Some((giver, _, channel, ts, _)) = kudos_reaction(s, reaction) else {
         return Ok(());
     };
-    let since = state.clock.now() - chrono::Duration::minutes(WITHDRAW_WINDOW_MINUTES);
+    let since = s.clock.now() - chrono::Duration::minutes(WITHDRAW_WINDOW_MINUTES);
     let key = source_key(&channel, &ts, &giver);
-    match state
+    match s
         .store
         .withdraw_kudos(team, &key, giver.as_str(), since)
         .await
@@ -185,10 +181,10 @@ pub(super) async fn removed(
 
 /// The giver picked what their reaction kudos was for. Returns the competency's name when the
 /// kudos is now tagged with it.
-pub(super) async fn tag(state: &AppState, team: &str, giver: &str, value: &str) -> Option<String> {
+pub async fn tag(s: &Services, team: &str, giver: &str, value: &str) -> Option<String> {
     let (key, competency) = value.rsplit_once(' ')?;
-    let name = state.framework.competency(competency)?.name.clone();
-    match state.store.tag_kudos(team, key, giver, competency).await {
+    let name = s.framework.competency(competency)?.name.clone();
+    match s.store.tag_kudos(team, key, giver, competency).await {
         Ok(true) => {
             tracing::info!("a reaction kudos was tagged");
             Some(name)
@@ -206,17 +202,11 @@ pub(super) async fn tag(state: &AppState, team: &str, giver: &str, value: &str) 
 
 /// Replaces the question's buttons with the answer, after Slack has its acknowledgement. The
 /// kudos is tagged already; if Slack is away the buttons stay, and pressing one again is harmless.
-pub(super) fn answer_tag_question(
-    state: &AppState,
-    team: &str,
-    channel: String,
-    ts: String,
-    name: &str,
-) {
+pub fn answer_tag_question(s: &Services, team: &str, channel: String, ts: String, name: &str) {
     let message = crate::slack::views::tag_answered(name);
-    let (state, team) = (state.clone(), team.to_owned());
+    let (s, team) = (s.clone(), team.to_owned());
     tokio::spawn(async move {
-        let Some((slack, token)) = state.slack_for(&team).await else {
+        let Some((slack, token)) = s.workspaces.slack_for(&team).await else {
             return;
         };
         let text = message["text"].as_str().unwrap_or_default();

@@ -1,13 +1,15 @@
-//! The people cache: Slack profiles (name, time zone, bot, deactivated) kept in the store and
+//! People: their Slack profiles (name, time zone, bot, deactivated) kept in the store and
+//! in memory, refreshed from `users.info` when stale and from `user_change` events; and
+//! forgetting a person. The cache: Slack profiles (name, time zone, bot, deactivated) kept in the store and
 //! in memory, refreshed from `users.info` when stale and from `user_change` events.
 //!
 //! Lookups made while Slack waits for an answer get a time budget: a slow or unreachable Slack
 //! means "unknown", never a late answer.
 
+use super::workspaces::Workspaces;
 use crate::clock::SharedClock;
-use crate::slack::client::{SlackClient, SlackUser};
-use crate::slack::tokens::BotTokens;
-use crate::store::{Person, Store};
+use crate::slack::client::SlackUser;
+use crate::store::{Forgotten, Person, Store, StoreError};
 use chrono::{DateTime, Duration as Age, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,7 +23,7 @@ const RETRY_AFTER: Age = Age::minutes(5);
 #[derive(Clone)]
 pub struct People {
     store: Arc<dyn Store>,
-    slack: Option<(SlackClient, BotTokens)>,
+    slack: Option<Workspaces>,
     clock: SharedClock,
     memory: Arc<Mutex<HashMap<(String, String), Known>>>,
 }
@@ -36,11 +38,7 @@ struct Known {
 impl People {
     /// `slack` is `None` without any bot token: then only what events and the store hold is
     /// known.
-    pub fn new(
-        store: Arc<dyn Store>,
-        slack: Option<(SlackClient, BotTokens)>,
-        clock: SharedClock,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, slack: Option<Workspaces>, clock: SharedClock) -> Self {
         Self {
             store,
             slack,
@@ -118,12 +116,12 @@ impl People {
             self.keep(key, known.clone());
             return known.person;
         }
-        let (client, tokens) = self.slack.as_ref()?;
-        let Some(token) = tokens.for_team(team).await else {
+        let workspaces = self.slack.as_ref()?;
+        let Some(token) = workspaces.for_team(team).await else {
             self.keep(key, known.clone());
             return known.person;
         };
-        match client.users_info(&token, user).await {
+        match workspaces.slack().users_info(&token, user).await {
             Ok(profile) => {
                 // The answer needs the profile, not its row: store it in the background.
                 let person = self.keep_profile(team, &profile);
@@ -136,7 +134,9 @@ impl People {
                 // A Grid member's home workspace is of their organisation, so a kudos from
                 // them is not external (written once per workspace and process).
                 if let Some(e) = &profile.enterprise_user {
-                    tokens.note(&person.team_id, Some(&e.enterprise_id)).await;
+                    workspaces
+                        .note(&person.team_id, Some(&e.enterprise_id))
+                        .await;
                 }
                 Some(person)
             }
@@ -168,12 +168,20 @@ impl People {
             .insert(key, known);
     }
 
-    /// Drops a person from memory (forget-me; the store forgets them itself).
-    pub fn forget(&self, team: &str, user: &str) {
+    /// Deletes everything Cairn holds about a person (`/growth forget-me`, `cairn people
+    /// forget`): the store's rows in one transaction, then what is remembered in memory.
+    pub async fn forget(&self, team: &str, user: &str) -> Result<Forgotten, StoreError> {
+        let forgotten = self.store.forget_person(team, user).await?;
         self.memory
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&(team.to_owned(), user.to_owned()));
+        tracing::info!(
+            kudos_received = forgotten.kudos_received,
+            evidence = forgotten.evidence,
+            "a person was forgotten"
+        );
+        Ok(forgotten)
     }
 
     /// Stores a profile Slack sent (from `users.info` or a `user_change` event).

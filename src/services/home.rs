@@ -1,7 +1,7 @@
 //! The App Home tab, published with `views.publish` when a person opens it. Built from a handful
 //! of indexed reads of that person's own rows; they see everything about themselves.
 
-use super::AppState;
+use super::Services;
 use crate::slack::views::{self, Home, HomeItem};
 use crate::store::{KudosQuery, Role, Visibility};
 
@@ -10,11 +10,11 @@ const DAYS: i64 = 90;
 const ITEMS: i64 = 10;
 
 /// Builds and publishes `user`'s home tab. Errors are logged: the tab keeps its last version.
-pub(super) async fn publish(state: &AppState, team: &str, user: &str) {
-    let Some((slack, token)) = state.slack_for(team).await else {
+pub async fn publish(s: &Services, team: &str, user: &str) {
+    let Some((slack, token)) = s.workspaces.slack_for(team).await else {
         return;
     };
-    let view = match build(state, team, user).await {
+    let view = match build(s, team, user).await {
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "could not read what the home tab shows");
@@ -27,11 +27,11 @@ pub(super) async fn publish(state: &AppState, team: &str, user: &str) {
 }
 
 async fn build(
-    state: &AppState,
+    s: &Services,
     team: &str,
     user: &str,
 ) -> Result<serde_json::Value, crate::store::StoreError> {
-    let since = state.clock.now() - chrono::Duration::days(DAYS);
+    let since = s.clock.now() - chrono::Duration::days(DAYS);
     let query = |role| KudosQuery {
         team_id: team.to_owned(),
         user: Some(user.to_owned()),
@@ -42,10 +42,10 @@ async fn build(
         before_id: None,
         include_private: true,
     };
-    let store = &state.store;
+    let store = &s.store;
     let (received_query, given_query) = (query(Role::Received), query(Role::Given));
-    let today = state.clock.now().date_naive();
-    let ask = crate::summaries::Ask {
+    let today = s.clock.now().date_naive();
+    let ask = super::summaries::Ask {
         team,
         subject: user,
         period: crate::domain::period::Period::last_days(today, DAYS as u64),
@@ -53,9 +53,9 @@ async fn build(
             user: user.to_owned(),
             admin: false,
         },
-        what: crate::summaries::What::Summary,
+        what: super::summaries::What::Summary,
     };
-    let growth = crate::summaries::report(store.as_ref(), &state.framework, ask, state.clock.now());
+    let growth = super::summaries::report(store.as_ref(), &s.framework, ask, s.clock.now());
     let (received, given, evidence, counts, growth) = tokio::try_join!(
         store.list_kudos(&received_query),
         store.list_kudos(&given_query),
@@ -63,15 +63,15 @@ async fn build(
         store.competency_counts(team, user, since),
         async {
             growth.await.map_err(|e| match e {
-                crate::summaries::SummaryError::Store(e) => e,
+                super::summaries::SummaryError::Store(e) => e,
                 // One's own summary is never refused.
-                crate::summaries::SummaryError::Refused(r) => {
+                super::summaries::SummaryError::Refused(r) => {
                     crate::store::StoreError::Invalid(r.to_string())
                 }
             })
         },
     )?;
-    let f = &state.framework;
+    let f = &s.framework;
     let labels = |competencies: &[String], kinds: &[String]| -> Vec<String> {
         let c = competencies
             .iter()

@@ -1,11 +1,14 @@
 //! `POST /slack/events`: the URL check, and event callbacks recorded by `event_id` so a retried
 //! delivery changes nothing. Event types Cairn does not use yet are acknowledged and ignored.
 
-use super::verified::SlackRequest;
-use super::AppState;
+use super::SlackRequest;
+use crate::http::AppState;
+use crate::services::prompts::replies::{self, DirectMessage};
+use crate::services::reactions::{self, Reaction};
+use crate::services::{events, Services};
 use crate::slack::client::SlackUser;
 use crate::slack::payloads::{EventEnvelope, InnerEvent};
-use crate::store::SlackEvent;
+use crate::store::{SlackEvent, StoreError};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -27,7 +30,7 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
         "url_verification" => {
             Json(json!({ "challenge": envelope.challenge.unwrap_or_default() })).into_response()
         }
-        "event_callback" => callback(&state, &request, envelope).await,
+        "event_callback" => callback(&state.services, &request, envelope).await,
         "app_rate_limited" => {
             tracing::warn!(
                 team = envelope.team_id.as_deref().unwrap_or("?"),
@@ -45,92 +48,79 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
 /// Acts on the event types Cairn uses; the others were recorded and are otherwise ignored.
 /// An error means something the event should have recorded was not: Slack's retry must redo it.
 async fn dispatch(
-    state: &AppState,
+    s: &Services,
     team_id: &str,
     org_wide: Option<&str>,
     event: &InnerEvent,
-) -> Result<(), crate::store::StoreError> {
+) -> Result<(), StoreError> {
     let revoked_bot = event.tokens.as_ref().is_some_and(|t| !t.bot.is_empty());
     if event.kind == "app_uninstalled" || (event.kind == "tokens_revoked" && revoked_bot) {
-        match org_wide {
-            // An org-wide install ended: each workspace of the organisation that spoke with its
-            // token (none of its own) lost it.
-            Some(enterprise) => {
-                for team in state.store.enterprise_workspaces(enterprise).await? {
-                    if state.store.installation(&team).await?.is_none() {
-                        park(state, &team, &event.kind).await;
-                    }
-                }
-                uninstall(state, enterprise).await;
-            }
-            None => {
-                park(state, team_id, &event.kind).await;
-                uninstall(state, team_id).await;
-            }
-        }
+        s.workspaces.lost(team_id, org_wide, &event.kind).await?;
     }
     if let Some(enterprise) = org_wide {
         match event.kind.as_str() {
-            "team_access_granted" => state.tokens.granted(enterprise, &event.team_ids).await,
-            "team_access_revoked" => state.tokens.revoked(enterprise, &event.team_ids).await,
+            "team_access_granted" => s.workspaces.granted(enterprise, &event.team_ids).await,
+            "team_access_revoked" => s.workspaces.revoked(enterprise, &event.team_ids).await,
             _ => {}
         }
     }
-    if event.kind == "app_home_opened" && event.tab.as_deref() == Some("home") {
-        if let Some(user) = event.user.as_ref().and_then(|u| u.as_str()) {
-            // After the answer: Slack wants the event acknowledged within 3 s.
-            let (state, team, user) = (state.clone(), team_id.to_owned(), user.to_owned());
-            tokio::spawn(async move { super::home::publish(&state, &team, &user).await });
-        }
-    }
+    let user = event.user.as_ref().and_then(|u| u.as_str());
     match event.kind.as_str() {
-        "reaction_added" => super::reactions::added(state, team_id, event).await?,
-        "reaction_removed" => super::reactions::removed(state, team_id, event).await?,
-        "message" => super::replies::message(state, team_id, event).await?,
-        _ => {}
-    }
-    if event.kind == "user_change" {
-        let profile = event.user.clone().map(serde_json::from_value::<SlackUser>);
-        match profile {
+        "app_home_opened" if event.tab.as_deref() == Some("home") => {
+            if let Some(user) = user {
+                // After the answer: Slack wants the event acknowledged within 3 s.
+                let (s, team, user) = (s.clone(), team_id.to_owned(), user.to_owned());
+                tokio::spawn(async move { crate::services::home::publish(&s, &team, &user).await });
+            }
+        }
+        "reaction_added" => {
+            if let Some(reaction) = reaction(event) {
+                reactions::added(s, team_id, reaction).await?;
+            }
+        }
+        "reaction_removed" => {
+            if let Some(reaction) = reaction(event) {
+                reactions::removed(s, team_id, reaction).await?;
+            }
+        }
+        "message" => {
+            let plain = event.channel_type.as_deref() == Some("im")
+                && event.subtype.is_none()
+                && event.bot_id.is_none();
+            if let (true, Some(user)) = (plain, user) {
+                let dm = DirectMessage {
+                    user,
+                    text: event.text.as_deref().unwrap_or_default(),
+                    channel: event.channel.as_deref(),
+                    ts: event.ts.as_deref(),
+                };
+                replies::message(s, team_id, dm).await?;
+            }
+        }
+        "user_change" => match event.user.clone().map(serde_json::from_value::<SlackUser>) {
             Some(Ok(profile)) => {
-                state.people.remember(team_id, &profile).await;
+                s.people.remember(team_id, &profile).await;
             }
             _ => tracing::warn!("user_change without a readable user"),
-        }
+        },
+        _ => {}
     }
     Ok(())
 }
 
-/// Parks a workspace's pending messages: Cairn can no longer speak there.
-async fn park(state: &AppState, team: &str, why: &str) {
-    let reason = format!(
-        "workspace stopped delivery ({why}); retry with `cairn outbox retry --all-dead` once reinstalled"
-    );
-    match state.store.park_workspace(team, &reason).await {
-        Ok(n) => {
-            tracing::warn!(
-                team,
-                parked = n,
-                event = why,
-                "Cairn lost access to a workspace; its pending messages are parked"
-            )
-        }
-        Err(e) => tracing::error!(error = %e, "could not park a workspace's messages"),
-    }
+/// A reaction to a message, as `reaction_added` and `reaction_removed` describe it.
+fn reaction(event: &InnerEvent) -> Option<Reaction<'_>> {
+    let item = event.item.as_ref().filter(|i| i.kind == "message")?;
+    Some(Reaction {
+        emoji: event.reaction.as_deref()?,
+        user: event.user.as_ref()?.as_str()?,
+        author: event.item_user.as_deref()?,
+        channel: &item.channel,
+        ts: &item.ts,
+    })
 }
 
-/// Drops a workspace's or an organisation's stored bot token (an OAuth install): it is dead,
-/// so nothing tries it again.
-async fn uninstall(state: &AppState, key: &str) {
-    state.tokens.forget(key);
-    match state.store.delete_installation(key).await {
-        Ok(true) => tracing::warn!(installation = key, "the installation was removed"),
-        Ok(false) => {}
-        Err(e) => tracing::error!(error = %e, "could not remove an installation"),
-    }
-}
-
-async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvelope) -> Response {
+async fn callback(s: &Services, request: &SlackRequest, envelope: EventEnvelope) -> Response {
     let org_wide = envelope.org_wide_install().map(str::to_owned);
     // Events about an org-wide install as a whole may name no workspace.
     let team_id = envelope
@@ -139,8 +129,7 @@ async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvel
         .filter(|t| !t.is_empty())
         .or_else(|| org_wide.clone());
     if let Some(team) = &team_id {
-        state
-            .tokens
+        s.workspaces
             .note(team, envelope.enterprise_id.as_deref())
             .await;
     }
@@ -156,16 +145,16 @@ async fn callback(state: &AppState, request: &SlackRequest, envelope: EventEnvel
         event_id,
         team_id,
         event_type: event.kind.clone(),
-        received_at: state.clock.now(),
+        received_at: s.clock.now(),
     };
-    match state.store.record_event(&record).await {
+    match events::first_delivery(s, &record).await {
         Ok(true) => {
             tracing::debug!(event_id = %record.event_id, event_type = %record.event_type, "event recorded");
-            match dispatch(state, &record.team_id, org_wide.as_deref(), &event).await {
+            match dispatch(s, &record.team_id, org_wide.as_deref(), &event).await {
                 Ok(()) => StatusCode::OK.into_response(),
                 Err(e) => {
                     tracing::error!(error = %e, event_type = %record.event_type, "could not act on an event; Slack will retry it");
-                    if let Err(e) = state.store.unrecord_event(&record.event_id).await {
+                    if let Err(e) = events::not_done(s, &record.event_id).await {
                         tracing::error!(error = %e, "could not un-record the event either");
                     }
                     (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()

@@ -2,10 +2,9 @@
 //! reflection (private unless the person's settings share reflections with their managers) and
 //! acknowledged with a reaction, so the person sees it was kept.
 
-use super::AppState;
 use crate::domain::ids::{TeamId, UserId};
 use crate::domain::kudos::{self, KudosRules};
-use crate::slack::payloads::InnerEvent;
+use crate::services::Services;
 use crate::store::{NewEvidence, Source, StoreError, Visibility};
 use chrono::Duration;
 
@@ -14,36 +13,33 @@ pub const REPLY_WINDOW: Duration = Duration::days(3);
 /// The reaction that says "kept".
 const KEPT: &str = "white_check_mark";
 
-pub(super) async fn message(
-    state: &AppState,
-    team_id: &str,
-    event: &InnerEvent,
-) -> Result<(), StoreError> {
-    let plain = event.channel_type.as_deref() == Some("im")
-        && event.subtype.is_none()
-        && event.bot_id.is_none();
-    let user = event
-        .user
-        .as_ref()
-        .and_then(|u| u.as_str())
-        .unwrap_or_default();
-    let text = event.text.as_deref().unwrap_or_default().trim();
+/// A plain message a person sent the bot in its DM (not an edit, not a bot's).
+#[derive(Debug, Clone, Copy)]
+pub struct DirectMessage<'a> {
+    pub user: &'a str,
+    pub text: &'a str,
+    pub channel: Option<&'a str>,
+    pub ts: Option<&'a str>,
+}
+
+/// Keeps a DM that answers a recent prompt as a reflection; anything else is left alone.
+pub async fn message(s: &Services, team_id: &str, dm: DirectMessage<'_>) -> Result<(), StoreError> {
+    let (user, text) = (dm.user, dm.text.trim());
     let (Ok(team), Ok(author)) = (TeamId::parse(team_id), UserId::parse(user)) else {
         return Ok(());
     };
-    if !plain || text.is_empty() {
+    if text.is_empty() {
         return Ok(());
     }
-    let now = state.clock.now();
-    if state
-        .store
+    let now = s.clock.now();
+    if s.store
         .last_prompt_since(team_id, user, now - REPLY_WINDOW)
         .await?
         .is_none()
     {
         return Ok(());
     }
-    let visibility = match state.store.schedule(team_id, user).await? {
+    let visibility = match s.store.schedule(team_id, user).await? {
         Some(s) if s.reflections == Visibility::Manager => Visibility::Manager,
         _ => Visibility::Private,
     };
@@ -52,7 +48,7 @@ pub(super) async fn message(
         require_competency: false,
     };
     let (competencies, multiplier_kinds, people) =
-        match kudos::parse_log(&author, text, &state.tags, rules) {
+        match kudos::parse_log(&author, text, &s.tags, rules) {
             Ok(d) => (d.competencies, d.multiplier_kinds, d.people),
             Err(_) => (Vec::new(), Vec::new(), Vec::new()),
         };
@@ -68,20 +64,20 @@ pub(super) async fn message(
         multiplier_kinds,
         sphere: None,
         people,
-        framework_id: state.framework.id().to_owned(),
-        framework_version: state.framework.version().to_owned(),
+        framework_id: s.framework.id().to_owned(),
+        framework_version: s.framework.version().to_owned(),
         occurred_at: now,
         created_at: now,
     };
-    let id = state.store.record_evidence(evidence).await?;
+    let id = s.store.record_evidence(evidence).await?;
     tracing::info!(
         evidence_id = id,
         "a reply to a prompt was kept as a reflection"
     );
     if let (Some((slack, token)), Some(channel), Some(ts)) = (
-        state.slack_for(team_id).await,
-        event.channel.clone(),
-        event.ts.clone(),
+        s.workspaces.slack_for(team_id).await,
+        dm.channel.map(str::to_owned),
+        dm.ts.map(str::to_owned),
     ) {
         // Best effort, after the answer: the reflection is kept whether or not this arrives.
         tokio::spawn(async move {

@@ -4,30 +4,23 @@
 //! useful for an error status). A kudos is committed, with one outbox row per recipient DM,
 //! before the channel sees it; if it cannot be recorded the giver is told so, with their text.
 
-use super::giving::{give, Given, Giving};
-use super::verified::SlackRequest;
-use super::AppState;
-use crate::domain::growth::Viewer;
+use super::SlackRequest;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
-use crate::domain::kudos::{self, KudosRules};
 use crate::domain::period::Period;
+use crate::http::AppState;
+use crate::services::evidence::{self, Logged};
+use crate::services::giving::{self, Given, Typed};
+use crate::services::summaries::{self, Ask, SummaryError, What};
+use crate::services::Services;
 use crate::slack::blocks::Message;
 use crate::slack::mrkdwn;
 use crate::slack::payloads::SlashCommand;
 use crate::slack::views::KudosModal;
-use crate::store::{NewEvidence, Source, Visibility};
-use crate::summaries::{self, Ask, SummaryError, What};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use tracing::Instrument;
-
-/// Saving evidence gets this much of Slack's 3 s.
-const LOG_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2000);
-
-/// Looking up user groups' members gets this much of Slack's 3 s.
-const GROUP_BUDGET: std::time::Duration = std::time::Duration::from_millis(700);
 
 const KUDOS_USAGE: &str = "Give kudos like this: `/kudos @ana @ben #technical #mentoring paired with me on the flaky deploy test`.";
 
@@ -42,14 +35,14 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
     if command.is_ssl_check() {
         return ().into_response();
     }
-    state
-        .tokens
+    let s = &state.services;
+    s.workspaces
         .note(&command.team_id, command.enterprise_id.as_deref())
         .await;
     let span = tracing::info_span!("command", team = %command.team_id, user = %command.user_id, command = %command.command);
     match command.command.as_str() {
-        "/kudos" => kudos_command(&state, &command).instrument(span).await,
-        "/growth" => growth_command(&state, &command).instrument(span).await,
+        "/kudos" => kudos_command(s, &command).instrument(span).await,
+        "/growth" => growth_command(s, &command).instrument(span).await,
         other => ephemeral(&format!(
             "Cairn doesn't handle `{}`. Try `/kudos` or `/growth help`.",
             mrkdwn::safe(other)
@@ -68,7 +61,7 @@ const GROWTH_HELP: &str = "*Cairn*: kudos and evidence of growth.\n\
 • `/growth help`: this message.";
 
 /// `/growth SUBCOMMAND …`; an unknown one gets the help.
-async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
+async fn growth_command(s: &Services, command: &SlashCommand) -> Response {
     let text = command.text.trim();
     let sub = text
         .split_whitespace()
@@ -78,7 +71,7 @@ async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
     match sub.as_str() {
         "help" => ephemeral(GROWTH_HELP),
         "framework" => {
-            let m = crate::slack::blocks::framework_overview(&state.framework);
+            let m = crate::slack::blocks::framework_overview(&s.framework);
             Json(json!({ "response_type": "ephemeral", "text": m.text, "blocks": m.blocks }))
                 .into_response()
         }
@@ -86,10 +79,12 @@ async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
             let rest = text
                 .split_once(char::is_whitespace)
                 .map_or("", |(_, r)| r.trim());
-            log_command(state, command, rest).await
+            log_command(s, command, rest).await
         }
         "forget-me" => {
-            if super::interactivity::open_forget_me(state, &command.team_id, &command.trigger_id)
+            let view = crate::slack::views::forget_me_modal();
+            if s.workspaces
+                .open_view(&command.team_id, &command.trigger_id, view)
                 .await
             {
                 ().into_response()
@@ -101,17 +96,17 @@ async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
             let rest = text
                 .split_once(char::is_whitespace)
                 .map_or("", |(_, r)| r.trim());
-            summary_command(state, command, rest).await
+            summary_command(s, command, rest).await
         }
         "packet" => {
             let rest = text
                 .split_once(char::is_whitespace)
                 .map_or("", |(_, r)| r.trim());
-            packet_command(state, command, rest).await
+            packet_command(s, command, rest).await
         }
         "settings" => {
-            if super::settings::open(
-                state,
+            if crate::services::prompts::settings::open(
+                s,
                 &command.team_id,
                 &command.user_id,
                 &command.trigger_id,
@@ -140,7 +135,7 @@ const SUMMARY_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2
 /// `[@user] [PERIOD]` of `/growth summary` and `/growth packet`: whose (the asker's by default)
 /// and when (the last 90 days by default); a refusal says what to type.
 fn subject_and_period(
-    state: &AppState,
+    s: &Services,
     command: &SlashCommand,
     rest: &str,
 ) -> Result<(String, Period), String> {
@@ -167,7 +162,7 @@ fn subject_and_period(
             ));
         }
     }
-    let today = state.clock.now().date_naive();
+    let today = s.clock.now().date_naive();
     let period = match period_text {
         None => Period::default_ending(today),
         Some(p) => Period::parse(p, today).map_err(|e| mrkdwn::safe(&e.0))?,
@@ -175,16 +170,9 @@ fn subject_and_period(
     Ok((subject, period))
 }
 
-fn viewer(state: &AppState, command: &SlashCommand) -> Viewer {
-    Viewer::Person {
-        admin: state.admins.contains(&command.user_id),
-        user: command.user_id.clone(),
-    }
-}
-
 /// The asker's view of `subject`'s report, within what Slack's 3 s leave.
 async fn report_in_time(
-    state: &AppState,
+    s: &Services,
     command: &SlashCommand,
     subject: &str,
     period: Period,
@@ -194,16 +182,10 @@ async fn report_in_time(
         team: &command.team_id,
         subject,
         period,
-        viewer: viewer(state, command),
+        viewer: s.viewer(&command.user_id),
         what,
     };
-    let report = summaries::report(
-        state.store.as_ref(),
-        &state.framework,
-        ask,
-        state.clock.now(),
-    );
-    tokio::time::timeout(SUMMARY_DEADLINE, report).await
+    tokio::time::timeout(SUMMARY_DEADLINE, summaries::of(s, ask)).await
 }
 
 /// What to say when a summary or packet could not be built.
@@ -221,18 +203,18 @@ fn summary_failed(e: SummaryError) -> Response {
 }
 
 /// `/growth packet [@user] [PERIOD]`: answered at once; the files follow in a DM.
-async fn packet_command(state: &AppState, command: &SlashCommand, rest: &str) -> Response {
-    let (subject, period) = match subject_and_period(state, command, rest) {
+async fn packet_command(s: &Services, command: &SlashCommand, rest: &str) -> Response {
+    let (subject, period) = match subject_and_period(s, command, rest) {
         Ok(v) => v,
         Err(refusal) => return ephemeral(&refusal),
     };
-    if state.slack_for(&command.team_id).await.is_none() {
+    if s.workspaces.slack_for(&command.team_id).await.is_none() {
         return ephemeral("Cairn has no bot token, so it cannot send you files. Ask your admin to set SLACK_BOT_TOKEN; `cairn export` writes a packet meanwhile.");
     }
-    match report_in_time(state, command, &subject, period, What::Packet).await {
+    match report_in_time(s, command, &subject, period, What::Packet).await {
         Ok(Ok(report)) => {
             let items = report.summary.items.len();
-            tokio::spawn(super::packets::deliver(state.clone(), command.user_id.clone(), report));
+            crate::services::packets::send(s, &command.user_id, report);
             ephemeral(&format!(
                 ":package: The review packet of <@{subject}> for {} ({items} items) is on its way to your DM with Cairn: Markdown, CSV, JSON and a chart.",
                 period.label()
@@ -244,14 +226,14 @@ async fn packet_command(state: &AppState, command: &SlashCommand, rest: &str) ->
 }
 
 /// `/growth summary [@user] [PERIOD]`.
-async fn summary_command(state: &AppState, command: &SlashCommand, rest: &str) -> Response {
-    let (subject, period) = match subject_and_period(state, command, rest) {
+async fn summary_command(s: &Services, command: &SlashCommand, rest: &str) -> Response {
+    let (subject, period) = match subject_and_period(s, command, rest) {
         Ok(v) => v,
         Err(refusal) => return ephemeral(&refusal),
     };
-    match report_in_time(state, command, &subject, period, What::Summary).await {
+    match report_in_time(s, command, &subject, period, What::Summary).await {
         Ok(Ok(report)) => {
-            let m = crate::slack::summary::summary_message(&state.framework, &report);
+            let m = crate::slack::summary::summary_message(&s.framework, &report);
             Json(json!({ "response_type": "ephemeral", "text": m.text, "blocks": m.blocks }))
                 .into_response()
         }
@@ -264,7 +246,7 @@ const LOG_USAGE: &str = "Log your own work like this: `/growth log #leadership r
 Mention the people it helped. It stays private: only you see it, until you share it.";
 
 /// `/growth log #tags what I did`: evidence of one's own work, private by default.
-async fn log_command(state: &AppState, command: &SlashCommand, text: &str) -> Response {
+async fn log_command(s: &Services, command: &SlashCommand, text: &str) -> Response {
     let (Ok(team), Ok(author)) = (
         TeamId::parse(&command.team_id),
         UserId::parse(&command.user_id),
@@ -276,54 +258,19 @@ async fn log_command(state: &AppState, command: &SlashCommand, text: &str) -> Re
     if text.is_empty() {
         return ephemeral(LOG_USAGE);
     }
-    let rules = KudosRules {
-        require_competency: state.require_competency_tag,
-    };
-    let (text, sphere) = match crate::domain::growth::declared_in_text(&state.framework, text) {
-        Ok((rest, sphere)) => (rest, sphere),
-        Err(problem) => return ephemeral(&with_their_text(&problem, text)),
-    };
-    let text = text.as_str();
-    let draft = match kudos::parse_log(&author, text, &state.tags, rules) {
-        Ok(d) => d,
-        Err(rejected) => {
-            return ephemeral(&with_their_text(
-                &rejected.explain_for("that evidence"),
-                text,
-            ))
-        }
-    };
-    let now = state.clock.now();
-    let evidence = NewEvidence {
-        team_id: team,
-        subject: author.clone(),
-        author,
-        source: Source::SelfLogged,
-        text: draft.message.clone(),
-        permalink: None,
-        visibility: Visibility::Private,
-        competencies: draft.competencies.clone(),
-        multiplier_kinds: draft.multiplier_kinds.clone(),
-        sphere: sphere.map(|s| s.as_str().to_owned()),
-        people: draft.people.clone(),
-        framework_id: state.framework.id().to_owned(),
-        framework_version: state.framework.version().to_owned(),
-        occurred_at: now,
-        created_at: now,
-    };
-    match tokio::time::timeout(LOG_DEADLINE, state.store.record_evidence(evidence)).await {
-        Ok(Ok(id)) => {
-            tracing::info!(evidence_id = id, "evidence logged");
+    match evidence::log(s, team, author, text).await {
+        Logged::Saved { draft, sphere } => {
+            let f = &s.framework;
             let tags: Vec<String> = draft
                 .competencies
                 .iter()
-                .filter_map(|c| state.framework.competency(c))
+                .filter_map(|c| f.competency(c))
                 .map(|c| format!("#{}", c.display_tag()))
                 .chain(
                     draft
                         .multiplier_kinds
                         .iter()
-                        .filter_map(|m| state.framework.multiplier_kind(m))
+                        .filter_map(|m| f.multiplier_kind(m))
                         .map(|m| format!("#{}", m.display_tag())),
                 )
                 .collect();
@@ -334,10 +281,10 @@ async fn log_command(state: &AppState, command: &SlashCommand, text: &str) -> Re
             if !tags.is_empty() {
                 answer.push_str(&format!("\nTagged {}", tags.join(" ")));
             }
-            if let Some(s) = sphere {
+            if let Some(sphere) = sphere {
                 answer.push_str(&format!(
                     "\nSphere, as you declared it: {}",
-                    mrkdwn::safe(&s.label(&state.framework))
+                    mrkdwn::safe(&sphere.label(f))
                 ));
             }
             for note in &draft.notes {
@@ -345,15 +292,13 @@ async fn log_command(state: &AppState, command: &SlashCommand, text: &str) -> Re
             }
             ephemeral(&answer)
         }
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "could not record evidence");
-            ephemeral(&with_their_text("I couldn't save that just now (the database didn't answer). Please try again in a minute.", text))
-        }
-        Err(_) => ephemeral(&with_their_text("Saving that is taking longer than Slack lets me wait, so I can't confirm it was saved. Check before logging it again.", text)),
+        Logged::Refused(problem) => ephemeral(&with_their_text(&problem, text)),
+        Logged::Failed => ephemeral(&with_their_text("I couldn't save that just now (the database didn't answer). Please try again in a minute.", text)),
+        Logged::TimedOut => ephemeral(&with_their_text("Saving that is taking longer than Slack lets me wait, so I can't confirm it was saved. Check before logging it again.", text)),
     }
 }
 
-async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
+async fn kudos_command(s: &Services, command: &SlashCommand) -> Response {
     let (Ok(team), Ok(giver)) = (
         TeamId::parse(&command.team_id),
         UserId::parse(&command.user_id),
@@ -370,57 +315,21 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
             metadata: json!({ "origin": "command" }).to_string(),
             ..KudosModal::default()
         };
-        if super::interactivity::open_kudos_modal(
-            state,
-            &command.team_id,
-            &command.trigger_id,
-            &modal,
-        )
-        .await
-        {
+        if giving::open_modal(s, &command.team_id, &command.trigger_id, &modal).await {
             return ().into_response();
         }
         return ephemeral(KUDOS_USAGE);
     }
-    let rules = KudosRules {
-        require_competency: state.require_competency_tag,
-    };
-    let mut draft = match kudos::parse(&giver, &command.text, &state.tags, rules) {
-        Ok(d) => d,
-        Err(rejected) => {
-            tracing::info!(problems = rejected.problems.len(), "kudos refused");
-            return ephemeral(&with_their_text(&rejected.explain(), &command.text));
-        }
-    };
-    if !draft.groups.is_empty() {
-        let members = group_members(state, &command.team_id, &draft).await;
-        let problems = kudos::add_group_members(&mut draft, &giver, &members);
-        if !problems.is_empty() {
-            let rejected = kudos::Rejected {
-                problems,
-                valid_tags: Vec::new(),
-            };
-            return ephemeral(&with_their_text(&rejected.explain(), &command.text));
-        }
-    }
-    let giving = Giving {
+    let typed = Typed {
         team,
         team_domain: Some(command.team_domain.clone()).filter(|d| !d.is_empty()),
         giver,
-        draft,
         channel,
-        visibility: Visibility::Public,
-        announce_via_outbox: false,
+        text: &command.text,
     };
-    match give(state, giving).await {
+    match giving::typed(s, typed).await {
         Given::Recorded(announcement) => in_channel(&announcement),
-        Given::Refused(problems) => {
-            let rejected = kudos::Rejected {
-                problems,
-                valid_tags: Vec::new(),
-            };
-            ephemeral(&with_their_text(&rejected.explain(), &command.text))
-        }
+        Given::Refused(rejected) => ephemeral(&with_their_text(&rejected.explain(), &command.text)),
         Given::TimedOut => {
             let note = "Saving that kudos is taking longer than Slack lets me wait, so I can't confirm it was recorded. \
                         Check with `/growth` later before giving it again.";
@@ -432,50 +341,6 @@ async fn kudos_command(state: &AppState, command: &SlashCommand) -> Response {
             ephemeral(&with_their_text(note, &command.text))
         }
     }
-}
-
-/// Who is in each user group the kudos mentions (`usergroups.users.list`, all at once, within
-/// the budget Slack's 3 s leave); `None` for a group Slack could not tell us about in time.
-async fn group_members(
-    state: &AppState,
-    team: &str,
-    draft: &kudos::KudosDraft,
-) -> Vec<Option<Vec<UserId>>> {
-    let Some((slack, token)) = state.slack_for(team).await else {
-        return vec![None; draft.groups.len()];
-    };
-    // Spawned together, so the groups are looked up at the same time.
-    let lookups: Vec<_> = draft
-        .groups
-        .iter()
-        .map(|(id, _)| {
-            let (slack, token, id, team) = (
-                slack.clone(),
-                token.clone(),
-                id.to_string(),
-                team.to_owned(),
-            );
-            tokio::spawn(async move {
-                tokio::time::timeout(
-                    GROUP_BUDGET,
-                    slack.usergroups_users_list(&token, &team, &id),
-                )
-                .await
-            })
-        })
-        .collect();
-    let mut members = Vec::with_capacity(lookups.len());
-    for lookup in lookups {
-        members.push(match lookup.await {
-            Ok(Ok(Ok(users))) => Some(users.iter().filter_map(|u| UserId::parse(u).ok()).collect()),
-            Ok(Ok(Err(e))) => {
-                tracing::warn!(error = %e, "could not list a user group's members");
-                None
-            }
-            _ => None,
-        });
-    }
-    members
 }
 
 /// Appends what the person typed, so a refused or failed command loses nothing.

@@ -1,0 +1,110 @@
+//! The use cases, one noun each. A handler (HTTP, Socket Mode) or a job parses what arrived and
+//! calls one of these; they call the domain for the rules, the store for what is kept, and the
+//! outbox for what goes to Slack. Nothing here knows HTTP.
+//!
+//! [`Services`] is built once, in `app.rs`, and shared by every handler and job.
+
+pub mod events;
+pub mod evidence;
+pub mod giving;
+pub mod home;
+pub mod org;
+pub mod packets;
+pub mod people;
+pub mod prompts;
+pub mod reactions;
+pub mod summaries;
+pub mod workspaces;
+
+use crate::clock::SharedClock;
+use crate::domain::framework::Framework;
+use crate::domain::growth::Viewer;
+use crate::domain::tags::TagIndex;
+use crate::nudges::NudgeSettings;
+use crate::store::{Delivery, Store, StoreError};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Everything the use cases share; cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub framework: Arc<Framework>,
+    pub tags: Arc<TagIndex>,
+    pub clock: SharedClock,
+    pub people: people::People,
+    pub workspaces: workspaces::Workspaces,
+    pub outbox: Outbox,
+    pub rules: Arc<Rules>,
+    /// The workspace's prompt settings: the default slot, quiet days.
+    pub prompts: Arc<NudgeSettings>,
+}
+
+/// How the workspace's operator set Cairn up to treat kudos and people.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// A kudos needs at least one competency tag.
+    pub require_competency_tag: bool,
+    /// Reaction names that give kudos.
+    pub kudos_emoji: Vec<String>,
+    /// Slack user ids with admin rights (`CAIRN_ADMINS`).
+    pub admins: Vec<String>,
+}
+
+impl Services {
+    /// `user` as a viewer of summaries: an admin if the operator made them one.
+    pub fn viewer(&self, user: &str) -> Viewer {
+        Viewer::Person {
+            admin: self.rules.admins.iter().any(|a| a == user),
+            user: user.to_owned(),
+        }
+    }
+
+    /// Whether the database answers (`/readyz`).
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        self.store.ping().await
+    }
+
+    /// How many messages wait, went out and died in the outbox (`/metrics`).
+    pub async fn outbox_counts(&self) -> Result<crate::store::OutboxCounts, StoreError> {
+        self.store.outbox_counts().await
+    }
+
+    pub fn kudos_rules(&self) -> crate::domain::kudos::KudosRules {
+        crate::domain::kudos::KudosRules {
+            require_competency: self.rules.require_competency_tag,
+        }
+    }
+}
+
+/// The way to Slack: changes write their messages into the store's outbox in their own
+/// transaction; this wakes the worker that delivers them, so they go out at once.
+#[derive(Clone, Default)]
+pub struct Outbox {
+    wake: Arc<Notify>,
+}
+
+impl Outbox {
+    /// The worker waits on this.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Something was written to the outbox: deliver it now rather than at the next poll.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Messages that go with no other change (a note that something asked for failed).
+    pub async fn send(
+        &self,
+        store: &dyn Store,
+        team: &str,
+        deliveries: &[Delivery],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        store.enqueue(team, deliveries, now).await?;
+        self.wake();
+        Ok(())
+    }
+}
