@@ -1,9 +1,8 @@
 //! The binary is killed with SIGKILL while it delivers 500 DMs, then started again: every DM
 //! arrives, and none twice, although the killed process had posted messages it never recorded.
 
-mod common;
+use crate::common::*;
 use cairn::domain::ids::UserId;
-use common::*;
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -4,8 +4,7 @@
 //! where Slack accepts one), and opens a new connection after a `disconnect` message or a
 //! dropped connection. HTTP keeps serving health and still refuses unsigned Slack requests.
 
-mod common;
-use common::*;
+use crate::common::*;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::time::Duration;

@@ -475,7 +475,7 @@ fn the_dockerfile_stubs_every_bench_cargo_toml_declares() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let manifest: toml::Value = toml::from_str(include_str!("../Cargo.toml")).unwrap();
+    let manifest: toml::Value = toml::from_str(include_str!("../../Cargo.toml")).unwrap();
     let benches: BTreeSet<String> = manifest["bench"]
         .as_array()
         .unwrap()

@@ -2,10 +2,9 @@
 //! multiplier, who may see what (the person, their managers, an admin, a peer, the API token),
 //! and the record of who looked. The figures are worked out by hand in the comments.
 
-mod common;
+use crate::common::*;
 use cairn::clock::Clock;
 use cairn::store::OrgPerson;
-use common::*;
 use serde_json::{json, Value};
 
 const ANA: &str = "U0ANA00001";

@@ -1,13 +1,12 @@
 //! The Store contract, run against SQLite and PostgreSQL alike.
 
-mod common;
+use crate::common::*;
 use cairn::domain::ids::{ChannelId, TeamId, UserId};
 use cairn::store::{
     self, Delivery, KudosQuery, NewEvidence, NewKudos, Occurrence, OrgPerson, Outcome, Person,
     Prompt, Role, Schedule, Slot, Source, Sphere, SummaryView, Visibility,
 };
 use chrono::{DateTime, TimeZone, Utc};
-use common::*;
 use std::collections::HashSet;
 use std::time::Duration;
 

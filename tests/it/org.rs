@@ -2,8 +2,7 @@
 //! unknown managers or loops are rejected with their row number and reason while the valid rows
 //! are kept; importing the same file again changes nothing.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const TEAM: &str = "T07KUD0S01";

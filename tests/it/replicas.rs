@@ -1,9 +1,8 @@
 //! Two `cairn serve` processes on one PostgreSQL database drain a shared outbox: every message is
 //! delivered exactly once.
 
-mod common;
+use crate::common::*;
 use cairn::domain::ids::UserId;
-use common::*;
 use std::collections::HashSet;
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! The people cache: kudos to apps or to people who left are refused; profiles are cached, kept
 //! fresh by `user_change`, and a slow Slack never delays the answer past Slack's 3 s.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::time::{Duration, Instant};
 
 both_backends! {

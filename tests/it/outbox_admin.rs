@@ -1,8 +1,7 @@
 //! Dead letters: an uninstalled workspace parks its messages; an admin lists and retries them
 //! with `cairn outbox list` and `cairn outbox retry`.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::process::Command;
 
 fn cairn(db: &str, args: &[&str]) -> (bool, String, String) {

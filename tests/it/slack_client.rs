@@ -1,9 +1,8 @@
 //! The Web API client against a fake Slack: the request shapes Slack expects, typed answers, paging,
 //! and typed errors for 429, `ok: false`, 5xx and timeouts.
 
-mod common;
+use crate::common::*;
 use cairn::slack::client::{FileUpload, SlackClient, SlackError};
-use common::*;
 use secrecy::SecretString;
 use serde_json::json;
 use std::time::Duration;

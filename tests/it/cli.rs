@@ -1,6 +1,5 @@
 //! The real binary: exit codes, messages that name what to fix, and graceful shutdown on SIGTERM.
 
-mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -56,7 +55,7 @@ fn doctor_names_each_problem_of_a_broken_setup() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_checks_the_database_migrations_token_and_scopes() {
-    let slack = common::FakeSlack::start().await;
+    let slack = crate::common::FakeSlack::start().await;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("c.db").display());
     let api = slack.url.clone();
@@ -104,7 +103,7 @@ async fn doctor_checks_the_database_migrations_token_and_scopes() {
     let store = cairn::store::connect(&url).await.unwrap();
     let now = chrono::Utc::now();
     store
-        .save_installation(&common::installation(
+        .save_installation(&crate::common::installation(
             "T0GLOBEX01",
             &keys.seal("T0GLOBEX01", "xoxb-globex"),
             now,
@@ -354,7 +353,7 @@ fn keys_rotate_reseals_every_token_or_none() {
         for team in ["T1", "T2"] {
             let sealed = with_a.seal(team, &format!("xoxb-token-of-{team}"));
             store
-                .save_installation(&common::installation(team, &sealed, at))
+                .save_installation(&crate::common::installation(team, &sealed, at))
                 .await
                 .unwrap();
         }

@@ -1,7 +1,6 @@
 //! `GET /api/v1/kudos`: filters, paging and errors, on both backends.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 async fn ids(app: &TestApp, query: &str) -> Vec<String> {

@@ -15,7 +15,7 @@ fn manifest() -> Value {
 
 fn validator() -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(include_str!(
-        "fixtures/slack-manifest/manifest.schema.1.0.0.json"
+        "../fixtures/slack-manifest/manifest.schema.1.0.0.json"
     ))
     .unwrap();
     jsonschema::validator_for(&schema).unwrap()

@@ -1,8 +1,7 @@
 //! Reaction kudos: `:cairn:` on someone's message thanks its author; the giver says what for
 //! with a button; taking the reaction back within 10 minutes withdraws it.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn reaction(kind: &str, event_id: &str, emoji: &str, reactor: &str, author: &str) -> String {

@@ -1,8 +1,7 @@
 //! `/kudos` end to end: signed slash commands in, the channel's answer, the stored kudos (through
 //! the API) and the DMs the fake Slack received.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const EXAMPLE: &str = "<@U07ANA0001|ana> <@U07BEN0002|ben> #technical #mentoring paired with me on the flaky deploy test until it was green";

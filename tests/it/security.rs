@@ -1,8 +1,7 @@
 //! Every `/slack/*` route refuses unsigned, stale or tampered requests before parsing, and
 //! records nothing; bodies over 1 MiB answer 413.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 

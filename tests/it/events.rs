@@ -1,7 +1,6 @@
 //! `POST /slack/events` with Slack's real payloads.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const JSON: &str = "application/json";

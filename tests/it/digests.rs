@@ -4,9 +4,8 @@
 //! channel. No sleeping: `cairn jobs run-once --now` (the app's own clock is pinned to Monday
 //! 5 January 2026, 14:30 UTC).
 
-mod common;
+use crate::common::*;
 use cairn::store::OrgPerson;
-use common::*;
 use serde_json::Value;
 
 const TEAM: &str = "T07KUD0S01";
@@ -63,7 +62,7 @@ fn team_digest(settings: &mut cairn::config::Settings) {
     settings.team_digest_channel = Some("C0DIGEST01".into());
 }
 
-/// Several workspaces, each with its installation's own token (tests/workspaces.rs).
+/// Several workspaces, each with its installation's own token (tests/it/workspaces.rs).
 const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const GLOBEX: &str = "T0GLOBEX01";
 const INITECH: &str = "T0INITECH1"; // installed, but named no digest channel

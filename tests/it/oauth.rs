@@ -3,9 +3,8 @@
 //! expired or foreign state, and otherwise exchanges the code and stores the workspace's bot
 //! token sealed, which Cairn then speaks to that workspace with.
 
-mod common;
+use crate::common::*;
 use cairn::secrets::Keys;
-use common::*;
 use reqwest::redirect::Policy;
 
 /// Base64 of the 32 bytes `0123456789abcdef0123456789abcdef`.

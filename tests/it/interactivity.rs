@@ -2,8 +2,7 @@
 //! the "Give kudos" shortcut and `/kudos` alone open the modal; a submitted modal records the
 //! kudos exactly as the slash command would, or shows what to fix next to each field.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn form(payload: &Value) -> String {

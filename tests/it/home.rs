@@ -1,8 +1,7 @@
 //! The App Home tab: opening it publishes the person's own growth (everything about themselves,
 //! private items included), and its buttons open the kudos and evidence modals.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn texts(view: &Value) -> String {

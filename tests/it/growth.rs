@@ -1,8 +1,7 @@
 //! `/growth` in Slack, and the active framework as people meet it: its overview, retired tags,
 //! and old evidence that keeps its labels when the framework changes.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn acme(settings: &mut cairn::config::Settings) {

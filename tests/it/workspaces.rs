@@ -3,9 +3,8 @@
 //! gets nothing sent with another's token, an uninstall stops its workspace alone, and neither
 //! workspace's data shows in the other's.
 
-mod common;
+use crate::common::*;
 use cairn::secrets::Keys;
-use common::*;
 use serde_json::Value;
 
 /// Base64 of the 32 bytes `0123456789abcdef0123456789abcdef`.

@@ -3,9 +3,8 @@
 //! must not be prompted, and replicas racing. No sleeping: `cairn jobs run-once --now` with
 //! chosen times (the app's own clock is pinned to Monday 5 January 2026, 14:30 UTC).
 
-mod common;
+use crate::common::*;
 use cairn::store::Person;
-use common::*;
 use serde_json::{json, Value};
 
 const TEAM: &str = "T07KUD0S01";

@@ -1,8 +1,7 @@
 //! `/growth forget-me`: after a confirmation, nothing about the person is left in any table;
 //! kudos they gave stay for their receivers, from "a former teammate".
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const ALICE: &str = "U07ALICE01";

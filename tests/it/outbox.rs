@@ -1,9 +1,8 @@
 //! DMs survive Slack being slow, failing or rate-limiting, and the app restarting.
 
-mod common;
+use crate::common::*;
 use cairn::clock::Clock;
 use cairn::store::Outcome;
-use common::*;
 use std::time::Duration;
 
 async fn rows(app: &TestApp) -> Vec<cairn::store::OutboxRow> {
