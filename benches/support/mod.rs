@@ -465,7 +465,7 @@ pub fn clock_ticks_per_sec() -> f64 {
 }
 
 /// `n=… p50=…ms p95=…ms p99=…ms max=…ms` of a set of timings (sorts them).
-#[allow(dead_code)] // summary_scale and nudge_ticks; the load benches report their own way
+#[allow(dead_code)] // summary_scale and prompt_ticks; the load benches report their own way
 pub fn percentiles(times: &mut [std::time::Duration]) -> String {
     times.sort_unstable();
     let at = |q: f64| {

@@ -1,5 +1,5 @@
 //! The weekly reflection prompt as a Block Kit DM: a greeting by name, the week's kudos, at most
-//! one gap nudge, and the buttons Reflect, Snooze and Skip this week.
+//! one line on a gap, and the buttons Reflect, Snooze and Skip this week.
 
 use super::blocks::{context, section};
 use super::mrkdwn;
@@ -37,7 +37,7 @@ pub struct WeeklyPrompt {
     pub name: Option<String>,
     pub kudos: Vec<WeekKudos>,
     pub gap: Option<Gap>,
-    /// They logged evidence this week already: a shorter prompt, no gap nudge.
+    /// They logged evidence this week already: a shorter prompt, no line on a gap.
     pub lighter: bool,
     /// The local date the prompt belongs to; the buttons carry it.
     pub local_date: String,
@@ -196,7 +196,7 @@ mod tests {
     }
 
     #[test]
-    fn the_prompt_greets_lists_the_kudos_nudges_one_gap_and_offers_three_buttons() {
+    fn the_prompt_greets_lists_the_kudos_names_one_gap_and_offers_three_buttons() {
         let (text, blocks) = weekly_prompt(&prompt());
         assert!(text.starts_with("Hi Ana,"), "{text}");
         let all = blocks.to_string();
@@ -225,7 +225,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lighter_prompt_has_no_gap_nudge() {
+    fn a_lighter_prompt_has_no_gap_line() {
         let mut p = prompt();
         p.lighter = true;
         p.kudos.clear();

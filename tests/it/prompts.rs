@@ -78,7 +78,7 @@ both_backends! {
         assert!(blocks.contains("untangled the billing migration"), "the week's kudos: {blocks}");
         assert!(blocks.contains("<@U07ALICE01>"), "who gave it: {blocks}");
         assert!(blocks.contains("Technical skills"), "for which competency: {blocks}");
-        assert!(blocks.contains("evidence in 6 weeks"), "one gap nudge: {blocks}");
+        assert!(blocks.contains("evidence in 6 weeks"), "one gap line: {blocks}");
         for action in ["prompt_reflect", "prompt_snooze", "prompt_skip"] {
             assert!(blocks.contains(action), "{action}: {blocks}");
         }

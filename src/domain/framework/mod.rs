@@ -190,7 +190,7 @@ pub struct Competency {
     /// Dimension ids this competency is mostly about.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leans_on: Vec<String>,
-    /// Questions for reflection nudges.
+    /// Questions for the weekly reflection prompts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prompts: Vec<String>,
     /// Track id → level id → what is expected: one text, or a text per dimension id.

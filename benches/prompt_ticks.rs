@@ -1,7 +1,7 @@
-//! A week of scheduler ticks (results in `benches/README.md`, section "nudge_ticks").
+//! A week of scheduler ticks (results in `benches/README.md`, section "prompt_ticks").
 //!
 //! ```sh
-//! cargo bench --bench nudge_ticks -- [--backend sqlite|postgres] [--people N]
+//! cargo bench --bench prompt_ticks -- [--backend sqlite|postgres] [--people N]
 //! ```
 //!
 //! Against a fresh database (as `summary_scale`): N people (default 10,000) spread over 30 time
@@ -28,9 +28,9 @@ use std::time::{Duration, Instant};
 use support::{Backend, Db, Flags, Names};
 
 const NAMES: Names = Names {
-    bench: "nudge_ticks",
-    dir: "cairn-nudge-bench",
-    database: "cairn_nudges",
+    bench: "prompt_ticks",
+    dir: "cairn-prompt-bench",
+    database: "cairn_prompts",
 };
 
 const TEAM: &str = "T0BENCH001";
@@ -75,7 +75,7 @@ struct Args {
 }
 
 const USAGE: &str =
-    "usage: cargo bench --bench nudge_ticks -- [--backend sqlite|postgres] [--people N]";
+    "usage: cargo bench --bench prompt_ticks -- [--backend sqlite|postgres] [--people N]";
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
