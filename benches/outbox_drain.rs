@@ -161,7 +161,7 @@ fn kudos(k: u64, args: &Args) -> NewKudos {
         (Some(":gear:".to_owned()), "Technical skills".to_owned()),
         (Some(":seedling:".to_owned()), "Mentoring".to_owned()),
     ];
-    let dm = cairn::slack::blocks::KudosView {
+    let dm = cairn::slack::messages::KudosView {
         giver: "U07ALICE01",
         recipients: &recipients,
         message: &message,

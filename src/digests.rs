@@ -11,7 +11,7 @@ use crate::domain::period::Period;
 use crate::domain::review::{self, ReviewCycles};
 use crate::domain::schedule::{self, CronSpec};
 use crate::services::summaries::{self, AskMany, What};
-use crate::slack::digests as message;
+use crate::slack::messages::digests as message;
 use crate::store::{Delivery, KudosQuery, Manager, Prompt, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;

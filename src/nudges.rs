@@ -13,7 +13,7 @@ use crate::domain::period::Period;
 use crate::domain::schedule::{self, Limits, Occurrence, Slot};
 use crate::services::people::People;
 use crate::services::summaries::{self, Ask, SummaryError, What};
-use crate::slack::prompts::{self, Gap, WeekKudos, WeeklyPrompt};
+use crate::slack::messages::prompts::{self, Gap, WeekKudos, WeeklyPrompt};
 use crate::store::{
     Delivery, DueSchedule, Item, Person, Prompt, Schedule, Source, Store, StoreError,
 };

@@ -7,7 +7,7 @@ use crate::domain::growth::{self, Sphere};
 use crate::domain::ids::{TeamId, UserId};
 use crate::domain::kudos::{self, LogDraft};
 use crate::domain::markup;
-use crate::slack::views::{self, EvidenceModal, KudosModal};
+use crate::slack::modals::{self, EvidenceModal, KudosModal};
 use crate::store::{NewEvidence, Source, Visibility};
 use serde_json::json;
 use std::time::Duration;
@@ -140,7 +140,7 @@ pub async fn open_modal(s: &Services, team: &str, trigger_id: &str) -> bool {
         metadata: json!({ "source": "self" }).to_string(),
         ..EvidenceModal::default()
     };
-    let view = views::evidence_modal(&s.framework, &modal);
+    let view = modals::evidence_modal(&s.framework, &modal);
     s.workspaces.open_view(team, trigger_id, view).await
 }
 
@@ -199,7 +199,7 @@ pub async fn save_message(s: &Services, message: MessageToSave<'_>) {
         reflection: false,
         for_managers: false,
     };
-    let view = views::evidence_modal(&s.framework, &modal);
+    let view = modals::evidence_modal(&s.framework, &modal);
     s.workspaces.open_view(team, trigger_id, view).await;
 }
 

@@ -7,9 +7,9 @@ use super::Services;
 use crate::domain::growth::{self, Sphere};
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use crate::domain::kudos::{self, KudosDraft, RecipientFacts, Rejected};
-use crate::slack::blocks::{KudosView, Message};
+use crate::slack::messages::{KudosView, Message};
+use crate::slack::modals::KudosModal;
 use crate::slack::mrkdwn;
-use crate::slack::views::KudosModal;
 use crate::store::{Delivery, Kudos, KudosQuery, NewKudos, Page, StoreError, Visibility};
 use serde_json::Value;
 use std::time::Duration;
@@ -282,7 +282,7 @@ async fn group_members(s: &Services, team: &str, draft: &KudosDraft) -> Vec<Opti
 
 /// Opens the kudos modal; false if it could not be (no token, Slack slow or refusing).
 pub async fn open_modal(s: &Services, team: &str, trigger_id: &str, modal: &KudosModal) -> bool {
-    let view = crate::slack::views::kudos_modal(&s.framework, modal);
+    let view = crate::slack::modals::kudos_modal(&s.framework, modal);
     s.workspaces.open_view(team, trigger_id, view).await
 }
 

@@ -2,7 +2,7 @@
 //! of indexed reads of that person's own rows; they see everything about themselves.
 
 use super::Services;
-use crate::slack::views::{self, Home, HomeItem};
+use crate::slack::home::{self, Home, HomeItem};
 use crate::store::{KudosQuery, Role, Visibility};
 
 /// The spread shown covers this many days.
@@ -111,7 +111,7 @@ async fn build(
         .collect();
     let received = kudos_items(&received.items, false);
     let given = kudos_items(&given.items, true);
-    Ok(views::home_view(&Home {
+    Ok(home::home_view(&Home {
         framework: f,
         counts: &counts,
         days: DAYS,

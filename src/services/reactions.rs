@@ -6,11 +6,11 @@
 
 use super::Services;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
-use crate::slack::blocks::KudosView;
+use crate::slack::messages::KudosView;
 use crate::store::{Delivery, NewKudos, StoreError, Visibility};
 use std::time::Duration;
 
-pub use crate::slack::views::TAG_ACTION;
+pub use crate::slack::messages::reactions::TAG_ACTION;
 /// How long a removed reaction still withdraws its kudos.
 const WITHDRAW_WINDOW_MINUTES: i64 = 10;
 const LOOKUP_BUDGET: Duration = Duration::from_millis(700);
@@ -152,7 +152,8 @@ pub async fn added(s: &Services, team: &str, reaction: Reaction<'_>) -> Result<(
 
 /// The DM asking the giver what their reaction was for.
 fn ask_for_tag(s: &Services, key: &str, author: &UserId, emoji: &str, giver: &UserId) -> Delivery {
-    let message = crate::slack::views::tag_question(&s.framework, key, author.as_str(), emoji);
+    let message =
+        crate::slack::messages::reactions::tag_question(&s.framework, key, author.as_str(), emoji);
     Delivery {
         key: format!("ask:{giver}"),
         channel: giver.to_string(),
@@ -203,7 +204,7 @@ pub async fn tag(s: &Services, team: &str, giver: &str, value: &str) -> Option<S
 /// Replaces the question's buttons with the answer, after Slack has its acknowledgement. The
 /// kudos is tagged already; if Slack is away the buttons stay, and pressing one again is harmless.
 pub fn answer_tag_question(s: &Services, team: &str, channel: String, ts: String, name: &str) {
-    let message = crate::slack::views::tag_answered(name);
+    let message = crate::slack::messages::reactions::tag_answered(name);
     let (s, team) = (s.clone(), team.to_owned());
     tokio::spawn(async move {
         let Some((slack, token)) = s.workspaces.slack_for(&team).await else {

@@ -1,13 +1,12 @@
-//! The Slack edge: request signatures, inbound payloads, the Web API client, Block Kit, mrkdwn and
-//! the app manifest.
+//! The Slack edge: request signatures, inbound payloads, the Web API client, Block Kit builders
+//! (messages, modals, the home tab), mrkdwn and the app manifest. A leaf: it knows the domain and
+//! nothing above it.
 
-pub mod blocks;
 pub mod client;
-pub mod digests;
+pub mod home;
 pub mod manifest;
+pub mod messages;
+pub mod modals;
 pub mod mrkdwn;
 pub mod payloads;
-pub mod prompts;
-pub mod summary;
 pub mod verify;
-pub mod views;

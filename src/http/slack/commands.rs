@@ -12,10 +12,10 @@ use crate::services::evidence::{self, Logged};
 use crate::services::giving::{self, Given, Typed};
 use crate::services::summaries::{self, Ask, SummaryError, What};
 use crate::services::Services;
-use crate::slack::blocks::Message;
+use crate::slack::messages::Message;
+use crate::slack::modals::KudosModal;
 use crate::slack::mrkdwn;
 use crate::slack::payloads::SlashCommand;
-use crate::slack::views::KudosModal;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -71,7 +71,7 @@ async fn growth_command(s: &Services, command: &SlashCommand) -> Response {
     match sub.as_str() {
         "help" => ephemeral(GROWTH_HELP),
         "framework" => {
-            let m = crate::slack::blocks::framework_overview(&s.framework);
+            let m = crate::slack::messages::framework_overview(&s.framework);
             Json(json!({ "response_type": "ephemeral", "text": m.text, "blocks": m.blocks }))
                 .into_response()
         }
@@ -82,7 +82,7 @@ async fn growth_command(s: &Services, command: &SlashCommand) -> Response {
             log_command(s, command, rest).await
         }
         "forget-me" => {
-            let view = crate::slack::views::forget_me_modal();
+            let view = crate::slack::modals::forget_me_modal();
             if s.workspaces
                 .open_view(&command.team_id, &command.trigger_id, view)
                 .await
@@ -233,7 +233,7 @@ async fn summary_command(s: &Services, command: &SlashCommand, rest: &str) -> Re
     };
     match report_in_time(s, command, &subject, period, What::Summary).await {
         Ok(Ok(report)) => {
-            let m = crate::slack::summary::summary_message(&s.framework, &report);
+            let m = crate::slack::messages::summary::summary_message(&s.framework, &report);
             Json(json!({ "response_type": "ephemeral", "text": m.text, "blocks": m.blocks }))
                 .into_response()
         }

@@ -10,10 +10,11 @@ use crate::services::evidence::{self, MessageToSave};
 use crate::services::packets::{self, Pressed};
 use crate::services::prompts::buttons::{self, Press};
 use crate::services::{giving, reactions, Services};
-use crate::slack::digests::PACKET_ACTION;
+use crate::slack::home;
+use crate::slack::messages::digests::PACKET_ACTION;
+use crate::slack::messages::prompts::{REFLECT_ACTION, SKIP_ACTION, SNOOZE_ACTION};
+use crate::slack::modals::{self as views, KudosModal};
 use crate::slack::payloads::Interaction;
-use crate::slack::prompts::{REFLECT_ACTION, SKIP_ACTION, SNOOZE_ACTION};
-use crate::slack::views::{self, KudosModal};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -74,17 +75,17 @@ async fn dispatch(s: &Services, interaction: &Interaction) -> Response {
             };
             giving::open_modal(s, team, trigger, &modal).await;
         }
-        ("block_actions", _) if has_action(interaction, views::HOME_GIVE_KUDOS) => {
+        ("block_actions", _) if has_action(interaction, home::HOME_GIVE_KUDOS) => {
             let modal = KudosModal {
                 metadata: json!({ "origin": "home" }).to_string(),
                 ..KudosModal::default()
             };
             giving::open_modal(s, team, trigger, &modal).await;
         }
-        ("block_actions", _) if has_action(interaction, views::HOME_SETTINGS) => {
+        ("block_actions", _) if has_action(interaction, home::HOME_SETTINGS) => {
             crate::services::prompts::settings::open(s, team, user, trigger).await;
         }
-        ("block_actions", _) if has_action(interaction, views::HOME_LOG_EVIDENCE) => {
+        ("block_actions", _) if has_action(interaction, home::HOME_LOG_EVIDENCE) => {
             evidence::open_modal(s, team, trigger).await;
         }
         ("block_actions", _) if tag_action(interaction).is_some() => {

@@ -4,8 +4,8 @@
 use crate::domain::schedule::{clamp_time, resolve_local, Occurrence};
 use crate::nudges::{local_label, next_regular, zone};
 use crate::services::Services;
-use crate::slack::prompts::{answered, REFLECT_ACTION, SNOOZE_ACTION};
-use crate::slack::views;
+use crate::slack::messages::prompts::{answered, REFLECT_ACTION, SNOOZE_ACTION};
+use crate::slack::modals;
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
 
@@ -41,16 +41,16 @@ pub async fn press(s: &Services, press: Press<'_>) {
                 false
             }
         };
-        let modal = views::EvidenceModal {
+        let modal = modals::EvidenceModal {
             for_managers,
             date: date
                 .unwrap_or_else(|| s.clock.now().date_naive())
                 .to_string(),
             metadata: json!({ "source": "reflection" }).to_string(),
             reflection: true,
-            ..views::EvidenceModal::default()
+            ..modals::EvidenceModal::default()
         };
-        let view = views::evidence_modal(&s.framework, &modal);
+        let view = modals::evidence_modal(&s.framework, &modal);
         s.workspaces.open_view(team, trigger_id, view).await;
         return;
     }

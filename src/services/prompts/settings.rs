@@ -4,7 +4,7 @@
 use crate::domain::schedule::Slot;
 use crate::nudges::{local_label, next_regular, zone};
 use crate::services::Services;
-use crate::slack::views::{self, SettingsModal};
+use crate::slack::modals::{self, SettingsModal};
 use crate::store::{Schedule, StoreError, Visibility};
 
 /// The person's schedule, or a newcomer's default one.
@@ -36,7 +36,7 @@ pub async fn open(s: &Services, team: &str, user: &str, trigger_id: &str) -> boo
         next,
     };
     s.workspaces
-        .open_view(team, trigger_id, views::settings_modal(&modal))
+        .open_view(team, trigger_id, modals::settings_modal(&modal))
         .await
 }
 

@@ -1,7 +1,12 @@
 //! Block Kit messages Cairn sends. Outbound types are strict: what we build is what Slack gets.
 
-use super::mrkdwn;
+pub mod digests;
+pub mod prompts;
+pub mod reactions;
+pub mod summary;
+
 use crate::domain::framework::Framework;
+use crate::slack::mrkdwn;
 use serde::Serialize;
 
 /// Slack caps a section's text at 3,000 characters.

@@ -2,13 +2,13 @@
 //! headline and a button for their packet) and the weekly team digest for a channel (the week's
 //! kudos grouped by competency; no counts per person, no ranking).
 
-use super::blocks::{context, section};
-use super::mrkdwn;
 use super::summary::multiplier_text;
+use super::{context, section};
 use crate::domain::framework::Framework;
 use crate::domain::growth::{plural, Summary};
 use crate::domain::markup::{tokenize, Token};
 use crate::domain::period::Period;
+use crate::slack::mrkdwn;
 use crate::store::Kudos;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -24,7 +24,7 @@ const MAX_KUDOS_PER_GROUP: usize = 8;
 const KUDOS_TEXT: usize = 200;
 const MAX_GROUPS: usize = 45;
 
-fn block(b: super::blocks::Block) -> Value {
+fn block(b: super::Block) -> Value {
     serde_json::to_value(b).expect("blocks serialise")
 }
 

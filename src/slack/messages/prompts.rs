@@ -1,8 +1,8 @@
 //! The weekly reflection prompt as a Block Kit DM: a greeting by name, the week's kudos, at most
 //! one line on a gap, and the buttons Reflect, Snooze and Skip this week.
 
-use super::blocks::{context, section};
-use super::mrkdwn;
+use super::{context, section};
+use crate::slack::mrkdwn;
 use serde_json::{json, Value};
 
 pub const REFLECT_ACTION: &str = "prompt_reflect";

@@ -2,11 +2,11 @@
 //! sphere levels as bars, the multiplier figures, counts per competency, gaps, three highlights
 //! with links, and for the person themselves, who else looked.
 
-use super::blocks::{context, section, Message};
-use super::mrkdwn;
+use super::{context, section, Message};
 use crate::domain::framework::Framework;
 use crate::domain::growth::{highlights, plural, Source, Sphere, Summary};
 use crate::services::summaries::{viewer_label, Report};
+use crate::slack::mrkdwn;
 
 const BAR_WIDTH: u64 = 16;
 /// Competency lines shown before "and N more".
