@@ -6,7 +6,7 @@
 //!
 //! Against a fresh database (as `summary_scale`): N people (default 10,000) spread over 30 time
 //! zones from UTC-10 to UTC+14, none scheduled yet. Passes at the start time give everyone their
-//! first slot (a batch per pass); then `cairn::nudges::Scheduler::run_once` every minute of
+//! first slot (a batch per pass); then `cairn::jobs::scheduler::Scheduler::run_once` every minute of
 //! simulated time for one week, from Monday 23 March 2026 00:00 UTC (Europe
 //! changes to summer time that Sunday). It checks that the week produced exactly one weekly
 //! prompt per person, and reports the first pass (which gives everyone their first slot), the
@@ -17,9 +17,12 @@
 mod support;
 
 use cairn::clock::ManualClock;
+use cairn::config::{Digests as DigestSettings, Prompts};
 use cairn::domain::framework::Framework;
-use cairn::nudges::{NudgeSettings, Scheduler};
+use cairn::jobs::scheduler::Scheduler;
+use cairn::services::digests::Digests;
 use cairn::services::people::People;
+use cairn::services::prompts::weekly::Weekly;
 use cairn::store::{OrgPerson, Store};
 use chrono::{DateTime, Duration as Minutes, Utc};
 use std::process::ExitCode;
@@ -149,10 +152,13 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
     let people = People::new(store.clone(), None, Arc::new(clock.clone()));
     let framework = Arc::new(Framework::load("matrix-3x3").map_err(|e| e.to_string())?);
     let scheduler = Scheduler::new(
-        store.clone(),
-        people,
-        framework,
-        Arc::new(NudgeSettings::default()),
+        Weekly::new(
+            store.clone(),
+            people,
+            framework.clone(),
+            Arc::new(Prompts::default()),
+        ),
+        Digests::new(store.clone(), framework, DigestSettings::default()),
     );
 
     // Newcomers get their first slot a batch per pass; the passes at the start time do them all.

@@ -13,7 +13,7 @@
 //!    spread evenly over the two years before now: 70% kudos (one receiver, one or two
 //!    competencies, sometimes a multiplier kind), 30% evidence the subject logged themselves.
 //!    Then ANALYZE (PostgreSQL: `VACUUM (ANALYZE)`).
-//! 2. Measures `cairn::services::summaries::report` through the real store for the last 90 days: one
+//! 2. Measures `cairn::services::summaries::one` through the real store for the last 90 days: one
 //!    person's summary (1,000 random people, as the JSON API and as the person themselves), a
 //!    review cycle (every person's summary, one at a time and two at a time), and the packet
 //!    (200 random people: the report plus its Markdown, CSV, JSON and PNG chart).
@@ -26,8 +26,9 @@ mod support;
 use cairn::domain::framework::Framework;
 use cairn::domain::growth::{Viewer, Visibility};
 use cairn::domain::period::Period;
+use cairn::domain::summary::Summary;
 use cairn::report::{json, packet};
-use cairn::services::summaries::{self, Ask, Report, What};
+use cairn::services::summaries::{self, Ask, What};
 use cairn::store::Store;
 use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
@@ -286,7 +287,7 @@ fn own(subject: &str) -> Viewer {
 
 /// What a packet request renders once it has the report, in bytes. The chart is to be rendered
 /// here too; until then it is measured on its own.
-fn render_packet(framework: &Framework, report: &Report) -> usize {
+fn render_packet(framework: &Framework, report: &Summary) -> usize {
     packet::markdown(framework, report).len()
         + packet::csv(framework, report).len()
         + json::summary(framework, report).to_string().len()
@@ -305,7 +306,7 @@ struct Bench {
 }
 
 impl Bench {
-    async fn summary(&self, subject: &str, viewer: Viewer, what: What) -> Result<Report> {
+    async fn summary(&self, subject: &str, viewer: Viewer, what: What) -> Result<Summary> {
         let ask = Ask {
             team: TEAM,
             subject,
@@ -313,7 +314,7 @@ impl Bench {
             viewer,
             what,
         };
-        summaries::report(self.store.as_ref(), &self.framework, ask, self.now)
+        summaries::one(self.store.as_ref(), &self.framework, ask, self.now)
             .await
             .map_err(|e| format!("summary of {subject}: {e}"))
     }
@@ -327,7 +328,7 @@ impl Bench {
             let t = Instant::now();
             let report = self.summary(subject, viewer, What::Summary).await?;
             times.push(t.elapsed());
-            items += report.summary.items.len();
+            items += report.growth.items.len();
         }
         Ok((times, items))
     }
@@ -348,7 +349,7 @@ impl Bench {
                     let mut times = Vec::new();
                     while let Some(team) = teams.get(next.fetch_add(1, Ordering::Relaxed)) {
                         let t = Instant::now();
-                        let reports = summaries::reports(
+                        let reports = summaries::many(
                             bench.store.as_ref(),
                             &bench.framework,
                             summaries::AskMany {
@@ -951,10 +952,10 @@ struct Params {
 }
 
 impl Params {
-    fn of(bench: &Bench, subject: &str, report: &Report) -> Self {
+    fn of(bench: &Bench, subject: &str, report: &Summary) -> Self {
         let ids = |prefix: &str| -> Vec<i64> {
             let mut ids: Vec<i64> = report
-                .summary
+                .growth
                 .items
                 .iter()
                 .filter_map(|i| i.id.strip_prefix(prefix)?.parse().ok())
@@ -962,10 +963,10 @@ impl Params {
             ids.sort_unstable();
             ids
         };
-        // The people the summary names, as `summaries::report` gathers them.
+        // The people the summary names, as `summaries::one` gathers them.
         let named = |all: bool| {
             let mut named = vec![subject.to_owned()];
-            for item in &report.summary.items {
+            for item in &report.growth.items {
                 if all || item.visibility != Visibility::Private {
                     named.push(item.author.clone());
                     named.extend(item.people.iter().cloned());

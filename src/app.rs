@@ -7,6 +7,7 @@ use crate::domain::framework::Framework;
 use crate::domain::tags::TagIndex;
 use crate::http::{self, AppState};
 use crate::jobs::outbox::OutboxWorker;
+use crate::jobs::scheduler::Scheduler;
 use crate::services::people::People;
 use crate::services::workspaces::Workspaces;
 use crate::services::{Outbox, Rules, Services};
@@ -82,7 +83,7 @@ fn services_over(
             kudos_emoji: config.kudos_emoji.clone(),
             admins: config.admins.iter().map(ToString::to_string).collect(),
         }),
-        prompts: Arc::new(config.nudges.clone()),
+        prompts: Arc::new(config.prompts.clone()),
     }
 }
 
@@ -127,12 +128,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             .map(|b| b.as_str().to_owned()),
     };
     let shutdown = CancellationToken::new();
-    let scheduler = crate::nudges::Scheduler::new(
-        store.clone(),
-        services.people.clone(),
-        services.framework.clone(),
-        services.prompts.clone(),
-    );
+    let scheduler = Scheduler::of(&services, &config.digests);
     let wake = services.outbox.waker();
     let scheduler = tokio::spawn(scheduler.run(clock, wake.clone(), shutdown.clone()));
     let worker = match outbox_worker(&config, &services) {
@@ -197,12 +193,7 @@ pub async fn run_jobs_once(
     let manual = Arc::new(crate::clock::ManualClock::new(now));
     let services = services(config, manual.clone()).await?;
     let store = services.store.clone();
-    let scheduler = crate::nudges::Scheduler::new(
-        store.clone(),
-        services.people.clone(),
-        services.framework.clone(),
-        services.prompts.clone(),
-    );
+    let scheduler = Scheduler::of(&services, &config.digests);
     let pass = scheduler.run_once(now).await;
     let mut report = match &pass {
         Ok(p) => format!(

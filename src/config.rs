@@ -3,9 +3,14 @@
 
 use crate::domain::framework::DEFAULT_FRAMEWORK;
 use crate::domain::ids::UserId;
+use crate::domain::review::ReviewCycles;
+use crate::domain::schedule::{CronSpec, Slot};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
 use clap::Args;
 use secrecy::SecretString;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -103,7 +108,7 @@ pub struct Settings {
     #[arg(long, env = "CAIRN_QUIET_DAYS")]
     #[serde(alias = "CAIRN_QUIET_DAYS")]
     pub quiet_days: Option<String>,
-    /// Weeks without evidence for a competency before the prompt nudges about it [default: 6]
+    /// Weeks without evidence for a competency before the prompt names it [default: 6]
     #[arg(long, env = "CAIRN_GAP_WEEKS")]
     #[serde(alias = "CAIRN_GAP_WEEKS")]
     pub gap_weeks: Option<u32>,
@@ -170,8 +175,75 @@ pub struct Config {
     pub kudos_emoji: Vec<String>,
     /// (user-group handle, team) pairs `cairn org sync` places people by.
     pub team_usergroups: Vec<(String, String)>,
-    /// The default prompt slot, quiet days and gap weeks.
-    pub nudges: crate::nudges::NudgeSettings,
+    pub prompts: Prompts,
+    pub digests: Digests,
+}
+
+/// The weekly reflection prompts' workspace-wide settings.
+#[derive(Debug, Clone)]
+pub struct Prompts {
+    /// A newcomer's slot until they choose their own.
+    pub default_slot: Slot,
+    /// Company holidays: no prompt on these local dates.
+    pub quiet_days: Vec<NaiveDate>,
+    /// A competency with no evidence for this many weeks gets a line in the prompt.
+    pub gap_weeks: u32,
+}
+
+impl Default for Prompts {
+    fn default() -> Self {
+        Prompts {
+            default_slot: Slot::DEFAULT,
+            quiet_days: Vec::new(),
+            gap_weeks: 6,
+        }
+    }
+}
+
+/// The digests the scheduler sends besides the prompts; each off unless configured.
+#[derive(Debug, Clone, Default)]
+pub struct Digests {
+    /// Managers' digests before review cycles, if the workspace names its cycles.
+    pub review: Option<ReviewDigests>,
+    /// The weekly kudos digest to a channel, if a channel is named.
+    pub team: Option<TeamDigest>,
+}
+
+/// Managers' digests before review cycles.
+#[derive(Debug, Clone)]
+pub struct ReviewDigests {
+    pub cycles: ReviewCycles,
+    /// Days before a review date the digest comes, at 09:00 local time.
+    pub days_before: u32,
+}
+
+/// The weekly digest of kudos, each workspace's to a channel of its own.
+#[derive(Debug, Clone)]
+pub struct TeamDigest {
+    pub channels: DigestChannels,
+    pub cron: CronSpec,
+    pub tz: Tz,
+}
+
+/// Where team digests go (`CAIRN_TEAM_DIGEST_CHANNEL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DigestChannels {
+    /// One channel for every workspace Cairn serves: only for a Cairn that takes no installs
+    /// from other workspaces, so all of them are the operator's own.
+    One(String),
+    /// Workspace id → its channel. A workspace not listed gets no digest: another workspace's
+    /// kudos must never land in a channel its people cannot be assumed to share.
+    PerWorkspace(BTreeMap<String, String>),
+}
+
+impl TeamDigest {
+    /// The channel `team`'s digest goes to, if it gets one.
+    pub fn channel_for(&self, team: &str) -> Option<&str> {
+        match &self.channels {
+            DigestChannels::One(channel) => Some(channel),
+            DigestChannels::PerWorkspace(channels) => channels.get(team).map(String::as_str),
+        }
+    }
 }
 
 /// `SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET` from the app's Basic Information page.
@@ -392,22 +464,19 @@ impl Settings {
                 .filter(|e| !e.is_empty())
                 .collect(),
             team_usergroups: team_usergroups(self.team_usergroups.as_deref())?,
-            nudges: crate::nudges::NudgeSettings {
-                review_digests: review_digests(
-                    self.review_cycles.as_deref(),
-                    self.review_digest_days,
-                )?,
-                team_digest: team_digest(
+            prompts: prompts(
+                self.prompt_slot.as_deref(),
+                self.quiet_days.as_deref(),
+                self.gap_weeks,
+            )?,
+            digests: Digests {
+                review: review_digests(self.review_cycles.as_deref(), self.review_digest_days)?,
+                team: team_digest(
                     self.team_digest_channel.as_deref(),
                     takes_installs,
                     self.team_digest_cron.as_deref(),
                     self.team_digest_tz.as_deref(),
                 )?,
-                ..nudges(
-                    self.prompt_slot.as_deref(),
-                    self.quiet_days.as_deref(),
-                    self.gap_weeks,
-                )?
             },
             pacing: crate::jobs::pacing::Limits::per_minute(
                 self.outbox_channel_per_minute
@@ -441,12 +510,12 @@ fn keys(
 }
 
 /// `friday 15:00 weekly`, `2026-12-24,2026-12-25`, 6.
-fn nudges(
+fn prompts(
     slot: Option<&str>,
     quiet_days: Option<&str>,
     gap_weeks: Option<u32>,
-) -> Result<crate::nudges::NudgeSettings, ConfigError> {
-    let mut settings = crate::nudges::NudgeSettings::default();
+) -> Result<Prompts, ConfigError> {
+    let mut settings = Prompts::default();
     if let Some(slot) = slot.filter(|s| !s.trim().is_empty()) {
         let words: Vec<&str> = slot.split_whitespace().collect();
         let (day, time, cadence) = match words.as_slice() {
@@ -493,7 +562,7 @@ fn nudges(
 fn review_digests(
     cycles: Option<&str>,
     days: Option<u32>,
-) -> Result<Option<crate::digests::ReviewDigests>, ConfigError> {
+) -> Result<Option<ReviewDigests>, ConfigError> {
     let Some(cycles) = cycles.filter(|c| !c.trim().is_empty()) else {
         return Ok(None);
     };
@@ -505,7 +574,7 @@ fn review_digests(
             "CAIRN_REVIEW_DIGEST_DAYS is {days_before}: write a number of days from 0 to 60"
         )));
     }
-    Ok(Some(crate::digests::ReviewDigests {
+    Ok(Some(ReviewDigests {
         cycles,
         days_before,
     }))
@@ -518,7 +587,7 @@ fn team_digest(
     installs: bool,
     cron: Option<&str>,
     tz: Option<&str>,
-) -> Result<Option<crate::digests::TeamDigest>, ConfigError> {
+) -> Result<Option<TeamDigest>, ConfigError> {
     let Some(channel) = channel.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
@@ -527,15 +596,11 @@ fn team_digest(
         .map_err(|e| ConfigError::Invalid(format!("CAIRN_TEAM_DIGEST_CRON: {e}")))?;
     let tz = crate::domain::schedule::parse_tz(tz.unwrap_or("UTC"))
         .map_err(|e| ConfigError::Invalid(format!("CAIRN_TEAM_DIGEST_TZ: {e}")))?;
-    Ok(Some(crate::digests::TeamDigest { channels, cron, tz }))
+    Ok(Some(TeamDigest { channels, cron, tz }))
 }
 
 /// `CAIRN_TEAM_DIGEST_CHANNEL`: one channel, or `TEAM:CHANNEL` pairs.
-fn digest_channels(
-    value: &str,
-    installs: bool,
-) -> Result<crate::digests::DigestChannels, ConfigError> {
-    use crate::digests::DigestChannels;
+fn digest_channels(value: &str, installs: bool) -> Result<DigestChannels, ConfigError> {
     use crate::domain::ids::{ChannelId, TeamId};
     const PAIRS: &str = "T0123ABCD:C0123ABCD,T0456EFGH:C0456EFGH";
     let invalid = |e: String| ConfigError::Invalid(format!("CAIRN_TEAM_DIGEST_CHANNEL: {e}"));
@@ -827,7 +892,6 @@ mod tests {
 
     #[test]
     fn the_team_digest_goes_to_one_channel_or_to_each_workspaces_own() {
-        use crate::digests::DigestChannels;
         let digest = |channel: &str, client_id: Option<&str>| {
             Settings {
                 team_digest_channel: Some(channel.into()),
@@ -836,7 +900,7 @@ mod tests {
                 ..Default::default()
             }
             .into_config()
-            .map(|c| c.nudges.team_digest.unwrap())
+            .map(|c| c.digests.team.unwrap())
             .map_err(|e| e.to_string())
         };
         // One channel, `#` tolerated, for every workspace of a Cairn nobody else installs.

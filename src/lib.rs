@@ -2,18 +2,16 @@
 //!
 //! The crate's map, one line per module (see `engineering.md` for who may use whom):
 
-pub mod app; // builds state and router, spawns workers, graceful shutdown
+pub mod app; // builds the services once; start (serve) and run_jobs_once
 pub mod cli; // the command line: one file per subcommand
 pub mod clock; // injectable time source
 pub mod config; // one typed Config from flags, env and an optional TOML file
-pub mod digests; // managers' digests before review cycles and the weekly team digest
-pub mod domain; // pure logic: frameworks, tags, kudos parsing, text markup
+pub mod domain; // pure rules: frameworks, tags, kudos, evidence, growth, schedules, summaries
 pub mod http; // axum handlers: Slack endpoints, JSON API, health
-pub mod jobs; // background workers: the outbox drainer
+pub mod jobs; // background work: the scheduler (prompts and digests), the outbox and its pacing
 pub mod metrics; // Prometheus counters and histograms
-pub mod nudges; // weekly reflection prompts: schedules, the scheduler pass, the prompt
 pub mod report; // review packets (Markdown, CSV, JSON) and the PNG chart
 pub mod secrets; // bot tokens sealed at rest with AES-256-GCM; the keys and their rotation
 pub mod services; // the use cases, one noun each: giving, evidence, summaries, prompts, …
 pub mod slack; // the Slack edge: signatures, payloads, Web API client, Block Kit, mrkdwn
-pub mod store; // the Store trait and its SQLite and PostgreSQL implementations
+pub mod store; // the store: traits by aggregate over SQLite and PostgreSQL

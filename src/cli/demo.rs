@@ -325,7 +325,7 @@ pub async fn run(out: &Path) -> anyhow::Result<PathBuf> {
         },
         what: What::Packet,
     };
-    let report = summaries::report(store.as_ref(), &framework, ask, today).await?;
+    let report = summaries::one(store.as_ref(), &framework, ask, today).await?;
     debug_assert_eq!(report.access, Access::Manager);
     // Give the outbox a moment to deliver the DMs to the stand-in Slack.
     for _ in 0..50 {

@@ -422,7 +422,7 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 
 /// Everything a viewer may see of a subject over a period. Every number is a count of `items`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
+pub struct Growth {
     pub subject: String,
     pub counts: Counts,
     pub sphere: Spread,
@@ -448,7 +448,7 @@ pub struct Evidence<'a> {
     pub teams: &'a HashMap<String, String>,
 }
 
-pub fn summarize(framework: &Framework, evidence: Evidence<'_>) -> Summary {
+pub fn summarize(framework: &Framework, evidence: Evidence<'_>) -> Growth {
     let Evidence {
         subject,
         mut items,
@@ -537,7 +537,7 @@ pub fn summarize(framework: &Framework, evidence: Evidence<'_>) -> Summary {
         .filter(|c| !c.deprecated && !competencies.iter().any(|s| s.id == c.id))
         .map(|c| c.id.clone())
         .collect();
-    Summary {
+    Growth {
         subject: subject.to_owned(),
         counts,
         sphere,
@@ -563,7 +563,7 @@ pub fn reach(items: &[Item]) -> Option<Sphere> {
 
 /// Up to `n` items worth showing first: the widest reach, then those with a link to the
 /// message, then the newest.
-pub fn highlights(summary: &Summary, n: usize) -> Vec<&Item> {
+pub fn highlights(summary: &Growth, n: usize) -> Vec<&Item> {
     let mut items: Vec<&Item> = summary
         .items
         .iter()

@@ -4,9 +4,11 @@
 //! Mentions at the start or end of the text are taken out of the message; a mention inside a
 //! sentence ("thanks to @ana for…") stays in it, and still counts as a recipient.
 
+use super::growth::Visibility;
 use super::ids::{UserGroupId, UserId};
 use super::markup::{self, Token};
 use super::tags::{TagIndex, TagTarget, UnknownTag};
+use chrono::{DateTime, Utc};
 use std::fmt;
 
 pub const MAX_RECIPIENTS: usize = 20;
@@ -544,6 +546,24 @@ impl Rejected {
         }
         out.trim_end().to_owned()
     }
+}
+
+/// A kudos as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kudos {
+    pub id: i64,
+    pub team_id: String,
+    pub giver: String,
+    pub recipients: Vec<String>,
+    pub competencies: Vec<String>,
+    pub multiplier_kinds: Vec<String>,
+    pub text: String,
+    pub channel_id: Option<String>,
+    pub permalink: Option<String>,
+    pub visibility: Visibility,
+    pub framework_id: String,
+    pub framework_version: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

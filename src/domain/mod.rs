@@ -1,6 +1,7 @@
 //! Pure logic: no HTTP, no Slack JSON, no SQL.
 
 pub mod evidence;
+pub mod forget;
 pub mod framework;
 pub mod growth;
 pub mod ids;
@@ -10,4 +11,5 @@ pub mod org;
 pub mod period;
 pub mod review;
 pub mod schedule;
+pub mod summary;
 pub mod tags;

@@ -14,6 +14,7 @@
 //!   `paused_until`, or when it is too close to the last prompt for the cadence. The next
 //!   regular slot is used instead; nothing is moved to another day.
 
+use super::growth::Visibility;
 use chrono::{
     DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
     Weekday,
@@ -397,6 +398,43 @@ impl CronSpec {
             .ok()?
             .with_timezone(&Utc);
         (next > after).then_some(next)
+    }
+}
+
+/// A person's reflection prompt schedule and settings (the maths is below).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub team_id: String,
+    pub user_id: String,
+    pub slot: Slot,
+    /// The person's own time zone; `None` follows their Slack profile.
+    pub tz: Option<String>,
+    pub paused_until: Option<NaiveDate>,
+    /// Who may see the reflections they send: `Private` or `Manager`.
+    pub reflections: Visibility,
+    pub monthly_summary: bool,
+    /// The next prompt; `None` when nothing is due (cadence off, or no time zone known).
+    pub next: Option<Occurrence>,
+    pub last_local_date: Option<NaiveDate>,
+    /// `next` is a snooze of the last prompt rather than the regular slot.
+    pub snoozed: bool,
+}
+
+impl Schedule {
+    /// A newcomer's schedule: the workspace's default slot, nothing due yet.
+    pub fn new(team_id: &str, user_id: &str, slot: Slot) -> Self {
+        Schedule {
+            team_id: team_id.to_owned(),
+            user_id: user_id.to_owned(),
+            slot,
+            tz: None,
+            paused_until: None,
+            reflections: Visibility::Private,
+            monthly_summary: true,
+            next: None,
+            last_local_date: None,
+            snoozed: false,
+        }
     }
 }
 

@@ -5,8 +5,9 @@ use super::{ApiError, AppState};
 use crate::domain::growth::Viewer;
 use crate::domain::markup;
 use crate::domain::period::Period;
+use crate::domain::summary::Summary;
 use crate::report::json;
-use crate::services::summaries::{self, Ask, Report, SummaryError, What};
+use crate::services::summaries::{self, Ask, SummaryError, What};
 use crate::store::{Kudos, KudosQuery, Role};
 use axum::extract::Path;
 use axum::extract::{Query, Request, State};
@@ -201,7 +202,7 @@ async fn report_for(
     params: &PersonParams,
     what: What,
     default_from: Option<NaiveDate>,
-) -> Result<Report, ApiError> {
+) -> Result<Summary, ApiError> {
     crate::domain::ids::UserId::parse(user)
         .map_err(|_| ApiError::bad_request(format!("'{user}' is not a Slack user id (U…)")))?;
     let today = state.services.clock.now().date_naive();
@@ -283,7 +284,7 @@ async fn list_evidence(
     let since = state.services.clock.now().date_naive() - chrono::Days::new(3 * 365);
     let report = report_for(&state, &user, &params, What::Evidence, Some(since)).await?;
     let items = report
-        .summary
+        .growth
         .items
         .iter()
         .map(|i| json::evidence(&report.team, i))

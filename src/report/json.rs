@@ -4,7 +4,7 @@
 use crate::domain::framework::Framework;
 use crate::domain::growth::{Item, Sphere, Spread};
 use crate::domain::markup;
-use crate::services::summaries::Report;
+use crate::domain::summary::Summary;
 use chrono::SecondsFormat;
 use serde_json::{json, Map, Value};
 
@@ -45,8 +45,8 @@ fn sparse(spread: &Spread) -> Value {
     Value::Object(map)
 }
 
-pub fn summary(framework: &Framework, report: &Report) -> Value {
-    let s = &report.summary;
+pub fn summary(framework: &Framework, report: &Summary) -> Value {
+    let s = &report.growth;
     json!({
         "user": s.subject,
         "team_id": report.team,

@@ -7,12 +7,12 @@ pub mod packet;
 
 use crate::domain::framework::Framework;
 use crate::domain::growth::Sphere;
-use crate::services::summaries::Report;
+use crate::domain::summary::Summary;
 
 /// What the chart shows of a report: one bar per competency of the framework (and any retired
 /// one that has items), split by sphere level, with the multiplier figures beside it.
-pub fn chart_data(framework: &Framework, report: &Report) -> chart::ChartData {
-    let s = &report.summary;
+pub fn chart_data(framework: &Framework, report: &Summary) -> chart::ChartData {
+    let s = &report.growth;
     let mut rows: Vec<chart::ChartRow> = framework
         .competencies
         .iter()
@@ -62,8 +62,8 @@ pub fn chart_data(framework: &Framework, report: &Report) -> chart::ChartData {
 }
 
 /// The files of a packet: (file name, title, bytes).
-pub fn files(f: &Framework, report: &Report) -> Vec<(String, String, Vec<u8>)> {
-    let who = report.name(&report.summary.subject).to_owned();
+pub fn files(f: &Framework, report: &Summary) -> Vec<(String, String, Vec<u8>)> {
+    let who = report.name(&report.growth.subject).to_owned();
     let stem = format!(
         "packet-{}-{}-{}",
         slug(&who),
@@ -116,7 +116,7 @@ fn slug(name: &str) -> String {
 pub fn render(
     format: &str,
     framework: &Framework,
-    report: &Report,
+    report: &Summary,
 ) -> Result<Vec<u8>, chart::ChartError> {
     Ok(match format {
         "md" => packet::markdown(framework, report).into_bytes(),

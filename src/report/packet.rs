@@ -5,11 +5,11 @@
 use crate::domain::framework::Framework;
 use crate::domain::growth::{plural, Item, Source, Sphere};
 use crate::domain::markup::{self, Token};
-use crate::services::summaries::Report;
+use crate::domain::summary::Summary;
 use std::fmt::Write;
 
 /// Slack wire text as plain text, with mentions as `@Name`.
-fn readable(report: &Report, wire: &str) -> String {
+fn readable(report: &Summary, wire: &str) -> String {
     let mut out = String::new();
     for token in markup::tokenize(wire) {
         match token {
@@ -29,7 +29,7 @@ fn competency_name(framework: &Framework, id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-fn who(report: &Report, item: &Item) -> String {
+fn who(report: &Summary, item: &Item) -> String {
     match item.source {
         Source::Kudos if item.author.is_empty() => "kudos from a former teammate".into(),
         Source::Kudos => format!("kudos from {}", report.name(&item.author)),
@@ -39,8 +39,8 @@ fn who(report: &Report, item: &Item) -> String {
     }
 }
 
-pub fn markdown(framework: &Framework, report: &Report) -> String {
-    let s = &report.summary;
+pub fn markdown(framework: &Framework, report: &Summary) -> String {
+    let s = &report.growth;
     let mut md = String::new();
     let subject = report.name(&s.subject);
     let _ = writeln!(md, "# Review packet: {subject}\n");
@@ -126,7 +126,7 @@ pub fn markdown(framework: &Framework, report: &Report) -> String {
 }
 
 /// A competency's items, widest sphere first, newest first within a level.
-fn section(md: &mut String, framework: &Framework, report: &Report, items: &[&Item]) {
+fn section(md: &mut String, framework: &Framework, report: &Summary, items: &[&Item]) {
     for level in Sphere::ALL.iter().rev() {
         let at: Vec<&&Item> = items.iter().filter(|i| i.sphere == *level).collect();
         if at.is_empty() {
@@ -157,7 +157,7 @@ fn section(md: &mut String, framework: &Framework, report: &Report, items: &[&It
     }
 }
 
-pub fn csv(framework: &Framework, report: &Report) -> String {
+pub fn csv(framework: &Framework, report: &Summary) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
     let _ = out.write_record([
         "id",
@@ -175,7 +175,7 @@ pub fn csv(framework: &Framework, report: &Report) -> String {
         "text",
         "permalink",
     ]);
-    for item in &report.summary.items {
+    for item in &report.growth.items {
         let _ = out.write_record([
             item.id.as_str(),
             &item
@@ -237,7 +237,7 @@ pub(crate) mod tests {
     }
 
     /// A quarter of Ana's evidence, as her manager sees it (`Access::Manager`) or as she does.
-    pub(crate) fn report(access: Access) -> (Framework, Report) {
+    pub(crate) fn report(access: Access) -> (Framework, Summary) {
         let f = Framework::load("matrix-3x3").unwrap();
         let mut items = vec![
             Item {
@@ -301,7 +301,7 @@ pub(crate) mod tests {
             ("U0CARA0003", "Cara Diaz"),
             ("U0PEER0008", "Pat Peer"),
         ];
-        let report = Report {
+        let report = Summary {
             team: "T1".into(),
             period: Period {
                 from: NaiveDate::from_ymd_opt(2026, 8, 1).unwrap(),
@@ -309,7 +309,7 @@ pub(crate) mod tests {
             },
             access,
             chain: vec!["U0MIA00006".into()],
-            summary,
+            growth: summary,
             names: names
                 .iter()
                 .map(|(u, n)| (u.to_string(), n.to_string()))

@@ -55,7 +55,7 @@ async fn build(
         },
         what: super::summaries::What::Summary,
     };
-    let growth = super::summaries::report(store.as_ref(), &s.framework, ask, s.clock.now());
+    let growth = super::summaries::one(store.as_ref(), &s.framework, ask, s.clock.now());
     let (received, given, evidence, counts, growth) = tokio::try_join!(
         store.list_kudos(&received_query),
         store.list_kudos(&given_query),
@@ -115,7 +115,7 @@ async fn build(
         framework: f,
         counts: &counts,
         days: DAYS,
-        growth: Some(&growth.summary),
+        growth: Some(&growth.growth),
         received: &received,
         evidence: &evidence_items,
         given: &given,

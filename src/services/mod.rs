@@ -4,6 +4,7 @@
 //!
 //! [`Services`] is built once, in `app.rs`, and shared by every handler and job.
 
+pub mod digests;
 pub mod events;
 pub mod evidence;
 pub mod giving;
@@ -20,7 +21,6 @@ use crate::clock::SharedClock;
 use crate::domain::framework::Framework;
 use crate::domain::growth::Viewer;
 use crate::domain::tags::TagIndex;
-use crate::nudges::NudgeSettings;
 use crate::store::{Delivery, Store, StoreError};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -37,7 +37,7 @@ pub struct Services {
     pub outbox: Outbox,
     pub rules: Arc<Rules>,
     /// The workspace's prompt settings: the default slot, quiet days.
-    pub prompts: Arc<NudgeSettings>,
+    pub prompts: Arc<crate::config::Prompts>,
 }
 
 /// How the workspace's operator set Cairn up to treat kudos and people.

@@ -3,9 +3,10 @@
 //! Uploads happen after Slack has its answer, and are retried while Slack is slow, failing or
 //! rate-limiting.
 
-use super::summaries::{self, Ask, Report, SummaryError, What};
+use super::summaries::{self, Ask, SummaryError, What};
 use super::Services;
 use crate::domain::period::Period;
+use crate::domain::summary::Summary;
 use crate::slack::client::{FileUpload, SlackError};
 use std::time::Duration;
 
@@ -16,11 +17,11 @@ const FIRST_WAIT: Duration = Duration::from_secs(1);
 /// Uploads the packet to `requester`'s DM with Cairn. Failures are logged: the requester was
 /// told the packet is on its way and can ask again.
 /// Sends the packet to `requester` after the answer to their request.
-pub fn send(s: &Services, requester: &str, report: Report) {
+pub fn send(s: &Services, requester: &str, report: Summary) {
     tokio::spawn(deliver(s.clone(), requester.to_owned(), report));
 }
 
-async fn deliver(s: Services, requester: String, report: Report) {
+async fn deliver(s: Services, requester: String, report: Summary) {
     let Some((slack, token)) = s.workspaces.slack_for(&report.team).await else {
         tracing::warn!("no bot token for the workspace: the review packet cannot be uploaded");
         return;
@@ -36,7 +37,7 @@ async fn deliver(s: Services, requester: String, report: Report) {
         .collect();
     let comment = format!(
         "The review packet of <@{}> for {}: Markdown grouped by competency then sphere, the items as CSV, the summary as JSON, and a chart of the spread across sphere levels.",
-        report.summary.subject,
+        report.growth.subject,
         report.period.label()
     );
     let mut wait = FIRST_WAIT;
@@ -74,18 +75,18 @@ async fn deliver(s: Services, requester: String, report: Report) {
 
 /// Tells the requester, through the outbox (which outlasts a Slack outage), that the packet they
 /// were promised did not come.
-async fn tell_it_failed(s: &Services, requester: &str, report: &Report) {
+async fn tell_it_failed(s: &Services, requester: &str, report: &Summary) {
     let now = s.clock.now();
     let text = format!(
         ":warning: I could not upload the review packet of <@{}> for {}: Slack kept refusing the files. Ask again with `/growth packet <@{}>` in a little while.",
-        report.summary.subject,
+        report.growth.subject,
         report.period.label(),
-        report.summary.subject
+        report.growth.subject
     );
     let note = crate::store::Delivery {
         key: format!(
             "packet-failed:{requester}:{}:{}",
-            report.summary.subject,
+            report.growth.subject,
             now.timestamp_millis()
         ),
         channel: requester.to_owned(),
@@ -119,8 +120,7 @@ pub fn from_digest(s: &Services, pressed: Pressed, subject: String, period: Peri
             viewer: s.viewer(&user),
             what: What::Packet,
         };
-        let refusal = match summaries::report(s.store.as_ref(), &s.framework, ask, s.clock.now())
-            .await
+        let refusal = match summaries::one(s.store.as_ref(), &s.framework, ask, s.clock.now()).await
         {
             Ok(report) => return deliver(s, user, report).await,
             Err(SummaryError::Refused(r)) => format!("{r}"),

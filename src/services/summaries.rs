@@ -3,9 +3,10 @@
 //! so the visibility rules and the audit are applied once.
 
 use crate::domain::framework::Framework;
-use crate::domain::growth::{self, Access, Evidence, Refused, Summary, Viewer};
+use crate::domain::growth::{self, Access, Evidence, Refused, Viewer};
 use crate::domain::period::Period;
-use crate::store::{Store, StoreError, SummaryView};
+use crate::domain::summary::{Summary, SummaryView};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -47,27 +48,6 @@ pub struct AskMany<'a> {
     pub what: What,
 }
 
-/// A summary with what it takes to show it to people.
-pub struct Report {
-    pub team: String,
-    pub period: Period,
-    pub access: Access,
-    /// The subject's managers, nearest first.
-    pub chain: Vec<String>,
-    pub summary: Summary,
-    /// Display names of the subject and everyone the items name, where known.
-    pub names: HashMap<String, String>,
-    /// Who else looked at this person's summary or packet lately (only for the person).
-    pub views: Vec<SummaryView>,
-}
-
-impl Report {
-    /// A person's name, else their id.
-    pub fn name<'a>(&'a self, user: &'a str) -> &'a str {
-        self.names.get(user).map(String::as_str).unwrap_or(user)
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum SummaryError {
     #[error(transparent)]
@@ -76,26 +56,26 @@ pub enum SummaryError {
     Store(#[from] StoreError),
 }
 
-pub async fn report(
+pub async fn one(
     store: &dyn Store,
     framework: &Framework,
     ask: Ask<'_>,
     now: DateTime<Utc>,
-) -> Result<Report, SummaryError> {
+) -> Result<Summary, SummaryError> {
     let (report, view) = read(store, framework, ask, now).await?;
     store.record_views(view.as_slice()).await?;
     Ok(report)
 }
 
 /// Many people's summaries for one viewer over one period (a review cycle, a manager's
-/// digest): each as [`report`] gives it, a refusal per person, and every look recorded in one
+/// digest): each as [`one`] gives it, a refusal per person, and every look recorded in one
 /// commit before any summary is handed back.
-pub async fn reports(
+pub async fn many(
     store: &dyn Store,
     framework: &Framework,
     ask: AskMany<'_>,
     now: DateTime<Utc>,
-) -> Result<Vec<Result<Report, Refused>>, StoreError> {
+) -> Result<Vec<Result<Summary, Refused>>, StoreError> {
     let AskMany {
         team,
         subjects,
@@ -132,7 +112,7 @@ async fn read(
     framework: &Framework,
     ask: Ask<'_>,
     now: DateTime<Utc>,
-) -> Result<(Report, Option<SummaryView>), SummaryError> {
+) -> Result<(Summary, Option<SummaryView>), SummaryError> {
     let Ask {
         team,
         subject,
@@ -206,30 +186,19 @@ async fn read(
     } else {
         Vec::new()
     };
-    let report = Report {
+    let report = Summary {
         team: team.to_owned(),
         period,
         access,
         chain,
-        summary,
+        growth: summary,
         names,
         views,
     };
     Ok((report, view))
 }
 
-/// How a person is told who looked: "your manager", "an admin", "the JSON API", or by name.
-pub fn viewer_label(view: &SummaryView, chain: &[String]) -> String {
-    match view.viewer.as_str() {
-        "api" => "the JSON API (an admin)".into(),
-        "operator" => "an operator's export".into(),
-        v if chain.first().is_some_and(|m| m == v) => format!("your manager <@{v}>"),
-        v if chain.contains(&v.to_owned()) => format!("your manager's manager <@{v}>"),
-        v => format!("<@{v}> (an admin)"),
-    }
-}
-
-/// [`report`] with the services' store, framework and clock.
-pub async fn of(s: &super::Services, ask: Ask<'_>) -> Result<Report, SummaryError> {
-    report(s.store.as_ref(), &s.framework, ask, s.clock.now()).await
+/// [`one`] with the services' store, framework and clock.
+pub async fn of(s: &super::Services, ask: Ask<'_>) -> Result<Summary, SummaryError> {
+    one(s.store.as_ref(), &s.framework, ask, s.clock.now()).await
 }

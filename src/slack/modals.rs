@@ -256,7 +256,7 @@ pub const SETTINGS_ACTION: &str = "value";
 /// What the settings modal shows.
 #[derive(Debug, Clone)]
 pub struct SettingsModal {
-    pub schedule: crate::store::Schedule,
+    pub schedule: crate::domain::schedule::Schedule,
     /// The time zone of the person's Slack profile, if known.
     pub slack_tz: Option<String>,
     /// When the next prompt comes, in words, if one is due.
@@ -311,7 +311,7 @@ pub fn settings_modal(modal: &SettingsModal) -> Value {
     };
     let private = option("Only me", "private".into());
     let manager = option("Me and my managers", "manager".into());
-    let reflections = if s.reflections == crate::store::Visibility::Manager {
+    let reflections = if s.reflections == crate::domain::growth::Visibility::Manager {
         manager.clone()
     } else {
         private.clone()
@@ -407,7 +407,7 @@ pub fn forget_me_modal() -> Value {
 }
 
 /// What forget-me did, shown in place of the confirmation.
-pub fn forgotten_modal(report: &crate::store::Forgotten) -> Value {
+pub fn forgotten_modal(report: &crate::domain::forget::Forgotten) -> Value {
     let text = format!(
         "Done. Cairn deleted:\n• your place in {} kudos you received\n• {} pieces of your evidence\n• {} messages to or about you\n\nThe {} kudos you gave now show as from a former teammate.",
         report.kudos_received, report.evidence, report.messages, report.kudos_given
@@ -464,7 +464,7 @@ mod tests {
     #[test]
     fn forget_me_snapshots() {
         insta::assert_json_snapshot!("forget_me", forget_me_modal());
-        let report = crate::store::Forgotten {
+        let report = crate::domain::forget::Forgotten {
             kudos_received: 2,
             kudos_given: 1,
             evidence: 3,

@@ -44,8 +44,12 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+pub use crate::domain::forget::Forgotten;
 pub use crate::domain::growth::{Item, Placement, Source, Sphere, Visibility};
+pub use crate::domain::kudos::Kudos;
+pub use crate::domain::schedule::Schedule;
 pub use crate::domain::schedule::{Cadence, Occurrence, Slot};
+pub use crate::domain::summary::SummaryView;
 
 /// A message to deliver through the outbox once the change that caused it is committed.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,23 +92,6 @@ impl NewKudos {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Kudos {
-    pub id: i64,
-    pub team_id: String,
-    pub giver: String,
-    pub recipients: Vec<String>,
-    pub competencies: Vec<String>,
-    pub multiplier_kinds: Vec<String>,
-    pub text: String,
-    pub channel_id: Option<String>,
-    pub permalink: Option<String>,
-    pub visibility: Visibility,
-    pub framework_id: String,
-    pub framework_version: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
 pub struct NewEvidence {
     pub team_id: TeamId,
     pub subject: UserId,
@@ -143,18 +130,6 @@ pub struct Evidence {
     pub framework_id: String,
     pub framework_version: String,
     pub occurred_at: DateTime<Utc>,
-}
-
-/// What forgetting a person removed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Forgotten {
-    /// Kudos they received (the kudos itself is gone when they were its only receiver).
-    pub kudos_received: u64,
-    /// Kudos they gave, kept for their receivers from "a former teammate".
-    pub kudos_given: u64,
-    pub evidence: u64,
-    /// Messages to or about them, sent or waiting.
-    pub messages: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,43 +207,6 @@ pub struct Manager {
     pub reports: Vec<String>,
 }
 
-/// A person's reflection prompt schedule and settings (the maths is `domain::schedule`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Schedule {
-    pub team_id: String,
-    pub user_id: String,
-    pub slot: Slot,
-    /// The person's own time zone; `None` follows their Slack profile.
-    pub tz: Option<String>,
-    pub paused_until: Option<NaiveDate>,
-    /// Who may see the reflections they send: `Private` or `Manager`.
-    pub reflections: Visibility,
-    pub monthly_summary: bool,
-    /// The next prompt; `None` when nothing is due (cadence off, or no time zone known).
-    pub next: Option<Occurrence>,
-    pub last_local_date: Option<NaiveDate>,
-    /// `next` is a snooze of the last prompt rather than the regular slot.
-    pub snoozed: bool,
-}
-
-impl Schedule {
-    /// A newcomer's schedule: the workspace's default slot, nothing due yet.
-    pub fn new(team_id: &str, user_id: &str, slot: Slot) -> Self {
-        Schedule {
-            team_id: team_id.to_owned(),
-            user_id: user_id.to_owned(),
-            slot,
-            tz: None,
-            paused_until: None,
-            reflections: Visibility::Private,
-            monthly_summary: true,
-            next: None,
-            last_local_date: None,
-            snoozed: false,
-        }
-    }
-}
-
 /// A claimed schedule whose prompt is due, with the person's Slack profile if known.
 #[derive(Debug, Clone)]
 pub struct DueSchedule {
@@ -283,20 +221,6 @@ pub struct Prompt {
     pub kind: &'static str,
     pub local_date: NaiveDate,
     pub delivery: Delivery,
-}
-
-/// Someone looked at a person's summary or packet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SummaryView {
-    pub team_id: String,
-    pub subject: String,
-    /// A Slack user id, or `api`.
-    pub viewer: String,
-    /// `summary` or `packet`.
-    pub what: String,
-    /// `slack` or `api`.
-    pub via: String,
-    pub viewed_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -275,7 +275,7 @@ both_backends! {
         let framework = cairn::domain::framework::Framework::load("matrix-3x3").unwrap();
         let now = app.clock.now();
         let subjects = vec![ANA.to_owned(), DAN.to_owned(), BOB.to_owned()];
-        let reports = cairn::services::summaries::reports(
+        let reports = cairn::services::summaries::many(
             app.store().as_ref(),
             &framework,
             cairn::services::summaries::AskMany {
@@ -292,7 +292,7 @@ both_backends! {
         // Mia manages Ana and Bob; Dan reports to the director, so Mia is refused for him.
         assert_eq!(reports.len(), 3);
         let ana = reports[0].as_ref().expect("Mia manages Ana");
-        assert_eq!(ana.summary.items.len(), 6, "the private note is not Mia's to see");
+        assert_eq!(ana.growth.items.len(), 6, "the private note is not Mia's to see");
         assert!(reports[1].is_err(), "Dan is not Mia's report");
         assert!(reports[2].is_ok());
         let since = now - chrono::Duration::days(1);

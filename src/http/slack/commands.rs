@@ -7,6 +7,7 @@
 use super::SlackRequest;
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use crate::domain::period::Period;
+use crate::domain::summary::Summary;
 use crate::http::AppState;
 use crate::services::evidence::{self, Logged};
 use crate::services::giving::{self, Given, Typed};
@@ -177,7 +178,7 @@ async fn report_in_time(
     subject: &str,
     period: Period,
     what: What,
-) -> Result<Result<summaries::Report, SummaryError>, tokio::time::error::Elapsed> {
+) -> Result<Result<Summary, SummaryError>, tokio::time::error::Elapsed> {
     let ask = Ask {
         team: &command.team_id,
         subject,
@@ -213,7 +214,7 @@ async fn packet_command(s: &Services, command: &SlashCommand, rest: &str) -> Res
     }
     match report_in_time(s, command, &subject, period, What::Packet).await {
         Ok(Ok(report)) => {
-            let items = report.summary.items.len();
+            let items = report.growth.items.len();
             crate::services::packets::send(s, &command.user_id, report);
             ephemeral(&format!(
                 ":package: The review packet of <@{subject}> for {} ({items} items) is on its way to your DM with Cairn: Markdown, CSV, JSON and a chart.",

@@ -1,8 +1,8 @@
 //! The buttons of a weekly prompt: Reflect opens the reflection modal, Snooze asks again
 //! tomorrow at the same local time, Skip this week moves on to the next slot.
 
+use super::{local_label, next_regular, zone};
 use crate::domain::schedule::{clamp_time, resolve_local, Occurrence};
-use crate::nudges::{local_label, next_regular, zone};
 use crate::services::Services;
 use crate::slack::messages::prompts::{answered, REFLECT_ACTION, SNOOZE_ACTION};
 use crate::slack::modals;

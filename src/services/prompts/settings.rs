@@ -1,8 +1,8 @@
 //! `/growth settings` (and the App Home's Settings button): the modal with a person's prompt
 //! slot, time zone, who may see their reflections and a pause; saving it reschedules at once.
 
+use super::{local_label, next_regular, zone};
 use crate::domain::schedule::Slot;
-use crate::nudges::{local_label, next_regular, zone};
 use crate::services::Services;
 use crate::slack::modals::{self, SettingsModal};
 use crate::store::{Schedule, StoreError, Visibility};

@@ -5,11 +5,11 @@
 use super::summary::multiplier_text;
 use super::{context, section};
 use crate::domain::framework::Framework;
-use crate::domain::growth::{plural, Summary};
+use crate::domain::growth::{plural, Growth};
+use crate::domain::kudos::Kudos;
 use crate::domain::markup::{tokenize, Token};
 use crate::domain::period::Period;
 use crate::slack::mrkdwn;
-use crate::store::Kudos;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ fn block(b: super::Block) -> Value {
 }
 
 /// One direct report's headline in a line or two: what the evidence says at a glance.
-pub fn headline(framework: &Framework, s: &Summary) -> String {
+pub fn headline(framework: &Framework, s: &Growth) -> String {
     let reach = match s.reach {
         Some(level) => format!("*{}*", mrkdwn::safe(&level.label(framework))),
         None => "not shown yet".to_owned(),
@@ -66,7 +66,7 @@ pub fn review_digest(
     framework: &Framework,
     review: NaiveDate,
     period: Period,
-    reports: &[&Summary],
+    reports: &[&Growth],
 ) -> (String, Value) {
     let when = review.format("%A %-d %B").to_string();
     let text = format!(
@@ -199,7 +199,7 @@ mod tests {
     fn the_review_digest_has_a_headline_and_a_packet_button_per_report() {
         let (f, r) = report(Access::Manager);
         let (text, blocks) =
-            review_digest(&f, "2026-10-05".parse().unwrap(), r.period, &[&r.summary]);
+            review_digest(&f, "2026-10-05".parse().unwrap(), r.period, &[&r.growth]);
         assert_eq!(
             text,
             "Reviews start on Monday 5 October: a look at your 1 direct report"
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn a_big_team_stays_within_slacks_block_limit() {
         let (f, r) = report(Access::Manager);
-        let many = vec![&r.summary; 80];
+        let many = vec![&r.growth; 80];
         let (_, blocks) = review_digest(&f, "2026-10-05".parse().unwrap(), r.period, &many);
         let blocks = blocks.as_array().unwrap();
         assert!(blocks.len() <= 50, "{}", blocks.len());

@@ -126,8 +126,8 @@ pub fn weekly_prompt(p: &WeeklyPrompt) -> (String, Value) {
 /// the last 30 days, beside the 90 days before, and their thinnest competency.
 pub fn monthly_summary(
     framework: &crate::domain::framework::Framework,
-    recent: &crate::domain::growth::Summary,
-    before: &crate::domain::growth::Summary,
+    recent: &crate::domain::growth::Growth,
+    before: &crate::domain::growth::Growth,
     thinnest: Option<&Gap>,
 ) -> (String, Value) {
     use super::summary::{multiplier_text, spread_text};

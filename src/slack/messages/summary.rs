@@ -4,8 +4,8 @@
 
 use super::{context, section, Message};
 use crate::domain::framework::Framework;
-use crate::domain::growth::{highlights, plural, Source, Sphere, Summary};
-use crate::services::summaries::{viewer_label, Report};
+use crate::domain::growth::{highlights, plural, Growth, Source, Sphere};
+use crate::domain::summary::{Summary, SummaryView};
 use crate::slack::mrkdwn;
 
 const BAR_WIDTH: u64 = 16;
@@ -24,7 +24,7 @@ fn bar(n: u64, max: u64) -> String {
 }
 
 /// The spread across sphere levels as bars, then the reach.
-pub fn spread_text(framework: &Framework, s: &Summary) -> String {
+pub fn spread_text(framework: &Framework, s: &Growth) -> String {
     let max = Sphere::ALL
         .iter()
         .map(|l| s.sphere.get(*l))
@@ -53,7 +53,7 @@ pub fn spread_text(framework: &Framework, s: &Summary) -> String {
 }
 
 /// The multiplier figures and who the kudos came from.
-pub fn multiplier_text(framework: &Framework, s: &Summary) -> String {
+pub fn multiplier_text(framework: &Framework, s: &Growth) -> String {
     format!(
         "{}\n{}",
         mrkdwn::safe(&s.multiplier.sentence(framework)),
@@ -61,8 +61,8 @@ pub fn multiplier_text(framework: &Framework, s: &Summary) -> String {
     )
 }
 
-pub fn summary_message(framework: &Framework, report: &Report) -> Message {
-    let s = &report.summary;
+pub fn summary_message(framework: &Framework, report: &Summary) -> Message {
+    let s = &report.growth;
     let own = report.access == crate::domain::growth::Access::Own;
     let whose = if own {
         "Your growth".to_owned()
@@ -181,6 +181,17 @@ pub fn summary_message(framework: &Framework, report: &Report) -> Message {
     Message { text, blocks }
 }
 
+/// How a person is told who looked: "your manager", "an admin", "the JSON API", or by name.
+fn viewer_label(view: &SummaryView, chain: &[String]) -> String {
+    match view.viewer.as_str() {
+        "api" => "the JSON API (an admin)".into(),
+        "operator" => "an operator's export".into(),
+        v if chain.first().is_some_and(|m| m == v) => format!("your manager <@{v}>"),
+        v if chain.contains(&v.to_owned()) => format!("your manager's manager <@{v}>"),
+        v => format!("<@{v}> (an admin)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,7 +208,7 @@ mod tests {
     #[test]
     fn the_person_sees_who_looked() {
         let (f, mut r) = report(Access::Own);
-        r.views = vec![crate::store::SummaryView {
+        r.views = vec![crate::domain::summary::SummaryView {
             team_id: "T1".into(),
             subject: "U0ANA00001".into(),
             viewer: "U0MIA00006".into(),
@@ -216,8 +227,8 @@ mod tests {
     #[test]
     fn a_huge_quarter_stays_within_slacks_limits() {
         let (f, mut r) = report(Access::Own);
-        let template = r.summary.items[0].clone();
-        r.summary.items = (0..500)
+        let template = r.growth.items[0].clone();
+        r.growth.items = (0..500)
             .map(|i| crate::domain::growth::Item {
                 id: format!("kudos:{i}"),
                 text: "<&>".repeat(1000),

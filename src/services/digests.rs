@@ -1,21 +1,22 @@
-//! Digests the scheduler pass sends besides the weekly prompts: a manager's digest some days
+//! Digests the scheduler pass (`jobs::scheduler`) sends besides the weekly prompts: a manager's digest some days
 //! before each review cycle, and the opt-in weekly team digest to a channel.
 //!
 //! Both are prompts in the store's sense: recorded once per recipient, kind and date with their
 //! outbox message in one transaction, so replicas and restarts never send one twice. What is
 //! known to be finished is remembered in memory, so a quiet pass asks the database nothing.
 
+use crate::config::{self, ReviewDigests, TeamDigest};
 use crate::domain::framework::Framework;
-use crate::domain::growth::{Summary, Viewer, Visibility};
+use crate::domain::growth::{Growth, Viewer, Visibility};
 use crate::domain::period::Period;
-use crate::domain::review::{self, ReviewCycles};
-use crate::domain::schedule::{self, CronSpec};
+use crate::domain::review;
+use crate::domain::schedule;
 use crate::services::summaries::{self, AskMany, What};
 use crate::slack::messages::digests as message;
 use crate::store::{Delivery, KudosQuery, Manager, Prompt, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 pub const REVIEW_DIGEST: &str = "review_digest";
@@ -29,43 +30,6 @@ const RECHECK: Duration = Duration::minutes(10);
 const TEAM_DIGEST_LATE: Duration = Duration::hours(24);
 /// Kudos read at a time for a team digest.
 const TEAM_DIGEST_PAGE: i64 = 500;
-
-/// Managers' digests before review cycles.
-#[derive(Debug, Clone)]
-pub struct ReviewDigests {
-    pub cycles: ReviewCycles,
-    /// Days before a review date the digest comes, at 09:00 local time.
-    pub days_before: u32,
-}
-
-/// The weekly digest of kudos, each workspace's to a channel of its own.
-#[derive(Debug, Clone)]
-pub struct TeamDigest {
-    pub channels: DigestChannels,
-    pub cron: CronSpec,
-    pub tz: Tz,
-}
-
-/// Where team digests go (`CAIRN_TEAM_DIGEST_CHANNEL`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DigestChannels {
-    /// One channel for every workspace Cairn serves: only for a Cairn that takes no installs
-    /// from other workspaces, so all of them are the operator's own.
-    One(String),
-    /// Workspace id → its channel. A workspace not listed gets no digest: another workspace's
-    /// kudos must never land in a channel its people cannot be assumed to share.
-    PerWorkspace(BTreeMap<String, String>),
-}
-
-impl TeamDigest {
-    /// The channel `team`'s digest goes to, if it gets one.
-    pub fn channel_for(&self, team: &str) -> Option<&str> {
-        match &self.channels {
-            DigestChannels::One(channel) => Some(channel),
-            DigestChannels::PerWorkspace(channels) => channels.get(team).map(String::as_str),
-        }
-    }
-}
 
 /// A digest known to be finished: (workspace, kind, date).
 type Finished = (String, &'static str, NaiveDate);
@@ -94,14 +58,13 @@ impl Digests {
     pub fn new(
         store: Arc<dyn Store>,
         framework: Arc<Framework>,
-        review: Option<ReviewDigests>,
-        team: Option<TeamDigest>,
+        settings: config::Digests,
     ) -> Self {
         Digests {
             store,
             framework,
-            review,
-            team,
+            review: settings.review,
+            team: settings.team,
             done: Arc::default(),
             wake: Arc::default(),
         }
@@ -256,12 +219,12 @@ impl Digests {
             },
             what: What::Summary,
         };
-        let reports = summaries::reports(self.store.as_ref(), &self.framework, ask, now).await?;
+        let reports = summaries::many(self.store.as_ref(), &self.framework, ask, now).await?;
         // A report the org chart no longer puts under this manager is left out.
-        let summaries: Vec<&Summary> = reports
+        let summaries: Vec<&Growth> = reports
             .iter()
             .filter_map(|r| r.as_ref().ok())
-            .map(|r| &r.summary)
+            .map(|r| &r.growth)
             .collect();
         let (text, blocks) = message::review_digest(&self.framework, date, period, &summaries);
         Ok(Prompt {

@@ -1,16 +1,16 @@
-//! Weekly reflection prompts: newcomers get a schedule, due prompts are written to the outbox,
-//! and each schedule moves on to its next slot. One pass is [`Scheduler::run_once`]: what
-//! `cairn serve` runs every half minute and `cairn jobs run-once --now` runs once.
+//! The weekly reflection prompts' pass: newcomers get a schedule, due prompts are written to the
+//! outbox, and each schedule moves on to its next slot. `jobs::scheduler` runs one pass every
+//! half minute in `cairn serve`, and once in `cairn jobs run-once --now`.
 //!
 //! Replicas share the work through leases on schedule rows, and the store's key on (person,
 //! kind, local date) makes a second prompt for one local date impossible, whatever races.
 
-use crate::clock::SharedClock;
-use crate::digests::{Digests, ReviewDigests, TeamDigest};
+use super::{next_regular, zone};
+use crate::config;
 use crate::domain::framework::Framework;
-use crate::domain::growth::{Summary, Viewer};
+use crate::domain::growth::{Growth, Viewer};
 use crate::domain::period::Period;
-use crate::domain::schedule::{self, Limits, Occurrence, Slot};
+use crate::domain::schedule::Occurrence;
 use crate::services::people::People;
 use crate::services::summaries::{self, Ask, SummaryError, What};
 use crate::slack::messages::prompts::{self, Gap, WeekKudos, WeeklyPrompt};
@@ -18,10 +18,8 @@ use crate::store::{
     Delivery, DueSchedule, Item, Person, Prompt, Schedule, Source, Store, StoreError,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 use std::collections::HashSet;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 /// How long a claimed schedule is held before another replica may take it over.
 const LEASE: Duration = Duration::minutes(5);
@@ -34,38 +32,10 @@ const NEWCOMERS: i64 = 500;
 /// Profiles asked of Slack per pass for newcomers whose time zone is unknown.
 const PROFILE_LOOKUPS: usize = 50;
 const LOOKUP_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
-/// How often `cairn serve` runs a pass.
-const TICK: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Workspace-wide nudge settings.
-#[derive(Debug, Clone)]
-pub struct NudgeSettings {
-    pub default_slot: Slot,
-    /// Company holidays: no prompt on these local dates.
-    pub quiet_days: Vec<NaiveDate>,
-    /// A competency with no evidence for this many weeks gets a line in the prompt.
-    pub gap_weeks: u32,
-    /// Managers' digests before review cycles, if the workspace names its cycles.
-    pub review_digests: Option<ReviewDigests>,
-    /// The weekly kudos digest to a channel, if a channel is named.
-    pub team_digest: Option<TeamDigest>,
-}
-
-impl Default for NudgeSettings {
-    fn default() -> Self {
-        NudgeSettings {
-            default_slot: Slot::DEFAULT,
-            quiet_days: Vec::new(),
-            gap_weeks: 6,
-            review_digests: None,
-            team_digest: None,
-        }
-    }
-}
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Pass {
+pub struct Sent {
     /// Newcomers given their first slot.
     pub scheduled: usize,
     pub prompted: usize,
@@ -73,84 +43,36 @@ pub struct Pass {
     pub late: usize,
     /// Due prompts not sent because the person is a bot, deactivated or unknown.
     pub held: usize,
-    /// Managers' digests before a review cycle.
-    pub review_digests: usize,
-    /// Weekly kudos digests to a channel.
-    pub team_digests: usize,
 }
 
 #[derive(Clone)]
-pub struct Scheduler {
+pub struct Weekly {
     store: Arc<dyn Store>,
     people: People,
     framework: Arc<Framework>,
-    settings: Arc<NudgeSettings>,
-    digests: Digests,
+    settings: Arc<config::Prompts>,
 }
 
-/// The zone a schedule runs in: the person's override, else their Slack profile's.
-pub fn zone(schedule: &Schedule, person: Option<&Person>) -> Option<Tz> {
-    let name = schedule
-        .tz
-        .as_deref()
-        .or_else(|| person.and_then(|p| p.tz.as_deref()))?;
-    schedule::parse_tz(name).ok()
-}
-
-/// When a prompt comes, in the person's words: "Friday 9 January, 15:00".
-pub fn local_label(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%A %-d %B, %H:%M").to_string()
-}
-
-/// The next firing of `schedule` after `after`, by its slot and limits (not a snooze).
-pub fn next_regular(
-    schedule: &Schedule,
-    tz: Tz,
-    quiet_days: &[NaiveDate],
-    after: DateTime<Utc>,
-) -> Option<Occurrence> {
-    let limits = Limits {
-        quiet_days,
-        paused_until: schedule.paused_until,
-        last: schedule.last_local_date,
-    };
-    schedule::next_fire(&schedule.slot, tz, after, &limits)
-}
-
-impl Scheduler {
+impl Weekly {
     pub fn new(
         store: Arc<dyn Store>,
         people: People,
         framework: Arc<Framework>,
-        settings: Arc<NudgeSettings>,
+        settings: Arc<config::Prompts>,
     ) -> Self {
-        let digests = Digests::new(
-            store.clone(),
-            framework.clone(),
-            settings.review_digests.clone(),
-            settings.team_digest.clone(),
-        );
-        Scheduler {
+        Weekly {
             store,
             people,
             framework,
             settings,
-            digests,
         }
     }
 
-    pub fn settings(&self) -> &NudgeSettings {
-        &self.settings
-    }
-
     /// One pass as if the time were `now`.
-    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Pass, StoreError> {
-        let digests = self.digests.run_once(now).await?;
-        let mut pass = Pass {
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Sent, StoreError> {
+        let mut pass = Sent {
             scheduled: self.schedule_newcomers(now).await?,
-            review_digests: digests.review,
-            team_digests: digests.team,
-            ..Pass::default()
+            ..Sent::default()
         };
         loop {
             let due = self.store.claim_schedules(now, now + LEASE, BATCH).await?;
@@ -170,31 +92,6 @@ impl Scheduler {
             self.store.finish_schedules(&finished, now).await?;
             if claimed < BATCH as usize {
                 return Ok(pass);
-            }
-        }
-    }
-
-    /// Runs a pass every [`TICK`] until cancelled, the first a tick after start (so replicas
-    /// started together spread out, and start-up stays quick); a failed pass is logged and
-    /// retried.
-    pub async fn run(
-        self,
-        clock: SharedClock,
-        wake: Arc<tokio::sync::Notify>,
-        cancel: CancellationToken,
-    ) {
-        loop {
-            tokio::select! {
-                _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(TICK) => {}
-            }
-            match self.run_once(clock.now()).await {
-                Ok(pass) if pass.prompted + pass.review_digests + pass.team_digests > 0 => {
-                    tracing::info!(?pass, "reflection prompts queued");
-                    wake.notify_one();
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "the scheduler pass failed; retrying"),
             }
         }
     }
@@ -258,7 +155,7 @@ impl Scheduler {
         due: DueSchedule,
         items: Vec<Item>,
         now: DateTime<Utc>,
-        pass: &mut Pass,
+        pass: &mut Sent,
     ) -> Result<(Schedule, Vec<Prompt>), StoreError> {
         let DueSchedule { schedule, person } = due;
         let Some(occurrence) = schedule.next else {
@@ -317,14 +214,13 @@ impl Scheduler {
                 },
                 what: What::Summary,
             };
-            let report =
-                summaries::report(self.store.as_ref(), &self.framework, ask, occurrence.at)
-                    .await
-                    .map_err(|e| match e {
-                        SummaryError::Store(e) => e,
-                        SummaryError::Refused(r) => StoreError::Invalid(r.to_string()),
-                    })?;
-            summaries.push(report.summary);
+            let report = summaries::one(self.store.as_ref(), &self.framework, ask, occurrence.at)
+                .await
+                .map_err(|e| match e {
+                    SummaryError::Store(e) => e,
+                    SummaryError::Refused(r) => StoreError::Invalid(r.to_string()),
+                })?;
+            summaries.push(report.growth);
         }
         let thinnest = thinnest(&self.framework, &summaries[0], &summaries[1], today);
         let (text, blocks) = prompts::monthly_summary(
@@ -408,7 +304,7 @@ impl Scheduler {
 }
 
 /// One competency without evidence lately and one of its prompts; which one turns with the
-/// week, so the nudge does not repeat itself.
+/// week, so the gap line does not repeat itself.
 fn gap(framework: &Framework, seen: &HashSet<&str>, date: NaiveDate, weeks: u32) -> Option<Gap> {
     let missing: Vec<_> = framework
         .competencies
@@ -431,11 +327,11 @@ fn gap(framework: &Framework, seen: &HashSet<&str>, date: NaiveDate, weeks: u32)
 /// its prompts.
 fn thinnest(
     framework: &Framework,
-    recent: &Summary,
-    before: &Summary,
+    recent: &Growth,
+    before: &Growth,
     date: NaiveDate,
 ) -> Option<Gap> {
-    let count = |s: &Summary, id: &str| {
+    let count = |s: &Growth, id: &str| {
         s.competencies
             .iter()
             .find(|c| c.id == id)

@@ -1,0 +1,42 @@
+//! A person's summary as someone may see it: the figures over a period, who the viewer is to
+//! them, and the names to show. Built by `services::summaries`, shown by `slack` and `report`.
+
+use super::growth::{Access, Growth};
+use super::period::Period;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// A summary with what it takes to show it to people.
+pub struct Summary {
+    pub team: String,
+    pub period: Period,
+    pub access: Access,
+    /// The subject's managers, nearest first.
+    pub chain: Vec<String>,
+    pub growth: Growth,
+    /// Display names of the subject and everyone the items name, where known.
+    pub names: HashMap<String, String>,
+    /// Who else looked at this person's summary or packet lately (only for the person).
+    pub views: Vec<SummaryView>,
+}
+
+impl Summary {
+    /// A person's name, else their id.
+    pub fn name<'a>(&'a self, user: &'a str) -> &'a str {
+        self.names.get(user).map(String::as_str).unwrap_or(user)
+    }
+}
+
+/// Someone looked at a person's summary or packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryView {
+    pub team_id: String,
+    pub subject: String,
+    /// A Slack user id, or `api`.
+    pub viewer: String,
+    /// `summary` or `packet`.
+    pub what: String,
+    /// `slack` or `api`.
+    pub via: String,
+    pub viewed_at: DateTime<Utc>,
+}
