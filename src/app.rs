@@ -46,8 +46,8 @@ impl RunningApp {
 /// The services, built once for `cairn serve`, `cairn jobs run-once` and the CLI commands that
 /// speak to Slack: the store (migrated), the framework, the workspaces and their tokens, people.
 pub async fn services(config: &Config, clock: SharedClock) -> anyhow::Result<Services> {
-    let framework = Framework::load(&config.framework)?;
-    let store = store::connect(&config.database_url)
+    let framework = Framework::load(&config.kudos.framework)?;
+    let store = store::connect(&config.store.database_url)
         .await
         .context("could not open the database")?;
     Ok(services_over(config, store, framework, clock))
@@ -59,11 +59,11 @@ fn services_over(
     framework: Framework,
     clock: SharedClock,
 ) -> Services {
-    let slack = SlackClient::new(&config.slack_api_url, SLACK_TIMEOUT);
+    let slack = SlackClient::new(&config.slack.api_url, SLACK_TIMEOUT);
     let workspaces = Workspaces::new(
-        config.bot_token.clone(),
+        config.slack.bot_token.clone(),
         store.clone(),
-        config.keys.clone(),
+        config.store.keys.clone(),
         slack,
     );
     Services {
@@ -79,9 +79,14 @@ fn services_over(
         clock,
         outbox: Outbox::default(),
         rules: Arc::new(Rules {
-            require_competency_tag: config.require_competency_tag,
-            kudos_emoji: config.kudos_emoji.clone(),
-            admins: config.admins.iter().map(ToString::to_string).collect(),
+            require_competency_tag: config.kudos.require_competency_tag,
+            kudos_emoji: config.kudos.emoji.clone(),
+            admins: config
+                .people
+                .admins
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
         }),
         prompts: Arc::new(config.prompts.clone()),
     }
@@ -95,7 +100,7 @@ fn outbox_worker(config: &Config, services: &Services) -> Option<OutboxWorker> {
             services.workspaces.slack().clone(),
             services.workspaces.clone(),
             services.clock.clone(),
-            config.pacing,
+            config.outbox,
         )
     })
 }
@@ -105,23 +110,24 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     config.check_serve()?;
     // In Socket Mode without a signing secret, a random one: `/slack/*` over HTTP then
     // refuses everything, as nothing legitimate comes that way.
-    let signing_secret = match (&config.signing_secret, &config.app_token) {
+    let signing_secret = match (&config.slack.signing_secret, &config.slack.app_token) {
         (Some(secret), _) => secret.clone(),
         (None, Some(_)) => SecretString::from(random_secret()),
         (None, None) => anyhow::bail!("SLACK_SIGNING_SECRET is required"),
     };
     let services = Arc::new(services(&config, clock.clone()).await?);
     let store = services.store.clone();
-    let listener = tokio::net::TcpListener::bind(config.addr)
+    let listener = tokio::net::TcpListener::bind(config.server.addr)
         .await
-        .with_context(|| format!("could not listen on {}", config.addr))?;
+        .with_context(|| format!("could not listen on {}", config.server.addr))?;
     let addr = listener.local_addr()?;
     let state = AppState {
         services: services.clone(),
         signing_secret,
-        admin_token: config.admin_token.clone(),
-        oauth: config.oauth.clone(),
+        admin_token: config.api.admin_token.clone(),
+        oauth: config.slack.oauth.clone(),
         base_url: config
+            .server
             .base_url
             .as_deref()
             .and_then(|b| crate::slack::manifest::BaseUrl::parse(b).ok())
@@ -142,7 +148,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     };
 
     let router = http::router(state);
-    let socket = config.app_token.clone().map(|app_token| {
+    let socket = config.slack.app_token.clone().map(|app_token| {
         tracing::info!(
             "Socket Mode: Slack's events, commands and interactions come over a WebSocket"
         );
@@ -252,7 +258,7 @@ fn random_secret() -> String {
 
 /// Applies migrations and exits (`cairn migrate`).
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
-    let store = store::connect(&config.database_url)
+    let store = store::connect(&config.store.database_url)
         .await
         .context("could not open the database")?;
     tracing::info!(backend = store.backend(), "migrations applied");

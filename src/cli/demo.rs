@@ -4,7 +4,7 @@
 //! prints one person's summary and writes their review packet and chart to a folder.
 
 use crate::clock::{ManualClock, SharedClock};
-use crate::config::Settings;
+use crate::config::Input;
 use crate::domain::growth::{Access, Viewer};
 use crate::domain::period::Period;
 use crate::services::summaries::{self, Ask, What};
@@ -251,7 +251,7 @@ pub async fn run(out: &Path) -> anyhow::Result<PathBuf> {
         let bytes: [u8; 16] = rand::thread_rng().gen();
         hex::encode(bytes)
     };
-    let settings = Settings {
+    let settings = Input {
         addr: Some("127.0.0.1:0".into()),
         database_url: Some(format!("sqlite://{}", db.display())),
         slack_signing_secret: Some(secret.clone()),
@@ -259,10 +259,10 @@ pub async fn run(out: &Path) -> anyhow::Result<PathBuf> {
         slack_api_url: Some(format!("http://{fake_addr}/api/")),
         outbox_channel_per_minute: Some(0),
         outbox_workspace_per_minute: Some(0),
-        ..Settings::default()
+        ..Input::default()
     };
     let config = settings.resolve()?;
-    let framework = crate::domain::framework::Framework::load(&config.framework)?;
+    let framework = crate::domain::framework::Framework::load(&config.kudos.framework)?;
     let today = Utc::now();
     let start = today - Duration::days(88);
     let clock = ManualClock::new(start);

@@ -2,7 +2,7 @@
 //! its migrations, Slack's API, the bot token and its scopes) and says what to fix. Nothing is
 //! changed: the database is opened read-only and not migrated.
 
-use crate::config::Settings;
+use crate::config::Input;
 use reqwest::header::HeaderMap;
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ impl Check {
 
 /// Every check, in order. A broken configuration does not stop the others: they use the
 /// settings as given.
-pub async fn run(settings: Settings) -> Vec<Check> {
+pub async fn run(settings: Input) -> Vec<Check> {
     let mut checks = Vec::new();
     // What the other checks use if the configuration cannot be read as a whole.
     let mut database_url = settings
@@ -48,24 +48,25 @@ pub async fn run(settings: Settings) -> Vec<Check> {
     let mut keys = None;
     match settings.clone().resolve() {
         Ok(config) => {
-            database_url = config.database_url.clone();
-            keys = config.keys.clone();
-            api_url = config.slack_api_url.clone();
+            database_url = config.store.database_url.clone();
+            keys = config.store.keys.clone();
+            api_url = config.slack.api_url.clone();
             token = config
+                .slack
                 .bot_token
                 .as_ref()
                 .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned());
             checks.push(Check::new(
                 "configuration",
-                Outcome::Ok(format!("read; framework {}", config.framework)),
+                Outcome::Ok(format!("read; framework {}", config.kudos.framework)),
             ));
-            if config.signing_secret.is_none() {
+            if config.slack.signing_secret.is_none() {
                 checks.push(Check::new(
                     "signing secret",
                     Outcome::Problem("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page (cairn serve needs it)".into()),
                 ));
             }
-            if config.admin_token.is_none() {
+            if config.api.admin_token.is_none() {
                 checks.push(Check::new(
                     "JSON API",
                     Outcome::Note(
@@ -311,7 +312,7 @@ fn without_url(e: &reqwest::Error) -> String {
 }
 
 /// `cairn doctor`: exit 0 when nothing needs fixing, 1 otherwise.
-pub fn command(settings: Settings) -> std::process::ExitCode {
+pub fn command(settings: Input) -> std::process::ExitCode {
     let Some(runtime) = super::runtime() else {
         return std::process::ExitCode::from(super::ENVIRONMENT_ERROR);
     };

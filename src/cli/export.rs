@@ -1,7 +1,7 @@
 //! `cairn export`: a person's review packet to stdout, as the person sees it (private items
 //! included): the operator's tool for a person's request for their own data.
 
-use crate::config::{Config, Settings};
+use crate::config::{Config, Input};
 use crate::domain::growth::Viewer;
 use crate::domain::period::Period;
 use crate::services::summaries::{self, Ask, What};
@@ -26,7 +26,7 @@ pub struct Export {
     #[arg(long)]
     team: Option<String>,
     #[command(flatten)]
-    pub settings: Settings,
+    pub settings: Input,
 }
 
 pub async fn run(config: Config, command: Export) -> anyhow::Result<()> {

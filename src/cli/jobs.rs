@@ -1,7 +1,7 @@
 //! `cairn jobs run-once`: one scheduler pass as if the time were `--now`, then delivery of what
 //! is due, then exit (for tests, and for running the scheduler from cron).
 
-use crate::config::{Config, Settings};
+use crate::config::{Config, Input};
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -12,12 +12,12 @@ pub enum Jobs {
         #[arg(long)]
         now: Option<String>,
         #[command(flatten)]
-        settings: Settings,
+        settings: Input,
     },
 }
 
 impl Jobs {
-    pub fn settings(&self) -> &Settings {
+    pub fn settings(&self) -> &Input {
         match self {
             Jobs::RunOnce { settings, .. } => settings,
         }

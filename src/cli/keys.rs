@@ -1,6 +1,6 @@
 //! `cairn keys generate` and `cairn keys rotate`: the key that seals stored bot tokens.
 
-use crate::config::{Config, Settings};
+use crate::config::{Config, Input};
 use crate::secrets::OpenError;
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -17,7 +17,7 @@ pub enum Keys {
     /// none of them
     Rotate {
         #[command(flatten)]
-        settings: Box<Settings>,
+        settings: Box<Input>,
     },
 }
 
@@ -28,14 +28,14 @@ pub fn generate() -> ExitCode {
 
 /// Every stored token re-sealed with the current key, or none.
 pub async fn rotate(config: Config) -> anyhow::Result<()> {
-    let Some(keys) = &config.keys else {
+    let Some(keys) = &config.store.keys else {
         return Err(super::invalid(
             "CAIRN_ENCRYPTION_KEY is not set: set it to the new key (make one with `cairn keys generate`) \
              and CAIRN_ENCRYPTION_KEY_PREVIOUS to the old one"
                 .into(),
         ));
     };
-    let store = crate::store::connect(&config.database_url).await?;
+    let store = crate::store::connect(&config.store.database_url).await?;
     let already = AtomicU64::new(0);
     let reseal = |i: &crate::store::Installation| {
         match keys.reseal(&i.team_id, &i.bot_token_sealed) {

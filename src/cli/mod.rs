@@ -13,7 +13,7 @@ mod outbox;
 mod people;
 mod serve;
 
-use crate::config::{Config, ConfigError, Settings};
+use crate::config::{Config, ConfigError, Input};
 use clap::{Parser, Subcommand};
 use std::future::Future;
 use std::process::ExitCode;
@@ -32,9 +32,9 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run migrations, then serve HTTP (Slack endpoints, API, health) and run the outbox worker
-    Serve(Settings),
+    Serve(Input),
     /// Apply migrations and exit
-    Migrate(Settings),
+    Migrate(Input),
     /// Inspect and retry messages in the outbox
     #[command(subcommand)]
     Outbox(outbox::Outbox),
@@ -61,7 +61,7 @@ enum Command {
     Keys(keys::Keys),
     /// Check the configuration, the database and its migrations, Slack's API, the bot token and
     /// its scopes, and say what to fix (changes nothing)
-    Doctor(Settings),
+    Doctor(Input),
     /// Write a person's review packet to stdout, as the person sees it (private items included):
     /// the operator's tool for a person's request for their own data
     Export(export::Export),
@@ -112,7 +112,7 @@ pub fn run(cli: Cli, log: StartLogging) -> ExitCode {
 
 /// Resolves the configuration (exit 1 when it is wrong), starts logging, and runs `work` to
 /// its end on a runtime sized to the machine.
-fn with_config<F, Fut>(settings: Settings, log: StartLogging, work: F) -> ExitCode
+fn with_config<F, Fut>(settings: Input, log: StartLogging, work: F) -> ExitCode
 where
     F: FnOnce(Config) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -124,7 +124,7 @@ where
             return ExitCode::from(USER_ERROR);
         }
     };
-    log(config.log_json, "info");
+    log(config.server.log_json, "info");
     let Some(runtime) = runtime() else {
         return ExitCode::from(ENVIRONMENT_ERROR);
     };

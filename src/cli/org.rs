@@ -1,7 +1,7 @@
 //! `cairn org import` and `cairn org sync`: the org chart from a file, or teams from Slack's
 //! user groups.
 
-use crate::config::{Config, Settings};
+use crate::config::{Config, Input};
 use crate::domain::org::OrgFormat;
 use crate::services::org::{self, ImportError};
 use clap::Subcommand;
@@ -17,7 +17,7 @@ pub enum Org {
         #[arg(long)]
         team: Option<String>,
         #[command(flatten)]
-        settings: Settings,
+        settings: Input,
     },
     /// Import an org chart (CSV `user_id,name,email,team,group,manager_id`, or YAML/JSON); reports
     /// rows added, changed and rejected, keeps the valid ones, and exits 1 if any were rejected
@@ -27,12 +27,12 @@ pub enum Org {
         #[arg(long)]
         team: Option<String>,
         #[command(flatten)]
-        settings: Settings,
+        settings: Input,
     },
 }
 
 impl Org {
-    pub fn settings(&self) -> &Settings {
+    pub fn settings(&self) -> &Input {
         match self {
             Org::Sync { settings, .. } | Org::Import { settings, .. } => settings,
         }
@@ -72,13 +72,13 @@ async fn import(config: &Config, file: PathBuf, team: Option<String>) -> anyhow:
 }
 
 async fn sync(config: &Config, team: Option<String>) -> anyhow::Result<()> {
-    if config.team_usergroups.is_empty() {
+    if config.people.team_usergroups.is_empty() {
         return Err(super::invalid(
             "CAIRN_TEAM_USERGROUPS is not set: map user-group handles to teams, e.g. payments-devs=payments,search=search".into(),
         ));
     }
-    let mapping = config.team_usergroups.clone();
-    let single = config.bot_token.clone();
+    let mapping = config.people.team_usergroups.clone();
+    let single = config.slack.bot_token.clone();
     super::with_services(config, |s| async move {
         let team = match (team, &single) {
             (Some(t), _) => t,

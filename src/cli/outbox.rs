@@ -1,7 +1,7 @@
 //! `cairn outbox list` and `cairn outbox retry`: the operator's view of what waits, went out or
 //! died in the outbox.
 
-use crate::config::{Config, Settings};
+use crate::config::{Config, Input};
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -13,7 +13,7 @@ pub enum Outbox {
         #[arg(long, default_value_t = 100)]
         limit: i64,
         #[command(flatten)]
-        settings: Settings,
+        settings: Input,
     },
     /// Put dead messages back in the queue: the given ids, or all with --all-dead
     Retry {
@@ -22,12 +22,12 @@ pub enum Outbox {
         #[arg(long)]
         all_dead: bool,
         #[command(flatten)]
-        settings: Settings,
+        settings: Input,
     },
 }
 
 impl Outbox {
-    pub fn settings(&self) -> &Settings {
+    pub fn settings(&self) -> &Input {
         match self {
             Outbox::List { settings, .. } | Outbox::Retry { settings, .. } => settings,
         }
@@ -35,7 +35,7 @@ impl Outbox {
 }
 
 pub async fn run(config: Config, command: Outbox) -> anyhow::Result<()> {
-    let store = crate::store::connect(&config.database_url).await?;
+    let store = crate::store::connect(&config.store.database_url).await?;
     let result = match command {
         Outbox::List { status, limit, .. } => {
             let rows = store.outbox_list(&status, limit).await?;

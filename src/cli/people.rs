@@ -1,6 +1,6 @@
 //! `cairn people forget`: an erasure request, what `/growth forget-me` does.
 
-use crate::config::{Config, Settings};
+use crate::config::{Config, Input};
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -13,12 +13,12 @@ pub enum People {
         #[arg(long)]
         team: Option<String>,
         #[command(flatten)]
-        settings: Settings,
+        settings: Input,
     },
 }
 
 impl People {
-    pub fn settings(&self) -> &Settings {
+    pub fn settings(&self) -> &Input {
         match self {
             People::Forget { settings, .. } => settings,
         }

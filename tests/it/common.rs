@@ -10,7 +10,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use cairn::app::RunningApp;
 use cairn::clock::ManualClock;
-use cairn::config::Settings;
+use cairn::config::Input;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -469,7 +469,7 @@ pub struct TestApp {
 pub struct Options {
     pub bot_token: bool,
     pub admin_token: bool,
-    pub extra: fn(&mut Settings),
+    pub extra: fn(&mut Input),
 }
 
 impl Default for Options {
@@ -504,8 +504,8 @@ impl TestApp {
     }
 
     /// The settings the app runs with.
-    pub fn settings(&self, options: &Options) -> Settings {
-        let mut settings = Settings {
+    pub fn settings(&self, options: &Options) -> Input {
+        let mut settings = Input {
             addr: Some("127.0.0.1:0".into()),
             database_url: Some(self.db.url.clone()),
             slack_signing_secret: Some(SECRET.into()),

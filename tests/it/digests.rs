@@ -54,11 +54,11 @@ async fn org(app: &TestApp) {
     }
 }
 
-fn reviews(settings: &mut cairn::config::Settings) {
+fn reviews(settings: &mut cairn::config::Input) {
     settings.review_cycles = Some("2026-01-19".into());
 }
 
-fn team_digest(settings: &mut cairn::config::Settings) {
+fn team_digest(settings: &mut cairn::config::Input) {
     settings.team_digest_channel = Some("C0DIGEST01".into());
 }
 
@@ -68,7 +68,7 @@ const GLOBEX: &str = "T0GLOBEX01";
 const INITECH: &str = "T0INITECH1"; // installed, but named no digest channel
 
 /// Acme (TEAM) and Globex each have their digest channel; Initech has none.
-fn digest_per_workspace(settings: &mut cairn::config::Settings) {
+fn digest_per_workspace(settings: &mut cairn::config::Input) {
     settings.encryption_key = Some(KEY.into());
     settings.team_digest_channel = Some(format!("{TEAM}:C0ACME0001, {GLOBEX}:C0GLOBEX01"));
 }
@@ -272,8 +272,8 @@ both_backends! {
 
 #[test]
 fn digest_settings_that_cannot_work_are_refused_with_what_to_write() {
-    let bad = |f: fn(&mut cairn::config::Settings)| {
-        let mut s = cairn::config::Settings {
+    let bad = |f: fn(&mut cairn::config::Input)| {
+        let mut s = cairn::config::Input {
             slack_signing_secret: Some("x".into()),
             ..Default::default()
         };

@@ -4,7 +4,7 @@
 use crate::common::*;
 use serde_json::Value;
 
-fn acme(settings: &mut cairn::config::Settings) {
+fn acme(settings: &mut cairn::config::Input) {
     settings.framework = Some(
         concat!(
             env!("CARGO_MANIFEST_DIR"),

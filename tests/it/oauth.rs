@@ -12,7 +12,7 @@ const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const CLIENT_ID: &str = "7000000000.7000000001";
 const FIXTURE_TOKEN: &str = "xoxb-7000000000001-7000000000002-Xk9QwErTyUiOpAsDfGhJkLzX";
 
-fn oauth(settings: &mut cairn::config::Settings) {
+fn oauth(settings: &mut cairn::config::Input) {
     settings.slack_client_id = Some(CLIENT_ID.into());
     settings.slack_client_secret = Some("client-secret".into());
     settings.encryption_key = Some(KEY.into());
@@ -321,8 +321,8 @@ async fn without_oauth_settings_the_install_page_is_off() {
 
 #[test]
 fn oauth_settings_that_cannot_work_are_refused_with_what_to_set() {
-    let check = |f: fn(&mut cairn::config::Settings)| {
-        let mut s = cairn::config::Settings {
+    let check = |f: fn(&mut cairn::config::Input)| {
+        let mut s = cairn::config::Input {
             slack_signing_secret: Some("x".into()),
             ..Default::default()
         };

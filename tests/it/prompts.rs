@@ -403,7 +403,7 @@ both_backends! {
     }
 }
 
-fn quiet_friday(settings: &mut cairn::config::Settings) {
+fn quiet_friday(settings: &mut cairn::config::Input) {
     settings.quiet_days = Some("2026-01-09".into());
 }
 
@@ -425,7 +425,7 @@ async fn a_quiet_day_is_skipped_and_a_bad_one_is_named() {
         next_fire(&app).await.as_deref(),
         Some("2026-01-16T14:00:00+00:00 2026-01-16")
     );
-    let bad = cairn::config::Settings {
+    let bad = cairn::config::Input {
         quiet_days: Some("2026-01-09,24 Dec".into()),
         ..Default::default()
     };
@@ -434,7 +434,7 @@ async fn a_quiet_day_is_skipped_and_a_bad_one_is_named() {
         error.contains("CAIRN_QUIET_DAYS: '24 Dec' is not a date"),
         "{error}"
     );
-    let bad = cairn::config::Settings {
+    let bad = cairn::config::Input {
         prompt_slot: Some("friday 23:00".into()),
         ..Default::default()
     };

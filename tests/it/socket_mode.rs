@@ -14,7 +14,7 @@ use tokio_tungstenite::WebSocketStream;
 
 type Socket = WebSocketStream<tokio::net::TcpStream>;
 
-fn app_token(settings: &mut cairn::config::Settings) {
+fn app_token(settings: &mut cairn::config::Input) {
     settings.slack_app_token = Some("xapp-1-A07KUDOAPP-test".into());
 }
 

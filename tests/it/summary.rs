@@ -46,7 +46,7 @@ async fn kudos(app: &TestApp, giver: &str, text: &str) {
     assert_eq!(answer["response_type"], "in_channel", "{answer}");
 }
 
-fn admins(settings: &mut cairn::config::Settings) {
+fn admins(settings: &mut cairn::config::Input) {
     settings.admins = Some(ADMIN.into());
 }
 

@@ -13,7 +13,7 @@ const ACME: &str = "T07KUD0S01";
 const GLOBEX: &str = "T0GLOBEX01";
 const INITECH: &str = "T0INITECH1"; // never installed
 
-fn multi_workspace(settings: &mut cairn::config::Settings) {
+fn multi_workspace(settings: &mut cairn::config::Input) {
     settings.encryption_key = Some(KEY.into());
 }
 
