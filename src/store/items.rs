@@ -5,8 +5,7 @@ use super::backend::{Backend, Get};
 use super::common::SqlStore;
 use super::evidence::{evidence_head, evidence_people};
 use super::people::by_team;
-use super::sql::placeholders;
-use super::sql::{stmt, Arg, Stmt};
+use super::sql::{placeholders, stmt, Arg, Stmt};
 use super::*;
 use async_trait::async_trait;
 

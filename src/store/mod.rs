@@ -72,7 +72,8 @@ pub use crate::domain::growth::{Item, Placement, Source, Sphere, Visibility};
 pub use crate::domain::schedule::{Cadence, Occurrence, Slot};
 
 /// Everything Cairn stores, as one object (`Arc<dyn Store>`): each aggregate's trait, and what
-/// concerns the database as a whole. Callers bring the aggregate traits they use into scope.
+/// concerns the database as a whole. Through `dyn Store` every method is callable as before;
+/// code holding a concrete store brings the aggregate traits it calls into scope.
 #[async_trait]
 pub trait Store:
     KudosStore

@@ -3,8 +3,7 @@
 
 use super::backend::{execute_all, Backend, Get};
 use super::common::SqlStore;
-use super::sql::{insert_rows, placeholders, MAX_PARAMS};
-use super::sql::{stmt, Arg, Stmt};
+use super::sql::{insert_rows, placeholders, stmt, Arg, Stmt, MAX_PARAMS};
 use super::*;
 use async_trait::async_trait;
 

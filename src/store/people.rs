@@ -3,8 +3,7 @@
 
 use super::backend::{execute_all, Backend, Get};
 use super::common::SqlStore;
-use super::sql::placeholders;
-use super::sql::{stmt, Arg, Stmt};
+use super::sql::{placeholders, stmt, Arg, Stmt};
 use super::workspaces::REMEMBER_WORKSPACE;
 use super::*;
 use async_trait::async_trait;

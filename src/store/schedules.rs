@@ -5,8 +5,7 @@ use super::backend::{execute_all, Backend, Get};
 use super::common::SqlStore;
 use super::outbox::enqueue;
 use super::people::person;
-use super::sql::{in_chunks, insert_rows};
-use super::sql::{stmt, Arg, Stmt};
+use super::sql::{in_chunks, insert_rows, stmt, Arg, Stmt};
 use super::*;
 use async_trait::async_trait;
 
