@@ -3,68 +3,17 @@
 //! by one statement (`WRITE_KUDOS`): on a busy 2-core machine each round trip within a
 //! transaction costs more than the inserts themselves.
 
+use super::backend::{execute_all, Query};
 use super::batch::{KudosWriter, WriteBatch};
 use super::common::SqlStore;
-use super::sql;
+use super::migrations;
+use super::workspaces::remember_workspaces;
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Row};
+use sqlx::{PgPool, Postgres};
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
-
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "init",
-        include_str!("../../migrations/postgres/0001_init.sql"),
-    ),
-    (
-        2,
-        "outbox_doubt",
-        include_str!("../../migrations/postgres/0002_outbox_doubt.sql"),
-    ),
-    (
-        3,
-        "evidence",
-        include_str!("../../migrations/postgres/0003_evidence.sql"),
-    ),
-    (
-        4,
-        "kudos_source",
-        include_str!("../../migrations/postgres/0004_kudos_source.sql"),
-    ),
-    (
-        5,
-        "org",
-        include_str!("../../migrations/postgres/0005_org.sql"),
-    ),
-    (
-        6,
-        "kudos_given",
-        include_str!("../../migrations/postgres/0006_kudos_given.sql"),
-    ),
-    (
-        7,
-        "schedules",
-        include_str!("../../migrations/postgres/0007_schedules.sql"),
-    ),
-    (
-        8,
-        "digests",
-        include_str!("../../migrations/postgres/0008_digests.sql"),
-    ),
-    (
-        9,
-        "installations",
-        include_str!("../../migrations/postgres/0009_installations.sql"),
-    ),
-    (
-        10,
-        "enterprise workspaces",
-        include_str!("../../migrations/postgres/0010_enterprise_workspaces.sql"),
-    ),
-];
 
 /// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for
 /// the previous one's round trips.
@@ -117,8 +66,7 @@ impl WriteBatch for Batches {
     ) -> Result<Vec<i64>> {
         // Remembering a workspace is idempotent, so it need not share the kudos' transaction.
         let mut conn = self.0.acquire().await.map_err(StoreError::from_sqlx)?;
-        sql::execute_all::<Postgres>(&mut conn, &sql::remember_workspaces(batch, known_teams))
-            .await?;
+        execute_all::<Postgres>(&mut conn, &remember_workspaces(batch, known_teams)).await?;
         use Column::{Int, OptText, Text};
         let mut kudos = Columns::of(&[Text, Text, Text, OptText, Text, Text, Text, Int]);
         let mut recipients = Columns::of(&[Int, Text, Int, Text]);
@@ -165,7 +113,7 @@ impl WriteBatch for Batches {
             .map_err(StoreError::from_sqlx)?;
         Ok(rows
             .iter()
-            .map(|r| r.try_get(0))
+            .map(|r| sqlx::Row::try_get(r, 0))
             .collect::<std::result::Result<_, _>>()?)
     }
 }
@@ -221,7 +169,7 @@ impl Columns {
         }
     }
 
-    fn bind<'q>(self, mut query: sql::Query<'q, Postgres>) -> sql::Query<'q, Postgres> {
+    fn bind<'q>(self, mut query: Query<'q, Postgres>) -> Query<'q, Postgres> {
         for column in self.0 {
             query = match column {
                 Values::Int(v) => query.bind(v),
@@ -251,7 +199,7 @@ pub(super) async fn inspect(url: &str) -> Result<super::Inspection> {
         exists: true,
         applied,
         installations,
-        latest: MIGRATIONS.last().map_or(0, |m| m.0),
+        latest: migrations::latest(),
     })
 }
 
@@ -277,7 +225,9 @@ impl SqlStore<Postgres> {
             .connect_with(options)
             .await
             .map_err(StoreError::from_sqlx)?;
-        sql::migrator(MIGRATIONS).run(&pool).await?;
+        migrations::migrator(migrations::POSTGRES)
+            .run(&pool)
+            .await?;
         let kudos = KudosWriter::start(Arc::new(Batches(pool.clone())), WRITERS);
         Ok(SqlStore {
             backend: "postgres",

@@ -5,66 +5,14 @@
 
 use super::batch::{KudosWriter, WriteBatch};
 use super::common::SqlStore;
-use super::sql;
+use super::kudos::write_kudos;
+use super::migrations;
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
-
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "init",
-        include_str!("../../migrations/sqlite/0001_init.sql"),
-    ),
-    (
-        2,
-        "outbox_doubt",
-        include_str!("../../migrations/sqlite/0002_outbox_doubt.sql"),
-    ),
-    (
-        3,
-        "evidence",
-        include_str!("../../migrations/sqlite/0003_evidence.sql"),
-    ),
-    (
-        4,
-        "kudos_source",
-        include_str!("../../migrations/sqlite/0004_kudos_source.sql"),
-    ),
-    (
-        5,
-        "org",
-        include_str!("../../migrations/sqlite/0005_org.sql"),
-    ),
-    (
-        6,
-        "kudos_given",
-        include_str!("../../migrations/sqlite/0006_kudos_given.sql"),
-    ),
-    (
-        7,
-        "schedules",
-        include_str!("../../migrations/sqlite/0007_schedules.sql"),
-    ),
-    (
-        8,
-        "digests",
-        include_str!("../../migrations/sqlite/0008_digests.sql"),
-    ),
-    (
-        9,
-        "installations",
-        include_str!("../../migrations/sqlite/0009_installations.sql"),
-    ),
-    (
-        10,
-        "enterprise workspaces",
-        include_str!("../../migrations/sqlite/0010_enterprise_workspaces.sql"),
-    ),
-];
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised
 /// there) and a few read-only ones.
@@ -76,7 +24,7 @@ pub(super) async fn inspect(url: &str) -> Result<super::Inspection> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::Invalid(format!("DATABASE_URL is not a valid SQLite URL: {e}")))?;
     let path = options.get_filename().to_path_buf();
-    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let latest = migrations::latest();
     if path.to_str() != Some(":memory:") && !path.exists() {
         return Ok(super::Inspection {
             exists: false,
@@ -121,7 +69,9 @@ impl SqlStore<Sqlite> {
             .connect_with(options.clone())
             .await
             .map_err(StoreError::from_sqlx)?;
-        sql::migrator(MIGRATIONS).run(&writer).await?;
+        migrations::migrator(migrations::SQLITE)
+            .run(&writer)
+            .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
@@ -151,7 +101,7 @@ impl WriteBatch for Batches {
         known_teams: &HashSet<String>,
     ) -> Result<Vec<i64>> {
         let mut tx = self.0.begin().await.map_err(StoreError::from_sqlx)?;
-        let ids = sql::write_kudos::<Sqlite>(&mut tx, batch, known_teams).await?;
+        let ids = write_kudos::<Sqlite>(&mut tx, batch, known_teams).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(ids)
     }

@@ -5,6 +5,7 @@
 mod common;
 
 mod api;
+mod architecture;
 mod cli;
 mod crash;
 mod deploy;
