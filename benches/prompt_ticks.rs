@@ -159,6 +159,8 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
             Arc::new(Prompts::default()),
         ),
         Digests::new(store.clone(), framework, DigestSettings::default()),
+        store.clone(),
+        chrono::Duration::days(7),
     );
 
     // Newcomers get their first slot a batch per pass; the passes at the start time do them all.

@@ -134,7 +134,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             .map(|b| b.as_str().to_owned()),
     };
     let shutdown = CancellationToken::new();
-    let scheduler = Scheduler::of(&services, &config.digests);
+    let scheduler = Scheduler::of(&services, &config);
     let wake = services.outbox.waker();
     let scheduler = tokio::spawn(scheduler.run(clock, wake.clone(), shutdown.clone()));
     let worker = match outbox_worker(&config, &services) {
@@ -199,18 +199,19 @@ pub async fn run_jobs_once(
     let manual = Arc::new(crate::clock::ManualClock::new(now));
     let services = services(config, manual.clone()).await?;
     let store = services.store.clone();
-    let scheduler = Scheduler::of(&services, &config.digests);
+    let scheduler = Scheduler::of(&services, config);
     let pass = scheduler.run_once(now).await;
     let mut report = match &pass {
         Ok(p) => format!(
-            "scheduler at {}: {} newcomers scheduled, {} prompts queued, {} late prompts skipped, {} held (bots, deactivated), {} review digests, {} team digests",
+            "scheduler at {}: {} newcomers scheduled, {} prompts queued, {} late prompts skipped, {} held (bots, deactivated), {} review digests, {} team digests, {} old event ids pruned",
             now.to_rfc3339(),
             p.scheduled,
             p.prompted,
             p.late,
             p.held,
             p.review_digests,
-            p.team_digests
+            p.team_digests,
+            p.events_pruned
         ),
         Err(_) => String::new(),
     };

@@ -156,6 +156,10 @@ pub struct Input {
     #[arg(long, env = "CAIRN_OUTBOX_WORKSPACE_PER_MINUTE")]
     #[serde(alias = "CAIRN_OUTBOX_WORKSPACE_PER_MINUTE")]
     pub outbox_workspace_per_minute: Option<u32>,
+    /// Days a processed Slack event id is kept to recognise Slack's retries of it [default: 7]
+    #[arg(long, env = "CAIRN_EVENT_RETENTION_DAYS")]
+    #[serde(alias = "CAIRN_EVENT_RETENTION_DAYS")]
+    pub event_retention_days: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +211,8 @@ pub struct Store {
     pub database_url: String,
     /// The keys sealing stored bot tokens (`CAIRN_ENCRYPTION_KEY`, `CAIRN_ENCRYPTION_KEY_PREVIOUS`).
     pub keys: Option<crate::secrets::Keys>,
+    /// How long processed Slack event ids are kept; the scheduler prunes older ones.
+    pub event_retention: chrono::Duration,
 }
 
 /// The JSON API: off (404) without a token.
@@ -475,6 +481,7 @@ impl Input {
                     self.encryption_key.as_deref(),
                     self.encryption_key_previous.as_deref(),
                 )?,
+                event_retention: event_retention(self.event_retention_days)?,
             },
             api: Api {
                 admin_token: secret(self.admin_token),

@@ -185,3 +185,13 @@ pub(super) fn team_usergroups(value: Option<&str>) -> Result<Vec<(String, String
         })
         .collect()
 }
+
+/// `CAIRN_EVENT_RETENTION_DAYS`: at least a day, as Slack retries an event for up to an hour.
+pub(super) fn event_retention(days: Option<u32>) -> Result<chrono::Duration, ConfigError> {
+    match days.unwrap_or(7) {
+        0 => Err(ConfigError::Invalid(
+            "CAIRN_EVENT_RETENTION_DAYS must be at least 1: Slack retries an event for up to an hour, and Cairn must still know it".into(),
+        )),
+        days => Ok(chrono::Duration::days(i64::from(days))),
+    }
+}

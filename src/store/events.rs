@@ -12,12 +12,18 @@ pub trait EventStore: Send + Sync {
     async fn record_event(&self, event: &SlackEvent) -> Result<bool>;
     /// Forgets that an event was received, so Slack's retry of it is acted on.
     async fn unrecord_event(&self, event_id: &str) -> Result<()>;
+    /// Forgets up to `limit` of the oldest event ids received before `before`; how many.
+    async fn prune_events(&self, before: DateTime<Utc>, limit: i64) -> Result<u64>;
 }
 
 const RECORD_EVENT: &str =
     "INSERT INTO slack_events (event_id, team_id, event_type, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING";
 
 const UNRECORD_EVENT: &str = "DELETE FROM slack_events WHERE event_id = $1";
+
+/// A bounded batch, so pruning a backlog never holds a long write lock.
+const PRUNE_EVENTS: &str = "DELETE FROM slack_events WHERE event_id IN (
+     SELECT event_id FROM slack_events WHERE received_at < $1 ORDER BY received_at LIMIT $2)";
 
 #[async_trait]
 impl<DB: Backend> EventStore for SqlStore<DB> {
@@ -35,5 +41,10 @@ impl<DB: Backend> EventStore for SqlStore<DB> {
         self.execute(UNRECORD_EVENT, &[Arg::Text(event_id.into())])
             .await
             .map(drop)
+    }
+
+    async fn prune_events(&self, before: DateTime<Utc>, limit: i64) -> Result<u64> {
+        self.execute(PRUNE_EVENTS, &[Arg::Int(millis(before)), Arg::Int(limit)])
+            .await
     }
 }

@@ -35,6 +35,7 @@ migrations! {
     (8, "digests", "0008_digests"),
     (9, "installations", "0009_installations"),
     (10, "enterprise workspaces", "0010_enterprise_workspaces"),
+    (11, "event retention", "0011_event_retention"),
 }
 
 /// The latest migration this build knows.
@@ -85,11 +86,12 @@ mod tests {
                 (8, "digests"),
                 (9, "installations"),
                 (10, "enterprise workspaces"),
+                (11, "event retention"),
             ]
         );
         let postgres: Vec<(i64, &str)> = POSTGRES.iter().map(|(v, n, _)| (*v, *n)).collect();
         assert_eq!(postgres, listed);
-        assert_eq!(latest(), 10);
+        assert_eq!(latest(), 11);
     }
 
     #[test]

@@ -91,3 +91,34 @@ async fn unknown_and_rate_limit_envelopes_are_acknowledged() {
     let response = app.post_signed("/slack/events", JSON, "not json").await;
     assert_eq!(response.status(), 400);
 }
+
+both_backends! {
+    async fn event_ids_are_kept_seven_days_then_pruned_by_the_scheduler(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-05T12:00:00Z").unwrap().to_utc();
+        let event = |id: &str, days_ago: i64| cairn::store::SlackEvent {
+            event_id: id.into(),
+            team_id: "T07KUD0S01".into(),
+            event_type: "app_mention".into(),
+            received_at: now - chrono::Duration::days(days_ago),
+        };
+        for (id, days_ago) in [("Ev-old-1", 9), ("Ev-old-2", 8), ("Ev-recent", 6)] {
+            assert!(app.store().record_event(&event(id, days_ago)).await.unwrap());
+        }
+        let report = app.run_jobs("2026-12-05T12:00:00Z").await;
+        assert!(report.contains("2 old event ids pruned"), "{report}");
+        // A retry of the recent event is still recognised; the pruned ones are forgotten.
+        assert!(!app.store().record_event(&event("Ev-recent", 6)).await.unwrap());
+        assert!(app.store().record_event(&event("Ev-old-1", 9)).await.unwrap());
+        let again = app.run_jobs("2026-12-05T12:00:00Z").await;
+        assert!(again.contains("1 old event ids pruned"), "{again}");
+    }
+
+    async fn a_zero_event_retention_is_refused_with_what_to_fix(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let mut input = app.settings(&Options::default());
+        input.event_retention_days = Some(0);
+        let error = input.resolve().unwrap_err().to_string();
+        assert!(error.contains("CAIRN_EVENT_RETENTION_DAYS must be at least 1"), "{error}");
+    }
+}
