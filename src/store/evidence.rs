@@ -4,6 +4,7 @@
 use super::backend::{execute_all, Backend, Get};
 use super::common::SqlStore;
 use super::sql::{insert_rows, placeholders, stmt, Arg, Stmt};
+use super::workspaces::REMEMBER_WORKSPACE;
 use super::*;
 use async_trait::async_trait;
 
@@ -129,7 +130,16 @@ impl<DB: Backend> EvidenceStore for SqlStore<DB> {
             .await
             .map_err(StoreError::from_sqlx)?;
         let id: i64 = row.try_get(0)?;
-        execute_all::<DB>(&mut tx, &evidence_children(id, &evidence)).await?;
+        let mut rest = evidence_children(id, &evidence);
+        // A workspace that only logs evidence is one Cairn serves: the CLI finds it by itself.
+        rest.push(stmt(
+            REMEMBER_WORKSPACE,
+            vec![
+                Arg::Text(evidence.team_id.to_string()),
+                Arg::Int(millis(evidence.created_at)),
+            ],
+        ));
+        execute_all::<DB>(&mut tx, &rest).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(id)
     }

@@ -70,6 +70,8 @@ both_backends! {
         assert_eq!(e.multiplier_kinds, ["mentoring"]);
         assert_eq!(e.people, ["U07ANA0001"]);
         assert_eq!((e.author.as_str(), e.framework_id.as_str()), ("U07ALICE01", "matrix-3x3"));
+        // The workspace is known from its evidence alone: `cairn export --user` needs no --team.
+        assert_eq!(app.store().workspaces().await.unwrap(), ["T07KUD0S01"]);
         // Nothing is posted anywhere, and the kudos API does not show it.
         assert!(app.slack.calls_to("chat.postMessage").is_empty());
         let (_, page) = app.api("/api/v1/kudos").await;
