@@ -150,8 +150,17 @@ both_backends! {
         let Some(app) = TestApp::spawn(backend).await else { return };
         ana(&app, "Europe/Berlin").await;
         app.run_jobs("2026-01-05T14:30:00Z").await;
-        let (a, b) = tokio::join!(app.run_jobs("2026-01-09T14:00:00Z"), app.run_jobs("2026-01-09T14:00:30Z"));
+        // The two passes race to record the prompt. Delivery is left to one later run: two
+        // `run-once` clocks 30 s apart would see each other's 15 s outbox leases as expired,
+        // which replicas sharing one real clock never do.
+        let passes = Options { bot_token: false, ..Options::default() };
+        let (a, b) = tokio::join!(
+            app.run_jobs_with(&passes, "2026-01-09T14:00:00Z"),
+            app.run_jobs_with(&passes, "2026-01-09T14:00:30Z")
+        );
         assert!(a.contains("prompts queued") && b.contains("prompts queued"));
+        let queued = |r: &str| r.contains("1 prompts queued");
+        assert!(queued(&a) != queued(&b), "exactly one pass queues it: {a} / {b}");
         // Make the next pass see an expired lease too: the unique key still holds.
         app.run_jobs("2026-01-09T14:10:00Z").await;
         assert_eq!(prompts_to_ana(&app).len(), 1);
