@@ -319,3 +319,22 @@ fn layering_keeps_every_setting_of_either_layer() {
     assert_eq!(layered.addr.as_deref(), Some("0.0.0.0:1"));
     assert_eq!(layered.database_url, all.database_url);
 }
+
+#[test]
+fn every_secret_file_variable_fills_its_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret");
+    std::fs::write(&path, "s3cret\n").unwrap();
+    for name in SECRETS {
+        let wanted = format!("{name}_FILE");
+        let input =
+            Input::from_secret_files(|var| (var == wanted).then(|| path.display().to_string()))
+                .unwrap();
+        let set: Vec<_> = fields(&input)
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .collect();
+        assert_eq!(set.len(), 1, "{name}: {set:?}");
+        assert_eq!(set[0].1, json!("s3cret"), "{name}");
+    }
+}
