@@ -190,6 +190,7 @@ fn kudos(k: u64, args: &Args) -> NewKudos {
         deliveries: recipients
             .iter()
             .map(|r| Delivery {
+                action: Default::default(),
                 key: format!("dm:{r}"),
                 channel: r.clone(),
                 text: dm.text.clone(),

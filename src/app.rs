@@ -94,15 +94,10 @@ fn services_over(
 
 /// The outbox worker, if any workspace can have a token.
 fn outbox_worker(config: &Config, services: &Services) -> Option<OutboxWorker> {
-    services.workspaces.any().then(|| {
-        OutboxWorker::new(
-            services.store.clone(),
-            services.workspaces.slack().clone(),
-            services.workspaces.clone(),
-            services.clock.clone(),
-            config.outbox,
-        )
-    })
+    services
+        .workspaces
+        .any()
+        .then(|| OutboxWorker::new(services, config.outbox))
 }
 
 /// Connects the store (running migrations), binds `config.addr` and starts serving.

@@ -390,6 +390,7 @@ async fn reflect(
             framework_version: framework.version().into(),
             occurred_at: at,
             created_at: at,
+            deliveries: Vec::new(),
         })
         .await?;
     Ok(())

@@ -1,17 +1,22 @@
-//! Drains the outbox: the only way anything is sent to Slack.
+//! Drains the outbox: the only way anything is sent to Slack. A row is a post, a message update,
+//! an ephemeral note, a reaction, an App Home (rendered when delivered) or a file upload (the
+//! packet). The one call made directly is `views.open`, whose trigger lives three seconds.
 //!
 //! A row is leased (the lease is committed before Slack is called), delivered, then marked sent.
 //! A worker that dies mid-delivery leaves a lease that expires, so the row is tried again, never
 //! lost; every message carries its dedupe key in Slack message metadata, and a row whose last
 //! attempt ended unknown (a crash, a timeout, a 5xx) first looks for that key in the channel's
-//! history, so it is not posted twice either. Rate limits wait `Retry-After`; transient failures back off
+//! history (an upload: for its first file), so it is not posted twice either; updates, reactions
+//! and the home tab are idempotent, and an ephemeral note twice is the lesser harm. Rate limits wait `Retry-After`; transient failures back off
 //! exponentially with jitter; permanent failures park the row as dead with the reason.
 
 use crate::clock::SharedClock;
 use crate::jobs::pacing::{Limits, Pacer};
 use crate::services::workspaces::Workspaces;
-use crate::slack::client::{SlackClient, SlackError};
-use crate::store::{OutboxMessage, Outcome, Store, StoreError};
+use crate::services::Services;
+use crate::slack::client::{FileUpload, SlackClient, SlackError};
+use crate::store::{Action, Delivery, OutboxMessage, Outcome, Store, StoreError, UploadFile};
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use secrecy::SecretString;
@@ -43,6 +48,8 @@ const POLL: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct OutboxWorker {
+    /// Renders what is built when delivered (the App Home).
+    services: Services,
     store: Arc<dyn Store>,
     slack: SlackClient,
     tokens: Workspaces,
@@ -57,23 +64,18 @@ pub struct OutboxWorker {
 }
 
 impl OutboxWorker {
-    pub fn new(
-        store: Arc<dyn Store>,
-        slack: SlackClient,
-        tokens: Workspaces,
-        clock: SharedClock,
-        limits: Limits,
-    ) -> Self {
+    pub fn new(services: &Services, limits: Limits) -> Self {
         let worker_id = format!(
             "{}-{:08x}",
             std::process::id(),
             rand::thread_rng().gen::<u32>()
         );
         Self {
-            store,
-            slack,
-            tokens,
-            clock,
+            services: services.clone(),
+            store: services.store.clone(),
+            slack: services.workspaces.slack().clone(),
+            tokens: services.workspaces.clone(),
+            clock: services.clock.clone(),
             worker_id,
             dm_channels: Arc::default(),
             pacer: Arc::new(Mutex::new(Pacer::new(limits))),
@@ -95,16 +97,16 @@ impl OutboxWorker {
         }
         let heartbeat = self.keep_lease();
         let mut outcomes = Vec::with_capacity(count);
-        // One queue per channel, in row order: a channel's messages go one after another (so
+        // One queue per lane (mostly a channel), in row order: a channel's messages go one after another (so
         // they arrive in order and a DM is opened once), different channels in parallel.
         let mut queues: Vec<((String, String), Vec<OutboxMessage>)> = Vec::new();
         {
             let mut pacer = self.pacer.lock().await;
             pacer.forget_idle(now);
             for message in batch {
-                match pacer.admit(&message.team_id, &message.channel, now, message.put_off) {
+                match pacer.admit(&message.team_id, &lane(&message), now, message.put_off) {
                     Ok(()) => {
-                        let key = (message.team_id.clone(), message.channel.clone());
+                        let key = (message.team_id.clone(), lane(&message));
                         match queues.iter_mut().find(|(k, _)| *k == key) {
                             Some((_, queue)) => queue.push(message),
                             None => queues.push((key, vec![message])),
@@ -233,7 +235,7 @@ impl OutboxWorker {
                 let now = self.clock.now();
                 let slot = self.pacer.lock().await.rate_limited(
                     &message.team_id,
-                    &message.channel,
+                    &lane(&message),
                     now,
                     now,
                 );
@@ -265,7 +267,7 @@ impl OutboxWorker {
                 let until = now + chrono::Duration::from_std(retry_after).unwrap_or_default();
                 let slot = self.pacer.lock().await.rate_limited(
                     &message.team_id,
-                    &message.channel,
+                    &lane(message),
                     now,
                     until,
                 );
@@ -282,13 +284,17 @@ impl OutboxWorker {
             }
             Err(e) if e.is_permanent() => {
                 tracing::warn!(outbox_id = id, error = %e, "outbox: giving up on a message");
+                self.gave_up(message).await;
                 Outcome::Dead {
                     error: e.to_string(),
                 }
             }
-            Err(e) if attempts >= MAX_ATTEMPTS => Outcome::Dead {
-                error: format!("gave up after {attempts} attempts: {e}"),
-            },
+            Err(e) if attempts >= MAX_ATTEMPTS => {
+                self.gave_up(message).await;
+                Outcome::Dead {
+                    error: format!("gave up after {attempts} attempts: {e}"),
+                }
+            }
             Err(e) => {
                 let wait = backoff(attempts);
                 tracing::info!(outbox_id = id, error = %e, retry_in_ms = wait.as_millis() as u64, "outbox: will retry");
@@ -311,62 +317,157 @@ impl OutboxWorker {
                 error: "not_installed".into(),
             });
         };
-        let channel = if is_user(&message.channel) {
-            self.dm_channel(&token, &message.team_id, &message.channel)
-                .await?
-        } else {
-            message.channel.clone()
-        };
-        if let Some(since) = message.doubt_since {
-            if let Some(ts) = self
-                .already_posted(&token, message, &channel, since)
-                .await?
-            {
-                return Ok(ts);
+        let (slack, channel) = (&self.slack, message.channel.as_str());
+        match &message.action {
+            Action::Post => {
+                let channel = self.conversation(&token, message).await?;
+                if let Some(ts) = self.already_posted(&token, message, &channel).await? {
+                    return Ok(ts);
+                }
+                let (text, key) = (&message.text, &message.dedupe_key);
+                slack
+                    .chat_post_message(&token, &channel, text, &message.blocks, key)
+                    .await
+            }
+            Action::Update { ts } => {
+                let text = &message.text;
+                slack
+                    .chat_update(&token, channel, ts, text, &message.blocks)
+                    .await?;
+                Ok(ts.clone())
+            }
+            Action::Ephemeral { user } => {
+                let text = &message.text;
+                slack
+                    .chat_post_ephemeral(&token, channel, user, text, &message.blocks)
+                    .await?;
+                Ok(String::new())
+            }
+            Action::React { ts, name } => {
+                match slack.reactions_add(&token, channel, ts, name).await {
+                    Err(SlackError::Api { error }) if error == "already_reacted" => Ok(ts.clone()),
+                    done => done.map(|()| ts.clone()),
+                }
+            }
+            Action::Home => {
+                // Rendered now, so the newest state is what is published.
+                let view = crate::services::home::view(&self.services, &message.team_id, channel)
+                    .await
+                    .map_err(|e| {
+                        SlackError::Transport(format!(
+                            "the home tab could not be read from the database: {e}"
+                        ))
+                    })?;
+                slack.views_publish(&token, channel, &view).await?;
+                Ok(String::new())
+            }
+            Action::Upload { files, .. } => {
+                let channel = self.conversation(&token, message).await?;
+                if let Some(ts) = self
+                    .already_uploaded(&token, message, &channel, files)
+                    .await?
+                {
+                    return Ok(ts);
+                }
+                let bytes: Vec<Vec<u8>> = files
+                    .iter()
+                    .map(|f| base64::engine::general_purpose::STANDARD.decode(&f.base64))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| SlackError::Api {
+                        error: format!("a stored file is not base64: {e}"),
+                    })?;
+                let uploads: Vec<FileUpload> = files
+                    .iter()
+                    .zip(&bytes)
+                    .map(|(f, bytes)| FileUpload {
+                        filename: &f.filename,
+                        title: &f.title,
+                        bytes,
+                    })
+                    .collect();
+                let ids = slack
+                    .upload_files(&token, &channel, &message.text, &uploads)
+                    .await?;
+                crate::metrics::inc("cairn_packets_delivered_total", &[]);
+                Ok(ids.into_iter().next().unwrap_or_default())
             }
         }
-        self.slack
-            .chat_post_message(
-                &token,
-                &channel,
-                &message.text,
-                &message.blocks,
-                &message.dedupe_key,
-            )
-            .await
     }
 
-    /// Whether an earlier attempt posted the message after all. If the channel's history cannot
-    /// be read (a missing scope), sending again is the lesser harm: a DM twice, not never.
+    /// Where a post or an upload goes: the channel, or the DM with the user it names.
+    async fn conversation(
+        &self,
+        token: &SecretString,
+        message: &OutboxMessage,
+    ) -> Result<String, SlackError> {
+        if is_user(&message.channel) {
+            self.dm_channel(token, &message.team_id, &message.channel)
+                .await
+        } else {
+            Ok(message.channel.clone())
+        }
+    }
+
+    /// A packet that will never arrive is said so, through the outbox, to whoever asked for it.
+    async fn gave_up(&self, message: &OutboxMessage) {
+        let Action::Upload { ask_again, .. } = &message.action else {
+            return;
+        };
+        crate::metrics::inc("cairn_packets_failed_total", &[]);
+        let text = format!(":warning: I could not upload the review packet you asked for: Slack kept refusing the files. Ask again with `{ask_again}` in a little while.");
+        let note = Delivery::post(
+            format!("{}:failed", message.dedupe_key),
+            message.channel.clone(),
+            text.clone(),
+            serde_json::json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } }]),
+        );
+        let store = self.store.as_ref();
+        if let Err(e) = store
+            .enqueue(&message.team_id, &[note], self.clock.now())
+            .await
+        {
+            tracing::error!(error = %e, "outbox: could not say that a packet failed");
+        }
+    }
+
+    /// Whether an upload in doubt was shared after all: its first file is in the channel.
+    async fn already_uploaded(
+        &self,
+        token: &SecretString,
+        message: &OutboxMessage,
+        channel: &str,
+        files: &[UploadFile],
+    ) -> Result<Option<String>, SlackError> {
+        let (Some(since), Some(first)) = (message.doubt_since, files.first()) else {
+            return Ok(None);
+        };
+        crate::metrics::inc("cairn_outbox_in_doubt_total", &[]);
+        let oldest = since - chrono::Duration::minutes(5);
+        let found = self
+            .slack
+            .find_shared_file(token, channel, oldest, &first.filename)
+            .await;
+        checked(message.id, found)
+    }
+
+    /// Whether an earlier attempt posted the message after all.
     async fn already_posted(
         &self,
         token: &SecretString,
         message: &OutboxMessage,
         channel: &str,
-        since: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<String>, SlackError> {
+        let Some(since) = message.doubt_since else {
+            return Ok(None);
+        };
         crate::metrics::inc("cairn_outbox_in_doubt_total", &[]);
         // Slack's clock and ours may disagree by a little.
         let oldest = since - chrono::Duration::minutes(5);
-        match self
+        let found = self
             .slack
             .find_posted(token, channel, oldest, &message.dedupe_key)
-            .await
-        {
-            Ok(Some(ts)) => {
-                tracing::info!(
-                    outbox_id = message.id,
-                    "outbox: an earlier attempt had been delivered"
-                );
-                Ok(Some(ts))
-            }
-            Ok(None) => Ok(None),
-            Err(e) if e.is_permanent() => {
-                tracing::warn!(outbox_id = message.id, error = %e, "outbox: cannot check for an earlier copy; sending");
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
+            .await;
+        checked(message.id, found)
     }
 
     async fn dm_channel(
@@ -382,6 +483,39 @@ impl OutboxWorker {
         let channel = self.slack.conversations_open(token, user).await?;
         self.dm_channels.lock().await.insert(key, channel.clone());
         Ok(channel)
+    }
+}
+
+/// The line a row waits in: Slack's one-a-second pace per channel is `chat.postMessage`'s;
+/// the other methods have limits of their own, so each kind keeps its own line per channel
+/// (and all count toward the workspace's budget).
+fn lane(message: &OutboxMessage) -> String {
+    match message.action {
+        Action::Post | Action::Ephemeral { .. } => message.channel.clone(),
+        ref other => format!("{}:{}", other.label(), message.channel),
+    }
+}
+
+/// What a look for an earlier copy found. If the channel's history cannot be read (a missing
+/// scope), sending again is the lesser harm: a DM twice, not never.
+fn checked(
+    id: i64,
+    found: Result<Option<String>, SlackError>,
+) -> Result<Option<String>, SlackError> {
+    match found {
+        Ok(Some(ts)) => {
+            tracing::info!(
+                outbox_id = id,
+                "outbox: an earlier attempt had been delivered"
+            );
+            Ok(Some(ts))
+        }
+        Ok(None) => Ok(None),
+        Err(e) if e.is_permanent() => {
+            tracing::warn!(outbox_id = id, error = %e, "outbox: cannot check for an earlier copy; sending");
+            Ok(None)
+        }
+        Err(e) => Err(e),
     }
 }
 

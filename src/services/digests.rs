@@ -231,6 +231,7 @@ impl Digests {
             kind: REVIEW_DIGEST,
             local_date: date,
             delivery: Delivery {
+                action: Default::default(),
                 key: format!("{REVIEW_DIGEST}:{date}"),
                 channel: manager.user_id.clone(),
                 text,
@@ -339,6 +340,7 @@ impl Digests {
                 kind: TEAM_DIGEST,
                 local_date: date,
                 delivery: Delivery {
+                    action: Default::default(),
                     key: format!("{TEAM_DIGEST}:{date}"),
                     channel: channel.to_owned(),
                     text,

@@ -57,6 +57,7 @@ pub async fn log(s: &Services, team: TeamId, author: UserId, text: &str) -> Logg
         framework_version: s.framework.version().to_owned(),
         occurred_at: now,
         created_at: now,
+        deliveries: Vec::new(),
     };
     match tokio::time::timeout(SAVE_DEADLINE, s.store.record_evidence(evidence)).await {
         Ok(Ok(id)) => {
@@ -116,6 +117,7 @@ pub async fn save(
         framework_version: s.framework.version().to_owned(),
         occurred_at,
         created_at: now,
+        deliveries: Vec::new(),
     };
     match tokio::time::timeout(SAVE_DEADLINE, s.store.record_evidence(evidence)).await {
         Ok(Ok(id)) => {

@@ -170,6 +170,7 @@ pub async fn spheres(
 
 pub(super) fn delivery(key: String, channel: String, message: &Message) -> Delivery {
     Delivery {
+        action: Default::default(),
         key,
         channel,
         text: message.text.clone(),

@@ -3,30 +3,29 @@
 
 use super::Services;
 use crate::slack::home::{self, Home, HomeItem};
-use crate::store::{KudosQuery, Role, Visibility};
+use crate::store::{Action, Delivery, KudosQuery, Role, StoreError, Visibility};
 
 /// The spread shown covers this many days.
 const DAYS: i64 = 90;
 const ITEMS: i64 = 10;
 
-/// Builds and publishes `user`'s home tab. Errors are logged: the tab keeps its last version.
-pub async fn publish(s: &Services, team: &str, user: &str) {
-    let Some((slack, token)) = s.workspaces.slack_for(team).await else {
-        return;
+/// Asks for `user`'s home tab to be published, through the outbox: rendered when it is
+/// delivered, and coalesced, so a burst of openings publishes the newest view once.
+pub async fn publish(s: &Services, team: &str, user: &str) -> Result<(), StoreError> {
+    let home = Delivery {
+        key: format!("home:{user}"),
+        channel: user.to_owned(),
+        text: String::new(),
+        blocks: serde_json::Value::Null,
+        action: Action::Home,
     };
-    let view = match build(s, team, user).await {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read what the home tab shows");
-            return;
-        }
-    };
-    if let Err(e) = slack.views_publish(&token, user, &view).await {
-        tracing::warn!(error = %e, "could not publish the home tab");
-    }
+    s.outbox
+        .send(s.store.as_ref(), team, &[home], s.clock.now())
+        .await
 }
 
-async fn build(
+/// `user`'s home tab as it is now.
+pub async fn view(
     s: &Services,
     team: &str,
     user: &str,

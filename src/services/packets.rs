@@ -1,148 +1,106 @@
 //! `/growth packet [@person] [PERIOD]`: the review packet as files in the requester's DM with
-//! Cairn: Markdown grouped by competency then sphere, a CSV of the items and the JSON summary.
-//! Uploads happen after Slack has its answer, and are retried while Slack is slow, failing or
-//! rate-limiting.
+//! Cairn: Markdown grouped by competency then sphere, a CSV of the items, the JSON summary and
+//! a chart. The files are rendered when asked for and go through the outbox, so a packet asked
+//! for just before a restart or during a Slack outage still arrives, once.
 
 use super::summaries::{self, Ask, SummaryError, What};
 use super::Services;
 use crate::domain::period::Period;
 use crate::domain::summary::Summary;
-use crate::slack::client::{FileUpload, SlackError};
+use crate::store::{Action, Delivery, StoreError, UploadFile};
+use base64::Engine;
 use std::time::Duration;
 
-const ATTEMPTS: u32 = 4;
-/// Waits between attempts when Slack does not say how long (1 s, 4 s, 16 s).
-const FIRST_WAIT: Duration = Duration::from_secs(1);
+/// How long a button press may spend building the packet before Slack's 3 s run out.
+const BUILD_BUDGET: Duration = Duration::from_millis(2200);
 
-/// Uploads the packet to `requester`'s DM with Cairn. Failures are logged: the requester was
-/// told the packet is on its way and can ask again.
-/// Sends the packet to `requester` after the answer to their request.
-pub fn send(s: &Services, requester: &str, report: Summary) {
-    tokio::spawn(deliver(s.clone(), requester.to_owned(), report));
+/// Puts the packet for `requester` in the outbox, committed before the answer says it is coming.
+pub async fn send(s: &Services, requester: &str, report: &Summary) -> Result<(), StoreError> {
+    let upload = upload(s, requester, report);
+    s.outbox
+        .send(s.store.as_ref(), &report.team, &[upload], s.clock.now())
+        .await
 }
 
-async fn deliver(s: Services, requester: String, report: Summary) {
-    let Some((slack, token)) = s.workspaces.slack_for(&report.team).await else {
-        tracing::warn!("no bot token for the workspace: the review packet cannot be uploaded");
-        return;
-    };
-    let files = crate::report::files(&s.framework, &report);
-    let uploads: Vec<FileUpload> = files
-        .iter()
-        .map(|(name, title, bytes)| FileUpload {
-            filename: name,
+/// The packet's files, uploaded to the requester's DM with a comment saying what they are.
+fn upload(s: &Services, requester: &str, report: &Summary) -> Delivery {
+    let files = crate::report::files(&s.framework, report)
+        .into_iter()
+        .map(|(filename, title, bytes)| UploadFile {
+            filename,
             title,
-            bytes,
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
         })
         .collect();
+    let subject = &report.growth.subject;
     let comment = format!(
-        "The review packet of <@{}> for {}: Markdown grouped by competency then sphere, the items as CSV, the summary as JSON, and a chart of the spread across sphere levels.",
-        report.growth.subject,
+        "The review packet of <@{subject}> for {}: Markdown grouped by competency then sphere, the items as CSV, the summary as JSON, and a chart of the spread across sphere levels.",
         report.period.label()
     );
-    let mut wait = FIRST_WAIT;
-    for attempt in 1..=ATTEMPTS {
-        let sent = async {
-            let channel = slack.conversations_open(&token, &requester).await?;
-            slack
-                .upload_files(&token, &channel, &comment, &uploads)
-                .await
-        }
-        .await;
-        match sent {
-            Ok(_) => {
-                crate::metrics::inc("cairn_packets_delivered_total", &[]);
-                tracing::info!(files = uploads.len(), "review packet delivered");
-                return;
-            }
-            Err(e) if e.is_permanent() || attempt == ATTEMPTS => {
-                crate::metrics::inc("cairn_packets_failed_total", &[]);
-                tracing::error!(error = %e, attempt, "could not deliver a review packet");
-                tell_it_failed(&s, &requester, &report).await;
-                return;
-            }
-            Err(SlackError::RateLimited { retry_after }) => {
-                tokio::time::sleep(retry_after).await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, attempt, "uploading a review packet failed; retrying");
-                tokio::time::sleep(wait).await;
-                wait *= 4;
-            }
-        }
-    }
-}
-
-/// Tells the requester, through the outbox (which outlasts a Slack outage), that the packet they
-/// were promised did not come.
-async fn tell_it_failed(s: &Services, requester: &str, report: &Summary) {
-    let now = s.clock.now();
-    let text = format!(
-        ":warning: I could not upload the review packet of <@{}> for {}: Slack kept refusing the files. Ask again with `/growth packet <@{}>` in a little while.",
-        report.growth.subject,
-        report.period.label(),
-        report.growth.subject
-    );
-    let note = crate::store::Delivery {
+    Delivery {
+        // Each ask is its own packet: asking again later sends the newer one.
         key: format!(
-            "packet-failed:{requester}:{}:{}",
-            report.growth.subject,
-            now.timestamp_millis()
+            "packet:{requester}:{subject}:{}:{}:{}",
+            report.period.from,
+            report.period.to,
+            s.clock.now().timestamp_millis()
         ),
         channel: requester.to_owned(),
-        blocks: serde_json::json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } }]),
-        text,
-    };
-    match s
-        .outbox
-        .send(s.store.as_ref(), &report.team, &[note], now)
-        .await
-    {
-        Ok(()) => {}
-        Err(e) => tracing::error!(error = %e, "could not tell the requester their packet failed"),
+        text: comment,
+        blocks: serde_json::Value::Null,
+        action: Action::Upload {
+            files,
+            ask_again: format!("/growth packet <@{subject}> {}", report.period),
+        },
     }
 }
 
-/// "Review packet" in a manager's digest: the packet follows in the DM, built for whoever
-/// pressed (so the visibility rules and the audit apply to them), or they are told why not.
-pub fn from_digest(s: &Services, pressed: Pressed, subject: String, period: Period) {
-    let s = s.clone();
+/// "Review packet" in a manager's digest: built now for whoever pressed (so the visibility rules
+/// and the audit apply to them) and sent through the outbox, or they are told why not.
+pub async fn from_digest(s: &Services, pressed: Pressed, subject: String, period: Period) {
     let Pressed {
         team,
         user,
         channel,
     } = pressed;
-    tokio::spawn(async move {
-        let ask = Ask {
-            team: &team,
-            subject: &subject,
-            period,
-            viewer: s.viewer(&user),
-            what: What::Packet,
-        };
-        let refusal = match summaries::one(s.store.as_ref(), &s.framework, ask, s.clock.now()).await
-        {
-            Ok(report) => return deliver(s, user, report).await,
-            Err(SummaryError::Refused(r)) => format!("{r}"),
-            Err(SummaryError::Store(e)) => {
-                tracing::error!(error = %e, "could not build a packet from a digest");
-                "I couldn't read the evidence just now (the database didn't answer). Press the button again in a minute.".to_owned()
+    let ask = Ask {
+        team: &team,
+        subject: &subject,
+        period,
+        viewer: s.viewer(&user),
+        what: What::Packet,
+    };
+    let built = tokio::time::timeout(BUILD_BUDGET, summaries::of(s, ask)).await;
+    let refusal = match built {
+        Ok(Ok(report)) => match send(s, &user, &report).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "could not put a packet from a digest in the outbox");
+                "The packet was not sent: the database didn't answer. Press the button again in a minute.".to_owned()
             }
-        };
-        let blocks = serde_json::json!([
-            { "type": "section", "text": { "type": "mrkdwn", "text": refusal } }
-        ]);
-        if let (Some((slack, token)), Some(channel)) =
-            (s.workspaces.slack_for(&team).await, channel)
-        {
-            if let Err(e) = slack
-                .chat_post_ephemeral(&token, &channel, &user, &refusal, &blocks)
-                .await
-            {
-                tracing::warn!(error = %e, "could not say why a packet was not sent");
-            }
+        },
+        Ok(Err(SummaryError::Refused(r))) => format!("{r}"),
+        Ok(Err(SummaryError::Store(e))) => {
+            tracing::error!(error = %e, "could not build a packet from a digest");
+            "I couldn't read the evidence just now (the database didn't answer). Press the button again in a minute.".to_owned()
         }
-    });
+        Err(_) => "Building that packet took longer than Slack lets me wait. Press the button again, or use `/growth packet` with a shorter period.".to_owned(),
+    };
+    let blocks = serde_json::json!([
+        { "type": "section", "text": { "type": "mrkdwn", "text": refusal } }
+    ]);
+    let key = format!("packet-refused:{user}:{}", s.clock.now().timestamp_millis());
+    let note = match &channel {
+        Some(channel) => Delivery::ephemeral(key, channel, &user, refusal, blocks),
+        None => Delivery::post(key, user.clone(), refusal, blocks),
+    };
+    if let Err(e) = s
+        .outbox
+        .send(s.store.as_ref(), &team, &[note], s.clock.now())
+        .await
+    {
+        tracing::warn!(error = %e, "could not say why a packet was not sent");
+    }
 }
 
 /// Who pressed a button, where.

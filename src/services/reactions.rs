@@ -113,6 +113,7 @@ pub async fn added(s: &Services, team: &str, reaction: Reaction<'_>) -> Result<(
     let dm = view.direct_message();
     let key = source_key(&channel, &ts, &giver);
     let mut deliveries = vec![Delivery {
+        action: Default::default(),
         key: format!("dm:{author}"),
         channel: author.to_string(),
         text: dm.text,
@@ -155,6 +156,7 @@ fn ask_for_tag(s: &Services, key: &str, author: &UserId, emoji: &str, giver: &Us
     let message =
         crate::slack::messages::reactions::tag_question(&s.framework, key, author.as_str(), emoji);
     Delivery {
+        action: Default::default(),
         key: format!("ask:{giver}"),
         channel: giver.to_string(),
         text: message["text"].as_str().unwrap_or_default().to_owned(),
@@ -201,21 +203,17 @@ pub async fn tag(s: &Services, team: &str, giver: &str, value: &str) -> Option<S
     }
 }
 
-/// Replaces the question's buttons with the answer, after Slack has its acknowledgement. The
-/// kudos is tagged already; if Slack is away the buttons stay, and pressing one again is harmless.
-pub fn answer_tag_question(s: &Services, team: &str, channel: String, ts: String, name: &str) {
+/// Replaces the question's buttons with the answer, through the outbox. The kudos is tagged
+/// already; if Slack is away the update waits, and pressing a button again is harmless.
+pub async fn answer_tag_question(s: &Services, team: &str, channel: &str, ts: &str, name: &str) {
     let message = crate::slack::messages::reactions::tag_answered(name);
-    let (s, team) = (s.clone(), team.to_owned());
-    tokio::spawn(async move {
-        let Some((slack, token)) = s.workspaces.slack_for(&team).await else {
-            return;
-        };
-        let text = message["text"].as_str().unwrap_or_default();
-        if let Err(e) = slack
-            .chat_update(&token, &channel, &ts, text, &message["blocks"])
-            .await
-        {
-            tracing::warn!(error = %e, "could not update the question about a reaction kudos");
-        }
-    });
+    let text = message["text"].as_str().unwrap_or_default().to_owned();
+    let update = Delivery::update(channel, ts, text, message["blocks"].clone());
+    if let Err(e) = s
+        .outbox
+        .send(s.store.as_ref(), team, &[update], s.clock.now())
+        .await
+    {
+        tracing::warn!(error = %e, "could not update the question about a reaction kudos");
+    }
 }

@@ -241,6 +241,37 @@ impl SlackClient {
         oldest: chrono::DateTime<chrono::Utc>,
         key: &str,
     ) -> Result<Option<String>, SlackError> {
+        self.find_in_history(token, channel, oldest, |m| {
+            m["metadata"]["event_type"] == OUTBOX_EVENT
+                && m["metadata"]["event_payload"]["key"] == key
+        })
+        .await
+    }
+
+    /// The `ts` of a message in `channel` since `oldest` sharing a file named `filename`: how an
+    /// upload whose outcome was lost learns whether it was shared (uploads carry no metadata).
+    pub async fn find_shared_file(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        oldest: chrono::DateTime<chrono::Utc>,
+        filename: &str,
+    ) -> Result<Option<String>, SlackError> {
+        self.find_in_history(token, channel, oldest, |m| {
+            m["files"]
+                .as_array()
+                .is_some_and(|files| files.iter().any(|f| f["name"] == filename))
+        })
+        .await
+    }
+
+    async fn find_in_history(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        oldest: chrono::DateTime<chrono::Utc>,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Result<Option<String>, SlackError> {
         let oldest = format!(
             "{}.{:06}",
             oldest.timestamp(),
@@ -261,12 +292,9 @@ impl SlackClient {
             let answer = self
                 .call_form(token, "conversations.history", &fields)
                 .await?;
-            let found = answer["messages"].as_array().and_then(|messages| {
-                messages.iter().find(|m| {
-                    m["metadata"]["event_type"] == OUTBOX_EVENT
-                        && m["metadata"]["event_payload"]["key"] == key
-                })
-            });
+            let found = answer["messages"]
+                .as_array()
+                .and_then(|messages| messages.iter().find(|m| matches(m)));
             if let Some(message) = found {
                 return Ok(message["ts"].as_str().map(str::to_owned));
             }

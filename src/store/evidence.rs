@@ -3,6 +3,7 @@
 
 use super::backend::{execute_all, Backend, Get};
 use super::common::SqlStore;
+use super::outbox::enqueue_at;
 use super::sql::{insert_rows, placeholders, stmt, Arg, Stmt};
 use super::workspaces::REMEMBER_WORKSPACE;
 use super::*;
@@ -138,6 +139,14 @@ impl<DB: Backend> EvidenceStore for SqlStore<DB> {
                 Arg::Text(evidence.team_id.to_string()),
                 Arg::Int(millis(evidence.created_at)),
             ],
+        ));
+        let now = millis(evidence.created_at);
+        let team = evidence.team_id.as_str();
+        let deliveries = evidence.deliveries.iter();
+        rest.extend(enqueue_at(
+            deliveries
+                .map(|d| (team, format!("evidence:{id}:{}", d.key), d, now))
+                .collect(),
         ));
         execute_all::<DB>(&mut tx, &rest).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;

@@ -3,7 +3,7 @@
 
 use super::backend::{execute_all, Backend, Get};
 use super::common::SqlStore;
-use super::outbox::OUTBOX_COLUMNS;
+use super::outbox::enqueue_at;
 use super::sql::{insert_rows, placeholders, stmt, Arg, Stmt};
 use super::workspaces::remember_workspaces;
 use super::*;
@@ -135,15 +135,7 @@ fn kudos_children(ids: &[i64], batch: &[NewKudos]) -> Vec<Stmt> {
         }
         let now = millis(k.created_at);
         for d in &k.deliveries {
-            deliveries.push(vec![
-                team(),
-                Arg::Text(format!("kudos:{id}:{}", d.key)),
-                Arg::Text(d.channel.clone()),
-                Arg::Text(d.text.clone()),
-                Arg::Text(d.blocks.to_string()),
-                Arg::Int(now),
-                Arg::Int(now),
-            ]);
+            deliveries.push((k.team_id.as_str(), format!("kudos:{id}:{}", d.key), d, now));
         }
     }
     let mut statements = insert_rows(
@@ -158,13 +150,7 @@ fn kudos_children(ids: &[i64], batch: &[NewKudos]) -> Vec<Stmt> {
         tags,
         "",
     ));
-    // A replayed change must not enqueue the same message twice.
-    statements.extend(insert_rows(
-        "outbox",
-        OUTBOX_COLUMNS,
-        deliveries,
-        " ON CONFLICT (team_id, dedupe_key) DO NOTHING",
-    ));
+    statements.extend(enqueue_at(deliveries));
     statements
 }
 

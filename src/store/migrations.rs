@@ -36,6 +36,7 @@ migrations! {
     (9, "installations", "0009_installations"),
     (10, "enterprise workspaces", "0010_enterprise_workspaces"),
     (11, "event retention", "0011_event_retention"),
+    (12, "outbox actions", "0012_outbox_actions"),
 }
 
 /// The latest migration this build knows.
@@ -87,11 +88,12 @@ mod tests {
                 (9, "installations"),
                 (10, "enterprise workspaces"),
                 (11, "event retention"),
+                (12, "outbox actions"),
             ]
         );
         let postgres: Vec<(i64, &str)> = POSTGRES.iter().map(|(v, n, _)| (*v, *n)).collect();
         assert_eq!(postgres, listed);
-        assert_eq!(latest(), 11);
+        assert_eq!(latest(), 12);
     }
 
     #[test]

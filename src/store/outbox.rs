@@ -45,38 +45,72 @@ pub trait OutboxStore: Send + Sync {
 }
 
 /// The columns a new outbox row is written with.
-pub(super) const OUTBOX_COLUMNS: &[&str] = &[
+const OUTBOX_COLUMNS: &[&str] = &[
     "team_id",
     "dedupe_key",
     "channel",
     "text",
     "blocks",
+    "action",
     "not_before",
     "created_at",
 ];
 
-/// Outbox rows, in the order given: `(team, dedupe key, message)`; a key already there is kept.
+/// A replayed change must not enqueue the same message twice: a key already there is kept.
+const KEEP_FIRST: &str = " ON CONFLICT (team_id, dedupe_key) DO NOTHING";
+
+/// A coalesced row (App Home, a message update) takes the newest content. One already delivered
+/// or dead goes out again; one being delivered right now is marked `again`, so it stays pending
+/// when that delivery finishes and the newest content follows; one waiting keeps its place.
+const TAKE_NEWEST: &str = " ON CONFLICT (team_id, dedupe_key) DO UPDATE SET
+     text = excluded.text, blocks = excluded.blocks, action = excluded.action, again = TRUE, last_error = NULL,
+     not_before = CASE WHEN outbox.status = 'pending' THEN outbox.not_before ELSE excluded.not_before END,
+     attempts = CASE WHEN outbox.status = 'pending' THEN outbox.attempts ELSE 0 END,
+     doubt_since = CASE WHEN outbox.status = 'pending' THEN outbox.doubt_since ELSE NULL END,
+     status = 'pending'";
+
+/// Outbox rows, in the order given: `(team, dedupe key, message)`, all enqueued at `now`.
 pub(super) fn enqueue(deliveries: &[(&str, String, &Delivery)], now: i64) -> Vec<Stmt> {
-    let rows = deliveries
-        .iter()
-        .map(|(team_id, key, d)| {
-            vec![
-                Arg::Text((*team_id).to_owned()),
-                Arg::Text(key.clone()),
-                Arg::Text(d.channel.clone()),
-                Arg::Text(d.text.clone()),
-                Arg::Text(d.blocks.to_string()),
-                Arg::Int(now),
-                Arg::Int(now),
-            ]
-        })
-        .collect();
-    insert_rows(
+    enqueue_at(
+        deliveries
+            .iter()
+            .map(|(team, key, d)| (*team, key.clone(), *d, now))
+            .collect(),
+    )
+}
+
+/// Outbox rows `(team, dedupe key, message, enqueued at)`. Of coalesced rows sharing a key, only
+/// the last is written (one statement may not update a row twice).
+pub(super) fn enqueue_at(deliveries: Vec<(&str, String, &Delivery, i64)>) -> Vec<Stmt> {
+    let row = |(team_id, key, d, at): &(&str, String, &Delivery, i64)| {
+        vec![
+            Arg::Text((*team_id).to_owned()),
+            Arg::Text(key.clone()),
+            Arg::Text(d.channel.clone()),
+            Arg::Text(d.text.clone()),
+            Arg::Text(d.blocks.to_string()),
+            Arg::Text(serde_json::to_string(&d.action).unwrap_or_default()),
+            Arg::Int(*at),
+            Arg::Int(*at),
+        ]
+    };
+    let (newest, first): (Vec<_>, Vec<_>) =
+        deliveries.into_iter().partition(|r| r.2.action.coalesces());
+    let mut last = Vec::with_capacity(newest.len());
+    for (i, r) in newest.iter().enumerate() {
+        let later = newest[i + 1..].iter().any(|o| o.0 == r.0 && o.1 == r.1);
+        if !later {
+            last.push(row(r));
+        }
+    }
+    let mut statements = insert_rows(
         "outbox",
         OUTBOX_COLUMNS,
-        rows,
-        " ON CONFLICT (team_id, dedupe_key) DO NOTHING",
-    )
+        first.iter().map(row).collect(),
+        KEEP_FIRST,
+    );
+    statements.extend(insert_rows("outbox", OUTBOX_COLUMNS, last, TAKE_NEWEST));
+    statements
 }
 
 /// Leases due rows: `$1` worker, `$2` lease end, `$3` now, `$4` limit. `lock` is appended to the
@@ -85,11 +119,11 @@ pub(super) fn enqueue(deliveries: &[(&str, String, &Delivery)], now: i64) -> Vec
 /// went: it becomes in doubt from that worker's claim on (`SET` reads the old values).
 fn claim_outbox(lock: &str) -> String {
     format!(
-        "UPDATE outbox SET locked_by = $1, locked_until = $2, attempts = attempts + 1, claimed_at = $3,
+        "UPDATE outbox SET locked_by = $1, locked_until = $2, attempts = attempts + 1, claimed_at = $3, again = FALSE,
                 doubt_since = CASE WHEN locked_by IS NOT NULL THEN COALESCE(doubt_since, claimed_at) ELSE doubt_since END
          WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND not_before <= $3
                       AND (locked_until IS NULL OR locked_until < $3) ORDER BY id LIMIT $4 {lock})
-         RETURNING id, team_id, dedupe_key, channel, text, blocks, attempts, doubt_since, (not_before > created_at) AS put_off"
+         RETURNING id, team_id, dedupe_key, channel, text, blocks, action, attempts, doubt_since, (not_before > created_at) AS put_off"
     )
 }
 
@@ -117,7 +151,7 @@ fn outbox_finish(worker: &str, now: i64, outcomes: &[(i64, Outcome)]) -> Vec<Stm
         }
         statements.push(Stmt {
             sql: format!(
-                "UPDATE outbox SET status = 'sent', sent_at = $2, last_error = NULL, locked_by = NULL, locked_until = NULL, \
+                "UPDATE outbox SET status = CASE WHEN again THEN 'pending' ELSE 'sent' END, sent_at = $2, last_error = NULL, locked_by = NULL, locked_until = NULL, \
                  slack_ts = CASE id{cases} END WHERE locked_by = $1 AND id IN ({})",
                 ids.join(", ")
             ),
@@ -176,7 +210,9 @@ const OUTBOX_RETRY: &str = "UPDATE outbox SET not_before = $3, last_error = $4, 
 const OUTBOX_EXTEND: &str =
     "UPDATE outbox SET locked_until = $2 WHERE locked_by = $1 AND status = 'pending'";
 
-const OUTBOX_DEAD: &str = "UPDATE outbox SET status = 'dead', last_error = $3, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
+/// A coalesced row that changed while it was tried gets another go with its newest content.
+const OUTBOX_DEAD: &str = "UPDATE outbox SET status = CASE WHEN again THEN 'pending' ELSE 'dead' END,
+     attempts = CASE WHEN again THEN 0 ELSE attempts END, last_error = $3, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
 
 const OUTBOX_COUNTS: &str = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
 
@@ -207,7 +243,10 @@ fn outbox_requeue(ids: Option<&[i64]>, now: i64) -> Stmt {
 
 fn outbox_message(row: &impl Get) -> Result<OutboxMessage, sqlx::Error> {
     let blocks: String = row.try_get("blocks")?;
+    let action: String = row.try_get("action")?;
     Ok(OutboxMessage {
+        // A row this build cannot read is posted as plain text rather than lost.
+        action: serde_json::from_str(&action).unwrap_or_default(),
         id: row.try_get("id")?,
         team_id: row.try_get("team_id")?,
         channel: row.try_get("channel")?,
@@ -336,9 +375,8 @@ impl<DB: Backend> OutboxStore for SqlStore<DB> {
             .iter()
             .map(|d| (team_id, d.key.clone(), d))
             .collect();
-        for stmt in enqueue(&rows, millis(now)) {
-            self.write(&stmt).await?;
-        }
-        Ok(())
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        execute_all::<DB>(&mut tx, &enqueue(&rows, millis(now))).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
     }
 }

@@ -15,6 +15,101 @@ pub struct Delivery {
     pub channel: String,
     pub text: String,
     pub blocks: serde_json::Value,
+    pub action: Action,
+}
+
+impl Delivery {
+    /// A message posted in `channel` (a DM when it is a user id).
+    pub fn post(key: String, channel: String, text: String, blocks: serde_json::Value) -> Self {
+        Self {
+            key,
+            channel,
+            text,
+            blocks,
+            action: Action::Post,
+        }
+    }
+
+    /// A new text for the message at `ts` in `channel`; one row per message, the newest text wins.
+    pub fn update(channel: &str, ts: &str, text: String, blocks: serde_json::Value) -> Self {
+        Self {
+            key: format!("update:{channel}:{ts}"),
+            channel: channel.to_owned(),
+            text,
+            blocks,
+            action: Action::Update { ts: ts.to_owned() },
+        }
+    }
+
+    /// A note only `user` sees in `channel`.
+    pub fn ephemeral(
+        key: String,
+        channel: &str,
+        user: &str,
+        text: String,
+        blocks: serde_json::Value,
+    ) -> Self {
+        Self {
+            key,
+            channel: channel.to_owned(),
+            text,
+            blocks,
+            action: Action::Ephemeral {
+                user: user.to_owned(),
+            },
+        }
+    }
+}
+
+/// Which Slack call an outbox row makes, with what it needs beyond channel, text and blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// `chat.postMessage`.
+    #[default]
+    Post,
+    /// `chat.update` of the message at `ts` in `channel`. Coalesced: only the newest text goes.
+    Update { ts: String },
+    /// `chat.postEphemeral` to `user` in `channel`.
+    Ephemeral { user: String },
+    /// `reactions.add` of `name` to the message at `ts` in `channel`.
+    React { ts: String, name: String },
+    /// `views.publish` of the App Home of the user in `channel`, rendered when it is delivered.
+    /// Coalesced: one row per person, so only the newest view is published.
+    Home,
+    /// The files uploaded and shared in `channel` with `text` as their comment (the review packet).
+    Upload {
+        files: Vec<UploadFile>,
+        /// The command that asks for it again, for the note that says it never came.
+        #[serde(default)]
+        ask_again: String,
+    },
+}
+
+impl Action {
+    /// Rows whose newer version replaces the older instead of being dropped as a duplicate.
+    pub fn coalesces(&self) -> bool {
+        matches!(self, Action::Update { .. } | Action::Home)
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Action::Post => "post",
+            Action::Update { .. } => "update",
+            Action::Ephemeral { .. } => "ephemeral",
+            Action::React { .. } => "reaction",
+            Action::Home => "home",
+            Action::Upload { .. } => "upload",
+        }
+    }
+}
+
+/// One file of an upload, its bytes in base64 so the row stays text on both databases.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UploadFile {
+    pub filename: String,
+    pub title: String,
+    pub base64: String,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +161,8 @@ pub struct NewEvidence {
     pub framework_version: String,
     pub occurred_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// Written in the same transaction as the evidence, with keys prefixed by `evidence:{id}:`.
+    pub deliveries: Vec<Delivery>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -196,6 +293,7 @@ pub struct OutboxMessage {
     /// Including the current one.
     pub attempts: i64,
     pub dedupe_key: String,
+    pub action: Action,
     /// Set when an earlier attempt may have posted the message without Cairn learning of it:
     /// a copy posted since then must be looked for before sending again.
     pub doubt_since: Option<DateTime<Utc>>,

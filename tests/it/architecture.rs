@@ -379,3 +379,52 @@ fn the_checker_sees_imports_and_groups() {
     let text = "use crate::x;\n#[cfg(test)]\nmod tests {\n use crate::y;\n}\n";
     assert_eq!(without_tests(text), "use crate::x;");
 }
+
+/// The client methods that change something in Slack, and the one file that may call each: the
+/// outbox, so every change survives restarts, outages and rate limits. `views.open` is the one
+/// exception: its trigger lives three seconds, so it cannot wait in a queue.
+const SLACK_WRITES: &[(&str, &str)] = &[
+    (".chat_post_message(", "jobs/outbox.rs"),
+    (".chat_update(", "jobs/outbox.rs"),
+    (".chat_post_ephemeral(", "jobs/outbox.rs"),
+    (".reactions_add(", "jobs/outbox.rs"),
+    (".views_publish(", "jobs/outbox.rs"),
+    (".upload_files(", "jobs/outbox.rs"),
+    (".views_open(", "services/workspaces.rs"),
+];
+
+/// Files outside `app.rs` and `jobs/` that spawn tasks, and why none of them changes Slack.
+const MAY_SPAWN: &[(&str, &str)] = &[
+    (
+        "services/giving.rs",
+        "looks up user groups' members at the same time",
+    ),
+    ("services/people.rs", "looks up profiles in parallel"),
+    ("http/slack/socket.rs", "acknowledges Socket Mode envelopes"),
+    ("cli/demo.rs", "serves the demo's fake Slack"),
+    ("store/batch.rs", "runs the kudos writer"),
+];
+
+#[test]
+fn only_the_outbox_changes_anything_in_slack() {
+    let mut wrong = Vec::new();
+    for f in files() {
+        let path = f.path.to_str().unwrap().to_owned();
+        if path.starts_with("slack/") {
+            continue;
+        }
+        for (call, owner) in SLACK_WRITES {
+            if f.code.contains(call) && path != *owner {
+                wrong.push(format!("src/{path} calls {call}…) (only src/{owner} may)"));
+            }
+        }
+        let spawns = f.code.contains("tokio::spawn(") || f.code.contains(".spawn(");
+        let exempt = path == "app.rs" || path.starts_with("jobs/");
+        if spawns && !exempt && !MAY_SPAWN.iter().any(|(p, _)| *p == path) {
+            wrong.push(format!(
+                "src/{path} spawns a task: send to Slack through the outbox"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

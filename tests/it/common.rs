@@ -188,6 +188,8 @@ struct FakeState {
     history: Mutex<Vec<(String, Value)>>,
     /// A delay before every answer of a method (after the call is recorded).
     latency: Mutex<Vec<(String, Duration)>>,
+    /// The name of each file asked an upload URL for; its id is `F07FILE` and its number from 1.
+    files: Mutex<Vec<String>>,
     /// What `apps.connections.open` hands out (a test's fake WebSocket server).
     socket_url: Mutex<Option<String>>,
 }
@@ -345,6 +347,38 @@ async fn fake_method(
         history.push((channel, json!({"type": "message", "ts": ts, "text": body["text"], "metadata": body["metadata"]})));
         ts
     });
+    // Sharing files posts a message with them, as Slack does, also when the answer is lost.
+    if method == "files.completeUploadExternal"
+        && matches!(scripted, None | Some(Scripted::Slow(_)))
+    {
+        let names = state.files.lock().unwrap().clone();
+        let files: Vec<Value> = body["files"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|f| {
+                let id = f["id"].as_str().unwrap_or_default();
+                let name = id
+                    .strip_prefix("F07FILE")
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .and_then(|n| names.get(n - 1))
+                    .cloned()
+                    .unwrap_or_default();
+                json!({"id": id, "name": name})
+            })
+            .collect();
+        let mut history = state.history.lock().unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        let ts = format!("{}.{:06}", now.as_secs(), history.len() % 1_000_000);
+        let channel = body["channel_id"].as_str().unwrap_or_default().to_owned();
+        history.push((
+            channel,
+            json!({"type": "message", "ts": ts, "text": body["initial_comment"], "files": files}),
+        ));
+    }
     let latency = state
         .latency
         .lock()
@@ -444,7 +478,12 @@ async fn fake_method(
         "views.open" => Json(json!({"ok": true, "view": {"id": "V07MODAL01"}})).into_response(),
         "files.getUploadURLExternal" => {
             let base = state.base.lock().unwrap().clone();
-            Json(json!({"ok": true, "upload_url": format!("{base}/upload/F07FILE001"), "file_id": "F07FILE001"})).into_response()
+            let id = {
+                let mut files = state.files.lock().unwrap();
+                files.push(body["filename"].as_str().unwrap_or_default().to_owned());
+                format!("F07FILE{:03}", files.len())
+            };
+            Json(json!({"ok": true, "upload_url": format!("{base}/upload/{id}"), "file_id": id})).into_response()
         }
         _ => Json(json!({"ok": true})).into_response(),
     }
@@ -779,6 +818,7 @@ pub fn queued_kudos(
     let deliveries = recipients
         .iter()
         .map(|u| cairn::store::Delivery {
+            action: Default::default(),
             key: format!("dm:{u}"),
             channel: u.to_string(),
             text: format!("kudos {i} for {u}"),

@@ -22,6 +22,7 @@ mod oauth;
 mod org;
 mod outbox;
 mod outbox_admin;
+mod outbox_calls;
 mod people;
 mod prompts;
 mod reactions;

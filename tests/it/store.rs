@@ -31,6 +31,7 @@ fn kudos(team: &str, giver: &str, to: &[&str], text: &str) -> NewKudos {
         deliveries: to
             .iter()
             .map(|u| Delivery {
+                action: Default::default(),
                 key: format!("dm:{u}"),
                 channel: u.to_string(),
                 text: "hi".into(),
@@ -110,6 +111,7 @@ both_backends! {
             framework_version: "1.0.0".into(),
             occurred_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
             created_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
+            deliveries: Vec::new(),
         }).await.unwrap();
         let (from, to) = (Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap());
         let mut items = s.items_about("T1", "U3", from, to).await.unwrap();
@@ -216,7 +218,7 @@ both_backends! {
         let weekly = |channel: &str| Prompt {
             kind: "weekly",
             local_date: d0,
-            delivery: Delivery { key: format!("prompt:{d0}"), channel: channel.into(), text: "how was the week?".into(), blocks: serde_json::json!([]) },
+            delivery: Delivery { action: Default::default(), key: format!("prompt:{d0}"), channel: channel.into(), text: "how was the week?".into(), blocks: serde_json::json!([]) },
         };
         let moved = |user: &str, next: DateTime<Utc>| Schedule {
             next: Some(Occurrence { at: next, local_date: next.date_naive() }),

@@ -215,7 +215,10 @@ async fn packet_command(s: &Services, command: &SlashCommand, rest: &str) -> Res
     match report_in_time(s, command, &subject, period, What::Packet).await {
         Ok(Ok(report)) => {
             let items = report.growth.items.len();
-            crate::services::packets::send(s, &command.user_id, report);
+            if let Err(e) = crate::services::packets::send(s, &command.user_id, &report).await {
+                tracing::error!(error = %e, "could not put a packet in the outbox");
+                return ephemeral("The packet was not sent: the database didn't answer. Please try again in a minute.");
+            }
             ephemeral(&format!(
                 ":package: The review packet of <@{subject}> for {} ({items} items) is on its way to your DM with Cairn: Markdown, CSV, JSON and a chart.",
                 period.label()

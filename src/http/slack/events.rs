@@ -68,9 +68,7 @@ async fn dispatch(
     match event.kind.as_str() {
         "app_home_opened" if event.tab.as_deref() == Some("home") => {
             if let Some(user) = user {
-                // After the answer: Slack wants the event acknowledged within 3 s.
-                let (s, team, user) = (s.clone(), team_id.to_owned(), user.to_owned());
-                tokio::spawn(async move { crate::services::home::publish(&s, &team, &user).await });
+                crate::services::home::publish(s, team_id, user).await?;
             }
         }
         "reaction_added" => {

@@ -92,7 +92,7 @@ async fn dispatch(s: &Services, interaction: &Interaction) -> Response {
             if let Some(value) = tag_action(interaction) {
                 let tagged = reactions::tag(s, team, user, value).await;
                 if let (Some(name), Some((channel, ts))) = (tagged, message_of(interaction)) {
-                    reactions::answer_tag_question(s, team, channel, ts, &name);
+                    reactions::answer_tag_question(s, team, &channel, &ts, &name).await;
                 }
             }
         }
@@ -103,7 +103,7 @@ async fn dispatch(s: &Services, interaction: &Interaction) -> Response {
                     user: user.to_owned(),
                     channel: interaction.channel.as_ref().map(|c| c.id.clone()),
                 };
-                packets::from_digest(s, pressed, subject, period);
+                packets::from_digest(s, pressed, subject, period).await;
             }
         }
         ("block_actions", _) if prompt_action(interaction).is_some() => {

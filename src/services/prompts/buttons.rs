@@ -6,6 +6,7 @@ use crate::domain::schedule::{clamp_time, resolve_local, Occurrence};
 use crate::services::Services;
 use crate::slack::messages::prompts::{answered, REFLECT_ACTION, SNOOZE_ACTION};
 use crate::slack::modals;
+use crate::store::Delivery;
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
 
@@ -61,18 +62,16 @@ pub async fn press(s: &Services, press: Press<'_>) {
             "Cairn could not change your schedule just now (the database did not answer). Try the button again in a minute.".to_owned()
         }
     };
-    if let (Some((slack, token)), Some((channel, ts))) =
-        (s.workspaces.slack_for(team).await, message)
-    {
+    if let Some((channel, ts)) = message {
         let (text, blocks) = answered(&note);
-        tokio::spawn(async move {
-            if let Err(e) = slack
-                .chat_update(&token, &channel, &ts, &text, &blocks)
-                .await
-            {
-                tracing::warn!(error = %e, "could not update the prompt");
-            }
-        });
+        let update = Delivery::update(&channel, &ts, text, blocks);
+        if let Err(e) = s
+            .outbox
+            .send(s.store.as_ref(), team, &[update], s.clock.now())
+            .await
+        {
+            tracing::warn!(error = %e, "could not update the prompt");
+        }
     }
 }
 

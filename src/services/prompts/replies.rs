@@ -5,7 +5,7 @@
 use crate::domain::ids::{TeamId, UserId};
 use crate::domain::kudos::{self, KudosRules};
 use crate::services::Services;
-use crate::store::{NewEvidence, Source, StoreError, Visibility};
+use crate::store::{Action, Delivery, NewEvidence, Source, StoreError, Visibility};
 use chrono::Duration;
 
 /// How long after a prompt a DM to the bot counts as the answer.
@@ -68,23 +68,28 @@ pub async fn message(s: &Services, team_id: &str, dm: DirectMessage<'_>) -> Resu
         framework_version: s.framework.version().to_owned(),
         occurred_at: now,
         created_at: now,
+        deliveries: kept(dm).into_iter().collect(),
     };
     let id = s.store.record_evidence(evidence).await?;
     tracing::info!(
         evidence_id = id,
         "a reply to a prompt was kept as a reflection"
     );
-    if let (Some((slack, token)), Some(channel), Some(ts)) = (
-        s.workspaces.slack_for(team_id).await,
-        dm.channel.map(str::to_owned),
-        dm.ts.map(str::to_owned),
-    ) {
-        // Best effort, after the answer: the reflection is kept whether or not this arrives.
-        tokio::spawn(async move {
-            if let Err(e) = slack.reactions_add(&token, &channel, &ts, KEPT).await {
-                tracing::warn!(error = %e, "could not acknowledge a reflection with a reaction");
-            }
-        });
-    }
+    s.outbox.wake();
     Ok(())
+}
+
+/// The "kept" reaction on the reply, sent with the reflection it acknowledges.
+fn kept(dm: DirectMessage<'_>) -> Option<Delivery> {
+    let (channel, ts) = (dm.channel?, dm.ts?);
+    Some(Delivery {
+        key: format!("kept:{ts}"),
+        channel: channel.to_owned(),
+        text: String::new(),
+        blocks: serde_json::Value::Null,
+        action: Action::React {
+            ts: ts.to_owned(),
+            name: KEPT.to_owned(),
+        },
+    })
 }

@@ -234,6 +234,7 @@ impl Weekly {
             kind: "monthly",
             local_date: first_of_month,
             delivery: Delivery {
+                action: Default::default(),
                 key: format!("monthly:{first_of_month}"),
                 channel: schedule.user_id.clone(),
                 text,
@@ -294,6 +295,7 @@ impl Weekly {
             kind: "weekly",
             local_date: occurrence.local_date,
             delivery: Delivery {
+                action: Default::default(),
                 key: format!("prompt:{}", occurrence.local_date),
                 channel: schedule.user_id.clone(),
                 text,
