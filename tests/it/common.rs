@@ -431,7 +431,7 @@ async fn fake_method(
         }
         // Granted every scope Cairn asks for but `reactions:write` (for `cairn doctor` to find).
         "auth.test" => (
-            [("x-oauth-scopes", "chat:write,commands,im:history,im:read,im:write,reactions:read,users:read,usergroups:read")],
+            [("x-oauth-scopes", "chat:write,commands,files:write,im:history,im:read,im:write,reactions:read,users:read,usergroups:read")],
             Json(fixture_json("webapi_auth_test.response.json")),
         )
             .into_response(),

@@ -79,6 +79,7 @@ fn the_manifest_declares_every_surface_and_no_more_scopes_than_needed() {
         [
             "chat:write",
             "commands",
+            "files:write",
             "im:history",
             "im:write",
             "reactions:read",
