@@ -11,7 +11,7 @@ use crate::clock::SharedClock;
 use crate::slack::client::SlackUser;
 use crate::store::{Forgotten, Person, Store, StoreError};
 use chrono::{DateTime, Duration as Age, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,6 +26,8 @@ pub struct People {
     slack: Option<Workspaces>,
     clock: SharedClock,
     memory: Arc<Mutex<HashMap<(String, String), Known>>>,
+    /// People this process has already noted as having used Cairn.
+    noted: Arc<Mutex<HashSet<(String, String)>>>,
 }
 
 #[derive(Clone)]
@@ -44,6 +46,39 @@ impl People {
             slack,
             clock,
             memory: Arc::default(),
+            noted: Arc::default(),
+        }
+    }
+
+    /// `user` of `team` used Cairn (a command, a button, a modal, the App Home, a DM): they are
+    /// one of its people from now on, so the weekly pass gives them a prompt in their time zone,
+    /// and their workspace is known to the CLI. Written once per person and process.
+    pub async fn note(&self, team: &str, user: &str) {
+        if team.is_empty() || crate::domain::ids::UserId::parse(user).is_err() {
+            return;
+        }
+        let key = (team.to_owned(), user.to_owned());
+        if self
+            .noted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&key)
+        {
+            return;
+        }
+        match self
+            .store
+            .note_people(team, &[user.to_owned()], self.clock.now())
+            .await
+        {
+            Ok(()) => {
+                self.noted
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key);
+            }
+            // Not worth failing the request for: the next one notes them.
+            Err(e) => tracing::warn!(error = %e, "could not note a person who used Cairn"),
         }
     }
 
@@ -173,6 +208,10 @@ impl People {
     pub async fn forget(&self, team: &str, user: &str) -> Result<Forgotten, StoreError> {
         let forgotten = self.store.forget_person(team, user).await?;
         self.memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(team.to_owned(), user.to_owned()));
+        self.noted
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&(team.to_owned(), user.to_owned()));

@@ -13,6 +13,10 @@ use async_trait::async_trait;
 pub trait PeopleStore: Send + Sync {
     async fn upsert_person(&self, person: &Person) -> Result<()>;
     async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>>;
+    /// Remembers that `users` are people of `team_id` (they used Cairn, or the org chart names
+    /// them), and the workspace itself, so each gets a weekly prompt once their profile is
+    /// fetched. A profile already stored is left as it is.
+    async fn note_people(&self, team_id: &str, users: &[String], now: DateTime<Utc>) -> Result<()>;
     /// Everyone the org chart places in `team_id` (the names are the org chart's own).
     async fn org_chart(&self, team_id: &str) -> Result<Vec<OrgPerson>>;
     /// Writes org chart rows (added or changed) in one transaction; Slack profiles are kept.
@@ -43,6 +47,25 @@ pub trait PeopleStore: Send + Sync {
 const UPSERT_PERSON: &str = "INSERT INTO people (team_id, user_id, name, real_name, tz, is_bot, deleted, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (team_id, user_id) DO UPDATE SET name = excluded.name, real_name = excluded.real_name, tz = excluded.tz,
      is_bot = excluded.is_bot, deleted = excluded.deleted, updated_at = excluded.updated_at";
+
+/// A person known by id only: `updated_at` 0, so their profile is fetched before it is used.
+const NOTE_PERSON: &str = "INSERT INTO people (team_id, user_id, updated_at) VALUES ($1, $2, 0)
+     ON CONFLICT (team_id, user_id) DO NOTHING";
+
+fn note_people(team_id: &str, users: &[String], now: DateTime<Utc>) -> Vec<Stmt> {
+    let remember = stmt(
+        REMEMBER_WORKSPACE,
+        vec![Arg::Text(team_id.into()), Arg::Int(millis(now))],
+    );
+    std::iter::once(remember)
+        .chain(users.iter().map(|u| {
+            stmt(
+                NOTE_PERSON,
+                vec![Arg::Text(team_id.into()), Arg::Text(u.clone())],
+            )
+        }))
+        .collect()
+}
 
 const PERSON: &str =
     "SELECT team_id, user_id, name, real_name, tz, is_bot, deleted, updated_at FROM people WHERE team_id = $1 AND user_id = $2";
@@ -239,11 +262,9 @@ impl<DB: Backend> PeopleStore for SqlStore<DB> {
         people: &[OrgPerson],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let remember = stmt(
-            REMEMBER_WORKSPACE,
-            vec![Arg::Text(team_id.into()), Arg::Int(millis(now))],
-        );
-        let statements: Vec<Stmt> = std::iter::once(remember)
+        let ids: Vec<String> = people.iter().map(|p| p.user_id.clone()).collect();
+        let statements: Vec<Stmt> = note_people(team_id, &ids, now)
+            .into_iter()
             .chain(people.iter().map(|p| {
                 stmt(
                     IMPORT_ORG_PERSON,
@@ -262,6 +283,12 @@ impl<DB: Backend> PeopleStore for SqlStore<DB> {
             .collect();
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
         execute_all::<DB>(&mut tx, &statements).await?;
+        tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+
+    async fn note_people(&self, team_id: &str, users: &[String], now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        execute_all::<DB>(&mut tx, &note_people(team_id, users, now)).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)
     }
 

@@ -115,14 +115,15 @@ fn save_schedule(s: &Schedule, now: i64, replace: bool) -> Stmt {
 }
 
 /// People to give a first slot: those with no schedule, and those whose schedule waits for a
-/// time zone that is now known.
+/// time zone that is now known. Those whose time zone is known come first: the others wait for
+/// their profile.
 const UNSCHEDULED_PEOPLE: &str =
     "SELECT p.team_id, p.user_id, p.name, p.real_name, p.tz, p.is_bot, p.deleted, p.updated_at
      FROM people p LEFT JOIN schedules s ON s.team_id = p.team_id AND s.user_id = p.user_id
      WHERE NOT p.is_bot AND NOT p.deleted
        AND (s.user_id IS NULL
             OR (s.next_fire_at IS NULL AND s.cadence <> 'off' AND (p.tz IS NOT NULL OR s.tz IS NOT NULL)))
-     ORDER BY p.team_id, p.user_id LIMIT $1";
+     ORDER BY (p.tz IS NULL), p.team_id, p.user_id LIMIT $1";
 
 /// Leases due schedules: `$1` now, `$2` lease end, `$3` limit; `lock` as for the outbox.
 fn claim_schedules(lock: &str) -> String {

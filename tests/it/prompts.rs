@@ -282,10 +282,14 @@ fn reflect_modal_visibility(app: &TestApp) -> String {
 
 /// The DM fixture, as Ana writing to the bot.
 async fn dm_to_bot(app: &TestApp, event_id: &str, text: &str) -> u16 {
+    dm_to_bot_from(app, event_id, ANA, text).await
+}
+
+async fn dm_to_bot_from(app: &TestApp, event_id: &str, user: &str, text: &str) -> u16 {
     let mut event = fixture_json("event_message_im.json");
     event["event_id"] = json!(event_id);
-    event["event"]["user"] = json!(ANA);
-    event["event"]["channel"] = json!("D0ANA00001");
+    event["event"]["user"] = json!(user);
+    event["event"]["channel"] = json!(format!("D{}", &user[1..]));
     event["event"]["text"] = json!(text);
     app.post_signed("/slack/events", "application/json", &event.to_string())
         .await
@@ -472,11 +476,63 @@ both_backends! {
         app.slack.script("users.info", vec![Scripted::Error("user_not_found")]);
         let report = app.run_jobs("2026-01-05T14:30:00Z").await;
         assert!(report.contains("0 newcomers scheduled"), "{report}");
-        assert_eq!(next_fire(&app).await, None, "no time zone, no slot");
+        assert!(app.store().schedule(TEAM, ANA).await.unwrap().is_none(), "no time zone, no slot");
+        // Slack still cannot say: she is asked about again on the next pass, not forgotten.
+        app.slack.script("users.info", vec![Scripted::Error("user_not_found")]);
+        app.run_jobs("2026-01-05T14:31:00Z").await;
+        let asked = app.slack.calls_to("users.info").iter().filter(|c| c.body["user"] == ANA).count();
+        assert_eq!(asked, 2, "looked up on each pass until Slack answers");
         // Her profile arrives (an event, a lookup): the next pass gives her a slot.
         ana(&app, "Europe/Berlin").await;
-        let report = app.run_jobs("2026-01-05T14:31:00Z").await;
+        let report = app.run_jobs("2026-01-05T14:32:00Z").await;
         assert!(report.contains("1 newcomers scheduled"), "{report}");
         assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-09T14:00:00+00:00 2026-01-09"));
+    }
+
+    async fn a_person_known_only_from_the_org_chart_gets_the_weekly_prompt_at_their_local_time(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // Ana is in the org chart and has never given, received or asked for anything.
+        let org = vec![cairn::store::OrgPerson { user_id: ANA.into(), name: Some("Ana Lima".into()), ..Default::default() }];
+        app.store().import_org(TEAM, &org, chrono::Utc::now()).await.unwrap();
+        // Monday's pass asks Slack for her profile (the fake answers Berlin) and gives her a slot.
+        let report = app.run_jobs("2026-01-05T14:30:00Z").await;
+        assert!(report.contains("1 newcomers scheduled"), "{report}");
+        assert!(app.slack.calls_to("users.info").iter().any(|c| c.body["user"] == ANA));
+        assert_eq!(next_fire(&app).await.as_deref(), Some("2026-01-09T14:00:00+00:00 2026-01-09"));
+        app.run_jobs("2026-01-09T13:59:00Z").await;
+        assert!(prompts_to_ana(&app).is_empty(), "not before 15:00 in Berlin");
+        app.run_jobs("2026-01-09T14:00:00Z").await;
+        assert_eq!(prompts_to_ana(&app).len(), 1);
+    }
+
+    async fn anyone_who_used_cairn_in_any_way_gets_a_schedule(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // Bea only logs evidence; Alice only opens her App Home (the fixture's user); Ana only
+        // presses a button; Cid only writes to the bot. None gives or receives kudos.
+        let log = app.command("/growth", "log #technical wrote the runbook", "U0BEA00001").await;
+        assert!(log.to_string().contains("runbook"), "{log}");
+        let home = app.post_signed("/slack/events", "application/json", &fixture("event_app_home_opened.json")).await;
+        assert_eq!(home.status(), 200);
+        assert_eq!(press(&app, "prompt_skip", "2026-01-09").await, 200);
+        assert_eq!(dm_to_bot_from(&app, "Ev0CID00001", "U0CID00001", "hello").await, 200);
+        app.run_jobs("2026-01-05T14:30:00Z").await;
+        let mut unscheduled = Vec::new();
+        for user in ["U0BEA00001", "U07ALICE01", ANA, "U0CID00001"] {
+            let s = app.store().schedule(TEAM, user).await.unwrap();
+            if s.is_none_or(|s| s.next.is_none()) {
+                unscheduled.push(user);
+            }
+        }
+        assert!(unscheduled.is_empty(), "with no slot: {unscheduled:?}");
+        // And the workspace is known to the CLI without naming it.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .args(["export", "--user", "U0BEA00001", "--from", "2026-01-01", "--to", "2026-01-31", "--format", "md"])
+            .env_clear()
+            .env("DATABASE_URL", &app.db.url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let packet = String::from_utf8_lossy(&out.stdout);
+        assert!(packet.contains("wrote the runbook"), "{packet}");
     }
 }

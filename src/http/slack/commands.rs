@@ -40,6 +40,7 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
     s.workspaces
         .note(&command.team_id, command.enterprise_id.as_deref())
         .await;
+    s.people.note(&command.team_id, &command.user_id).await;
     let span = tracing::info_span!("command", team = %command.team_id, user = %command.user_id, command = %command.command);
     match command.command.as_str() {
         "/kudos" => kudos_command(s, &command).instrument(span).await,

@@ -68,6 +68,7 @@ async fn dispatch(
     match event.kind.as_str() {
         "app_home_opened" if event.tab.as_deref() == Some("home") => {
             if let Some(user) = user {
+                s.people.note(team_id, user).await;
                 crate::services::home::publish(s, team_id, user).await?;
             }
         }
@@ -86,6 +87,7 @@ async fn dispatch(
                 && event.subtype.is_none()
                 && event.bot_id.is_none();
             if let (true, Some(user)) = (plain, user) {
+                s.people.note(team_id, user).await;
                 let dm = DirectMessage {
                     user,
                     text: event.text.as_deref().unwrap_or_default(),

@@ -57,6 +57,9 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
             Some(interaction.enterprise.id.as_str()),
         )
         .await;
+    s.people
+        .note(&interaction.team.id, &interaction.user.id)
+        .await;
     let span = tracing::info_span!("interaction", team = %interaction.team.id, user = %interaction.user.id, kind = %interaction.kind);
     dispatch(s, &interaction).instrument(span).await
 }

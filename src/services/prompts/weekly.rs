@@ -19,6 +19,7 @@ use crate::store::{
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// How long a claimed schedule is held before another replica may take it over.
@@ -51,6 +52,8 @@ pub struct Weekly {
     people: People,
     framework: Arc<Framework>,
     settings: Arc<config::Prompts>,
+    /// Where the next pass starts among newcomers whose time zone is unknown.
+    rotation: Arc<AtomicUsize>,
 }
 
 impl Weekly {
@@ -65,6 +68,7 @@ impl Weekly {
             people,
             framework,
             settings,
+            rotation: Arc::default(),
         }
     }
 
@@ -100,8 +104,12 @@ impl Weekly {
     /// prompt. Profiles with no time zone are asked of Slack first, a few per pass.
     async fn schedule_newcomers(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let newcomers = self.store.unscheduled_people(NEWCOMERS).await?;
-        let mut unknown: Vec<&Person> = newcomers.iter().filter(|p| p.tz.is_none()).collect();
-        unknown.truncate(PROFILE_LOOKUPS);
+        let unknown: Vec<&Person> = newcomers.iter().filter(|p| p.tz.is_none()).collect();
+        // A different few each pass, so people Slack cannot tell about do not hold up the rest.
+        let start = self.rotation.fetch_add(PROFILE_LOOKUPS, Ordering::Relaxed);
+        let unknown: Vec<&Person> = (0..PROFILE_LOOKUPS.min(unknown.len()))
+            .map(|i| unknown[(start + i) % unknown.len()])
+            .collect();
         let mut learnt = std::collections::HashMap::new();
         for team in unknown
             .iter()
@@ -133,8 +141,12 @@ impl Weekly {
             let mut s = stored.unwrap_or_else(|| {
                 Schedule::new(&person.team_id, &person.user_id, self.settings.default_slot)
             });
-            s.next = zone(&s, Some(person))
-                .and_then(|tz| next_regular(&s, tz, &self.settings.quiet_days, now));
+            // Someone whose time zone is not known yet (named by the org chart, say) waits for
+            // their profile, looked up a few at a time, rather than getting a slot that never fires.
+            let Some(tz) = zone(&s, Some(person)) else {
+                continue;
+            };
+            s.next = next_regular(&s, tz, &self.settings.quiet_days, now);
             scheduled += usize::from(s.next.is_some());
             if waiting {
                 // A stored schedule that was waiting for a time zone gets its slot; its
