@@ -106,8 +106,9 @@ async fn run(shared: Arc<Shared>) {
                     let _ = reply.send(Ok(id));
                 }
             }
-            // One bad kudos must not sink the others: write them one by one to find it.
-            Err(e) if batch.len() > 1 => {
+            // One bad kudos must not sink the others: write them one by one to find it. Not when
+            // the database itself is away: each would only fail again, slowly.
+            Err(e) if batch.len() > 1 && !e.is_unavailable() => {
                 tracing::warn!(error = %e, kudos = batch.len(), "a batch of kudos failed; writing them one by one");
                 for (kudos, reply) in batch.into_iter().zip(replies) {
                     let one = shared
@@ -118,8 +119,14 @@ async fn run(shared: Arc<Shared>) {
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, "could not record a kudos");
-                if let Some(reply) = replies.into_iter().next() {
+                tracing::error!(error = %e, kudos = batch.len(), "could not record kudos");
+                // A batch of one, or the database is away and every kudos failed with it.
+                let mut replies = replies.into_iter();
+                let first = replies.next();
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Unavailable(e.to_string())));
+                }
+                if let Some(reply) = first {
                     let _ = reply.send(Err(e));
                 }
             }

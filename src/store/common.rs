@@ -12,6 +12,8 @@ pub struct SqlStore<DB: Database> {
     pub(super) backend: &'static str,
     /// Appended to the claim's inner select (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
     pub(super) claim_lock: &'static str,
+    /// Opens a transaction that must be able to write (`/readyz`'s probe).
+    pub(super) begin_write: &'static str,
     pub(super) writer: Pool<DB>,
     pub(super) readers: Pool<DB>,
     pub(super) kudos: KudosWriter,
@@ -53,7 +55,14 @@ impl<DB: Backend> Store for SqlStore<DB> {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.read(&stmt("SELECT 1", vec![])).await.map(drop)
+        // Ready means able to write: a locked or read-only SQLite file, or a PostgreSQL standby,
+        // still answers reads.
+        let tx = self
+            .writer
+            .begin_with(self.begin_write)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        tx.rollback().await.map_err(StoreError::from_sqlx)
     }
 
     async fn close(&self) {

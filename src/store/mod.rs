@@ -61,9 +61,38 @@ impl StoreError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
+            sqlx::Error::Database(ref db) if database_away(db.as_ref()) => {
+                StoreError::Unavailable(e.to_string())
+            }
             other => StoreError::Database(other),
         }
     }
+
+    /// The database could not take the change at all (unreachable, locked, read-only, full),
+    /// as opposed to refusing this change: trying again later may succeed.
+    pub(crate) fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+/// Errors that are about the database, not about the statement.
+fn database_away(e: &dyn sqlx::error::DatabaseError) -> bool {
+    let code = e.code().unwrap_or_default();
+    if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // Primary result codes: BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN.
+        let code: i64 = code.parse().unwrap_or(0);
+        return matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14);
+    }
+    if e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        // Connection exceptions, shutting down, out of resources, a read-only standby.
+        return ["08", "53", "57P"]
+            .iter()
+            .any(|class| code.starts_with(class))
+            || code == "25006";
+    }
+    false
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -203,6 +203,11 @@ pub(super) async fn inspect(url: &str) -> Result<super::Inspection> {
     })
 }
 
+/// How long a statement waits for a connection. A request that waits longer could not answer
+/// Slack within its 3 seconds anyway; failing sooner lets it say "not saved, try again" (with the
+/// person's text) rather than "cannot confirm" while the server is away.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 impl SqlStore<Postgres> {
     pub async fn connect(url: &str) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)
@@ -212,9 +217,18 @@ impl SqlStore<Postgres> {
             .application_name("cairn")
             // Batches of 1 to 64 rows make a few hundred distinct statements; keep them all prepared.
             .statement_cache_capacity(1024);
+        // One connection of its own first, so an unreachable server or a wrong password is
+        // reported at once, before the pool's short acquire timeout applies.
+        use sqlx::Connection;
+        sqlx::PgConnection::connect_with(&options)
+            .await
+            .map_err(StoreError::from_sqlx)?
+            .close()
+            .await
+            .map_err(StoreError::from_sqlx)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(std::time::Duration::from_secs(5))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // sqlx pings a pooled connection before each use by default: a round trip per
             // statement, doubling a summary's seven. A connection that died meanwhile (the server
             // restarted) fails its next statement instead and is dropped; every caller already
@@ -222,9 +236,7 @@ impl SqlStore<Postgres> {
             // recycled after a while anyway.
             .test_before_acquire(false)
             .idle_timeout(std::time::Duration::from_secs(300))
-            .connect_with(options)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+            .connect_lazy_with(options);
         migrations::migrator(migrations::POSTGRES)
             .run(&pool)
             .await?;
@@ -232,6 +244,7 @@ impl SqlStore<Postgres> {
         Ok(SqlStore {
             backend: "postgres",
             claim_lock: "FOR UPDATE SKIP LOCKED",
+            begin_write: "BEGIN READ WRITE",
             writer: pool.clone(),
             readers: pool,
             kudos,

@@ -65,6 +65,10 @@ impl SqlStore<Sqlite> {
         // add a round trip to every query (a summary runs seven).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // Every write queues for this one connection; one that cannot have it within 1.5 s
+            // (the file is locked elsewhere, each write waiting out its busy timeout) could not
+            // answer Slack in time anyway: it fails, and says "not saved, try again".
+            .acquire_timeout(std::time::Duration::from_millis(1500))
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await
@@ -83,6 +87,8 @@ impl SqlStore<Sqlite> {
             backend: "sqlite",
             // One writer at a time: a claim is a single UPDATE under the write lock.
             claim_lock: "",
+            // Takes the write lock at once, so a lock held elsewhere shows.
+            begin_write: "BEGIN IMMEDIATE",
             writer,
             readers,
             kudos,

@@ -45,6 +45,21 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The first column of each row a query returns, as text, read from outside the app.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        if self.url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        }
+    }
+
     /// Runs one statement on the database from outside the app (to break or inspect it).
     pub async fn execute(&self, sql: &str) {
         if self.url.starts_with("postgres") {

@@ -11,6 +11,7 @@ mod crash;
 mod deploy;
 mod digests;
 mod events;
+mod faults;
 mod forget;
 mod frameworks;
 mod growth;
