@@ -160,7 +160,10 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
         ),
         Digests::new(store.clone(), framework, DigestSettings::default()),
         store.clone(),
-        chrono::Duration::days(7),
+        cairn::jobs::scheduler::Retention {
+            events: chrono::Duration::days(7),
+            oauth_states: chrono::Duration::hours(24),
+        },
     );
 
     // Newcomers get their first slot a batch per pass; the passes at the start time do them all.

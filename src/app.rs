@@ -198,7 +198,7 @@ pub async fn run_jobs_once(
     let pass = scheduler.run_once(now).await;
     let mut report = match &pass {
         Ok(p) => format!(
-            "scheduler at {}: {} newcomers scheduled, {} prompts queued, {} late prompts skipped, {} held (bots, deactivated), {} review digests, {} team digests, {} old event ids pruned",
+            "scheduler at {}: {} newcomers scheduled, {} prompts queued, {} late prompts skipped, {} held (bots, deactivated), {} review digests, {} team digests, {} old event ids pruned, {} expired install states removed",
             now.to_rfc3339(),
             p.scheduled,
             p.prompted,
@@ -206,7 +206,8 @@ pub async fn run_jobs_once(
             p.held,
             p.review_digests,
             p.team_digests,
-            p.events_pruned
+            p.events_pruned,
+            p.states_pruned
         ),
         Err(_) => String::new(),
     };

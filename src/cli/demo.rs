@@ -381,6 +381,7 @@ async fn reflect(
             source: Source::Reflection,
             text: text.into(),
             permalink: None,
+            source_key: None,
             visibility: Visibility::Private,
             competencies: Vec::new(),
             multiplier_kinds: Vec::new(),

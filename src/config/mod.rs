@@ -160,6 +160,10 @@ pub struct Input {
     #[arg(long, env = "CAIRN_EVENT_RETENTION_DAYS")]
     #[serde(alias = "CAIRN_EVENT_RETENTION_DAYS")]
     pub event_retention_days: Option<u32>,
+    /// Hours an expired Add-to-Slack `state` is kept before the scheduler removes it [default: 24]
+    #[arg(long, env = "CAIRN_OAUTH_STATE_RETENTION_HOURS")]
+    #[serde(alias = "CAIRN_OAUTH_STATE_RETENTION_HOURS")]
+    pub oauth_state_retention_hours: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +217,8 @@ pub struct Store {
     pub keys: Option<crate::secrets::Keys>,
     /// How long processed Slack event ids are kept; the scheduler prunes older ones.
     pub event_retention: chrono::Duration,
+    /// How long an expired OAuth state is kept (to tell "expired" from "unknown" in the logs).
+    pub oauth_state_retention: chrono::Duration,
 }
 
 /// The JSON API: off (404) without a token.
@@ -482,6 +488,9 @@ impl Input {
                     self.encryption_key_previous.as_deref(),
                 )?,
                 event_retention: event_retention(self.event_retention_days)?,
+                oauth_state_retention: chrono::Duration::hours(i64::from(
+                    self.oauth_state_retention_hours.unwrap_or(24),
+                )),
             },
             api: Api {
                 admin_token: secret(self.admin_token),

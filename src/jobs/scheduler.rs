@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 /// How often `cairn serve` runs a pass.
 const TICK: std::time::Duration = std::time::Duration::from_secs(30);
-/// Old event ids forgotten per statement, and statements per pass: a backlog is worked off
-/// over a few passes without holding a long write lock.
+/// Old event ids (or OAuth states) removed per statement, and statements per pass: a backlog is
+/// worked off over a few passes without holding a long write lock.
 const PRUNE_BATCH: i64 = 500;
 const PRUNE_BATCHES: usize = 20;
 
@@ -35,6 +35,15 @@ pub struct Pass {
     pub team_digests: usize,
     /// Processed event ids older than the retention, forgotten.
     pub events_pruned: u64,
+    /// Add-to-Slack states expired for longer than their retention, removed.
+    pub states_pruned: u64,
+}
+
+/// How long the scheduler keeps what only serves to recognise repeats.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub events: chrono::Duration,
+    pub oauth_states: chrono::Duration,
 }
 
 #[derive(Clone)]
@@ -42,7 +51,7 @@ pub struct Scheduler {
     weekly: Weekly,
     digests: Digests,
     store: Arc<dyn Store>,
-    event_retention: chrono::Duration,
+    retention: Retention,
 }
 
 impl Scheduler {
@@ -50,13 +59,13 @@ impl Scheduler {
         weekly: Weekly,
         digests: Digests,
         store: Arc<dyn Store>,
-        event_retention: chrono::Duration,
+        retention: Retention,
     ) -> Self {
         Scheduler {
             weekly,
             digests,
             store,
-            event_retention,
+            retention,
         }
     }
 
@@ -75,7 +84,10 @@ impl Scheduler {
                 config.digests.clone(),
             ),
             services.store.clone(),
-            config.store.event_retention,
+            Retention {
+                events: config.store.event_retention,
+                oauth_states: config.store.oauth_state_retention,
+            },
         )
     }
 
@@ -83,7 +95,11 @@ impl Scheduler {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Pass, StoreError> {
         let digests = self.digests.run_once(now).await?;
         let prompts = self.weekly.run_once(now).await?;
-        let events_pruned = self.prune_events(now).await?;
+        let store = &self.store;
+        let events_before = now - self.retention.events;
+        let events_pruned = prune(|n| store.prune_events(events_before, n)).await?;
+        let states_before = now - self.retention.oauth_states;
+        let states_pruned = prune(|n| store.prune_oauth_states(states_before, n)).await?;
         Ok(Pass {
             scheduled: prompts.scheduled,
             prompted: prompts.prompted,
@@ -92,21 +108,8 @@ impl Scheduler {
             review_digests: digests.review,
             team_digests: digests.team,
             events_pruned,
+            states_pruned,
         })
-    }
-
-    /// Forgets event ids older than the retention, the oldest first, a bounded amount per pass.
-    async fn prune_events(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let before = now - self.event_retention;
-        let mut pruned = 0;
-        for _ in 0..PRUNE_BATCHES {
-            let n = self.store.prune_events(before, PRUNE_BATCH).await?;
-            pruned += n;
-            if n < PRUNE_BATCH as u64 {
-                break;
-            }
-        }
-        Ok(pruned)
     }
 
     /// Runs a pass every [`TICK`] until cancelled, the first a tick after start (so replicas
@@ -133,4 +136,22 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// Runs a pruning statement (which removes the oldest `limit` rows) until it removes fewer than a
+/// batch, a bounded number of times per pass; how many rows went.
+async fn prune<F, Fut>(mut batch: F) -> Result<u64, StoreError>
+where
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<u64, StoreError>>,
+{
+    let mut pruned = 0;
+    for _ in 0..PRUNE_BATCHES {
+        let n = batch(PRUNE_BATCH).await?;
+        pruned += n;
+        if n < PRUNE_BATCH as u64 {
+            break;
+        }
+    }
+    Ok(pruned)
 }

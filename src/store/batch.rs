@@ -126,10 +126,36 @@ async fn run(shared: Arc<Shared>) {
                 for reply in replies {
                     let _ = reply.send(Err(StoreError::Unavailable(e.to_string())));
                 }
+                let unavailable = e.is_unavailable();
                 if let Some(reply) = first {
                     let _ = reply.send(Err(e));
                 }
+                if unavailable {
+                    fail_queued(&shared);
+                }
             }
         }
+    }
+}
+
+/// Kudos that queued while an attempt found the database away would wait out another attempt,
+/// past Slack's deadline, and be told only "cannot confirm": they are told at once that nothing
+/// was saved. (Another writer waiting on the queue holds it; then it tries them itself.)
+fn fail_queued(shared: &Shared) {
+    let Ok(mut queue) = shared.queue.try_lock() else {
+        return;
+    };
+    let mut failed = 0;
+    while let Ok((_, reply)) = queue.try_recv() {
+        let _ = reply.send(Err(StoreError::Unavailable(
+            "the database was unreachable when this kudos queued".into(),
+        )));
+        failed += 1;
+    }
+    if failed > 0 {
+        tracing::warn!(
+            kudos = failed,
+            "kudos queued while the database was away were refused"
+        );
     }
 }

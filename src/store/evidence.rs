@@ -21,8 +21,9 @@ pub trait EvidenceStore: Send + Sync {
 /// The evidence row itself; its id comes back for the children.
 fn insert_evidence(e: &NewEvidence) -> Stmt {
     Stmt {
-        sql: "INSERT INTO evidence (team_id, subject, author, source, text, permalink, visibility, sphere, framework_id, framework_version, occurred_at, created_at)
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id".to_owned(),
+        sql: "INSERT INTO evidence (team_id, subject, author, source, text, permalink, visibility, sphere, framework_id, framework_version, occurred_at, created_at, source_key)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+              ON CONFLICT (team_id, source_key) DO NOTHING RETURNING id".to_owned(),
         args: vec![
             Arg::Text(e.team_id.to_string()),
             Arg::Text(e.subject.to_string()),
@@ -36,9 +37,12 @@ fn insert_evidence(e: &NewEvidence) -> Stmt {
             Arg::Text(e.framework_version.clone()),
             Arg::Int(millis(e.occurred_at)),
             Arg::Int(millis(e.created_at)),
+            Arg::OptText(e.source_key.clone()),
         ],
     }
 }
+
+const EVIDENCE_BY_SOURCE: &str = "SELECT id FROM evidence WHERE team_id = $1 AND source_key = $2";
 
 /// Its tags and the people it helped.
 fn evidence_children(id: i64, e: &NewEvidence) -> Vec<Stmt> {
@@ -127,9 +131,22 @@ impl<DB: Backend> EvidenceStore for SqlStore<DB> {
     async fn record_evidence(&self, evidence: NewEvidence) -> Result<i64> {
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
         let head = insert_evidence(&evidence);
-        let row = DB::fetch_one(&mut tx, &head)
+        let Some(row) = DB::fetch_optional(&mut tx, &head)
             .await
-            .map_err(StoreError::from_sqlx)?;
+            .map_err(StoreError::from_sqlx)?
+        else {
+            // Its source was recorded already: the same evidence again, not a second one.
+            drop(tx);
+            let args = vec![
+                Arg::Text(evidence.team_id.to_string()),
+                Arg::OptText(evidence.source_key.clone()),
+            ];
+            let rows = self.read(&stmt(EVIDENCE_BY_SOURCE, args)).await?;
+            let row = rows.first().ok_or_else(|| {
+                StoreError::Unavailable("evidence with this source vanished meanwhile".into())
+            })?;
+            return Ok(row.try_get(0)?);
+        };
         let id: i64 = row.try_get(0)?;
         let mut rest = evidence_children(id, &evidence);
         // A workspace that only logs evidence is one Cairn serves: the CLI finds it by itself.

@@ -37,6 +37,7 @@ migrations! {
     (10, "enterprise workspaces", "0010_enterprise_workspaces"),
     (11, "event retention", "0011_event_retention"),
     (12, "outbox actions", "0012_outbox_actions"),
+    (13, "evidence source", "0013_evidence_source"),
 }
 
 /// The latest migration this build knows.
@@ -89,11 +90,12 @@ mod tests {
                 (10, "enterprise workspaces"),
                 (11, "event retention"),
                 (12, "outbox actions"),
+                (13, "evidence source"),
             ]
         );
         let postgres: Vec<(i64, &str)> = POSTGRES.iter().map(|(v, n, _)| (*v, *n)).collect();
         assert_eq!(postgres, listed);
-        assert_eq!(latest(), 12);
+        assert_eq!(latest(), 13);
     }
 
     #[test]

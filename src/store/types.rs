@@ -150,6 +150,9 @@ pub struct NewEvidence {
     /// Slack wire text.
     pub text: String,
     pub permalink: Option<String>,
+    /// The Slack message it came from, when it came from one: evidence with the same key is
+    /// recorded once (Slack redelivers events).
+    pub source_key: Option<String>,
     pub visibility: Visibility,
     pub competencies: Vec<String>,
     pub multiplier_kinds: Vec<String>,

@@ -1,7 +1,7 @@
 //! Workspaces: those seen, their installations (tokens sealed), Enterprise Grid links and
 //! OAuth states, and parking a workspace's messages when it goes away.
 
-use super::backend::{execute_all, Backend, Get};
+use super::backend::{Backend, Get};
 use super::common::SqlStore;
 use super::sql::{insert_rows, stmt, Arg, Stmt};
 use super::*;
@@ -50,6 +50,8 @@ pub trait WorkspaceStore: Send + Sync {
     ) -> Result<()>;
     /// Spends an OAuth `state`: true only the first time, and only before it expires.
     async fn use_oauth_state(&self, nonce: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Removes up to `limit` of the states that expired before `expired_before`; how many.
+    async fn prune_oauth_states(&self, expired_before: DateTime<Utc>, limit: i64) -> Result<u64>;
 }
 
 const WORKSPACES: &str = "SELECT team_id FROM workspaces ORDER BY team_id";
@@ -154,7 +156,9 @@ const ENTERPRISE_OF: &str = "SELECT enterprise_id FROM workspace_enterprises WHE
 const ENTERPRISE_WORKSPACES: &str =
     "SELECT team_id FROM workspace_enterprises WHERE enterprise_id = $1 ORDER BY team_id";
 
-const DROP_EXPIRED_OAUTH_STATES: &str = "DELETE FROM oauth_states WHERE expires_at <= $1";
+/// A bounded batch, as for event ids.
+const PRUNE_OAUTH_STATES: &str = "DELETE FROM oauth_states WHERE nonce IN (
+     SELECT nonce FROM oauth_states WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)";
 
 const SAVE_OAUTH_STATE: &str =
     "INSERT INTO oauth_states (nonce, created_at, expires_at) VALUES ($1, $2, $3)";
@@ -312,23 +316,17 @@ impl<DB: Backend> WorkspaceStore for SqlStore<DB> {
         created_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        let statements = [
-            stmt(
-                DROP_EXPIRED_OAUTH_STATES,
-                vec![Arg::Int(millis(created_at))],
-            ),
-            stmt(
-                SAVE_OAUTH_STATE,
-                vec![
-                    Arg::Text(nonce.into()),
-                    Arg::Int(millis(created_at)),
-                    Arg::Int(millis(expires_at)),
-                ],
-            ),
+        let args = [
+            Arg::Text(nonce.into()),
+            Arg::Int(millis(created_at)),
+            Arg::Int(millis(expires_at)),
         ];
-        execute_all::<DB>(&mut tx, &statements).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)
+        self.execute(SAVE_OAUTH_STATE, &args).await.map(drop)
+    }
+
+    async fn prune_oauth_states(&self, expired_before: DateTime<Utc>, limit: i64) -> Result<u64> {
+        let args = [Arg::Int(millis(expired_before)), Arg::Int(limit)];
+        self.execute(PRUNE_OAUTH_STATES, &args).await
     }
 
     async fn use_oauth_state(&self, nonce: &str, now: DateTime<Utc>) -> Result<bool> {

@@ -74,6 +74,27 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Makes every insert into `table` fail (a full disk, say) until `allow_inserts`.
+    pub async fn refuse_inserts(&self, table: &str) {
+        if self.url.starts_with("postgres") {
+            self.execute("CREATE OR REPLACE FUNCTION cairn_test_refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql").await;
+            self.execute(&format!("CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION cairn_test_refuse()")).await;
+        } else {
+            self.execute(&format!("CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")).await;
+        }
+    }
+
+    pub async fn allow_inserts(&self, table: &str) {
+        if self.url.starts_with("postgres") {
+            self.execute(&format!("DROP TRIGGER refuse_{table} ON {table}"))
+                .await;
+        } else {
+            self.execute(&format!("DROP TRIGGER refuse_{table}")).await;
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((admin, name)) = self.pg.take() else {

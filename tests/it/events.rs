@@ -114,6 +114,22 @@ both_backends! {
         assert!(again.contains("1 old event ids pruned"), "{again}");
     }
 
+    async fn expired_install_states_are_removed_a_day_after_they_expire(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-05T12:00:00Z").unwrap().to_utc();
+        let hours = chrono::Duration::hours;
+        // Expired 30 h ago, expired 2 h ago, still valid.
+        for (nonce, expired_hours_ago) in [("old", 30), ("recent", 2), ("valid", -1)] {
+            let expires = now - hours(expired_hours_ago);
+            app.store().save_oauth_state(nonce, expires - chrono::Duration::minutes(10), expires).await.unwrap();
+        }
+        let report = app.run_jobs("2026-12-05T12:00:00Z").await;
+        assert!(report.contains("1 expired install states removed"), "{report}");
+        let left = app.db.strings("SELECT nonce FROM oauth_states ORDER BY nonce").await;
+        assert_eq!(left, ["recent", "valid"]);
+        assert!(app.store().use_oauth_state("valid", now).await.unwrap(), "a valid state still works");
+    }
+
     async fn a_zero_event_retention_is_refused_with_what_to_fix(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         let mut input = app.settings(&Options::default());

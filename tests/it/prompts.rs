@@ -364,6 +364,24 @@ both_backends! {
         assert_eq!(dm_to_bot(&app, "Ev0DM00003", "random thought").await, 200);
         assert_eq!(app.store().evidence_of(TEAM, ANA, 10).await.unwrap().len(), 1);
     }
+
+    async fn a_reply_kept_whose_event_id_was_not_is_kept_once_on_slacks_retry(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        ana(&app, "Europe/Berlin").await;
+        app.run_jobs("2026-01-05T14:30:00Z").await;
+        app.run_jobs("2026-01-09T14:00:00Z").await;
+        app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-01-10T09:00:00Z").unwrap().to_utc());
+        app.db.refuse_inserts("slack_events").await;
+        let reply = "#technical shipped the billing migration";
+        assert_eq!(dm_to_bot(&app, "Ev0DM00002", reply).await, 503, "Slack must retry an event whose id was not recorded");
+        app.db.allow_inserts("slack_events").await;
+        assert_eq!(dm_to_bot(&app, "Ev0DM00002", reply).await, 200);
+        assert_eq!(dm_to_bot(&app, "Ev0DM00002", reply).await, 200);
+        assert_eq!(app.store().evidence_of(TEAM, ANA, 10).await.unwrap().len(), 1, "one reflection");
+        app.slack.wait_for("reactions.add", 1).await;
+        app.run_jobs("2026-01-10T10:00:00Z").await;
+        assert_eq!(app.slack.calls_to("reactions.add").len(), 1, "one \"kept\" reaction");
+    }
 }
 
 both_backends! {

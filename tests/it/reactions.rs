@@ -90,6 +90,19 @@ both_backends! {
         assert_eq!(kudos(&app).await.len(), 1);
     }
 
+    async fn a_reaction_kudos_kept_whose_event_id_was_not_is_not_doubled_by_slacks_retry(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, Options { bot_token: false, ..Options::default() }).await else { return };
+        let added = reaction("reaction_added", "EvR1", "cairn", "U07CAROL03", "U07BOB0002");
+        app.db.refuse_inserts("slack_events").await;
+        let response = app.post_signed("/slack/events", "application/json", &added).await;
+        assert_eq!(response.status(), 503, "the event's id was not recorded: Slack must retry");
+        assert_eq!(kudos(&app).await.len(), 1, "its effect was kept");
+        app.db.allow_inserts("slack_events").await;
+        react(&app, &added).await;
+        react(&app, &added).await;
+        assert_eq!(kudos(&app).await.len(), 1, "the retries change nothing");
+    }
+
     async fn other_reactions_are_not_kudos(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         react(&app, &reaction("reaction_added", "EvR1", "raised_hands", "U07CAROL03", "U07BOB0002")).await;

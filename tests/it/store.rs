@@ -102,6 +102,7 @@ both_backends! {
             source: Source::SelfLogged,
             text: "ran the incident review".into(),
             permalink: None,
+            source_key: None,
             visibility: Visibility::Private,
             competencies: vec!["technical".into()],
             multiplier_kinds: vec!["mentoring".into()],
@@ -489,9 +490,10 @@ both_backends! {
         assert!(s.use_oauth_state("fresh", minutes(1)).await.unwrap());
         assert!(!s.use_oauth_state("fresh", minutes(2)).await.unwrap(), "a replay is refused");
         assert!(!s.use_oauth_state("stale", minutes(10)).await.unwrap(), "expired");
-        // Saving a state drops the expired ones; a live one is still spendable.
+        // Pruning drops the expired ones; a live one is still spendable.
         s.save_oauth_state("later", minutes(20), minutes(30)).await.unwrap();
         s.save_oauth_state("live", minutes(20), minutes(30)).await.unwrap();
+        assert_eq!(s.prune_oauth_states(minutes(20), 100).await.unwrap(), 2, "fresh and stale");
         assert!(s.use_oauth_state("live", minutes(25)).await.unwrap());
         assert!(!s.use_oauth_state("stale", minutes(5)).await.unwrap(), "dropped");
         // Concurrent spends of one state: exactly one wins.

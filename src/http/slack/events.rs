@@ -147,33 +147,34 @@ async fn callback(s: &Services, request: &SlackRequest, envelope: EventEnvelope)
         event_type: event.kind.clone(),
         received_at: s.clock.now(),
     };
-    match events::first_delivery(s, &record).await {
-        Ok(true) => {
-            tracing::debug!(event_id = %record.event_id, event_type = %record.event_type, "event recorded");
-            match dispatch(s, &record.team_id, org_wide.as_deref(), &event).await {
-                Ok(()) => StatusCode::OK.into_response(),
-                Err(e) => {
-                    tracing::error!(error = %e, event_type = %record.event_type, "could not act on an event; Slack will retry it");
-                    if let Err(e) = events::not_done(s, &record.event_id).await {
-                        tracing::error!(error = %e, "could not un-record the event either");
-                    }
-                    (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-                }
-            }
-        }
-        Ok(false) => {
-            let retry = request
-                .headers
-                .get("x-slack-retry-num")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::debug!(event_id = %record.event_id, retry, "duplicate event ignored");
+    let duplicate = || {
+        let retry = request
+            .headers
+            .get("x-slack-retry-num")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::debug!(event_id = %record.event_id, retry, "duplicate event ignored");
+        StatusCode::OK.into_response()
+    };
+    // Slack retries on errors, which is what we want while the database is away.
+    let unavailable = |what: &str, e: StoreError| {
+        tracing::error!(error = %e, event_type = %record.event_type, "{what}; Slack will retry the event");
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    };
+    match events::already_done(s, &record.event_id).await {
+        Ok(true) => return duplicate(),
+        Ok(false) => {}
+        Err(e) => return unavailable("could not tell whether an event was acted on", e),
+    }
+    if let Err(e) = dispatch(s, &record.team_id, org_wide.as_deref(), &event).await {
+        return unavailable("could not act on an event", e);
+    }
+    match events::done(s, &record).await {
+        Ok(()) => {
+            tracing::debug!(event_id = %record.event_id, event_type = %record.event_type, "event acted on");
             StatusCode::OK.into_response()
         }
-        // Slack retries on errors, which is what we want while the database is away.
-        Err(e) => {
-            tracing::error!(error = %e, "could not record an event");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
+        // Its effect is kept; the retry finds it so and changes nothing.
+        Err(e) => unavailable("acted on an event but could not record its id", e),
     }
 }

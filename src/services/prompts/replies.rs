@@ -59,6 +59,10 @@ pub async fn message(s: &Services, team_id: &str, dm: DirectMessage<'_>) -> Resu
         source: Source::Reflection,
         text: text.to_owned(),
         permalink: None,
+        // Slack may deliver the same message event again: the reply is kept once.
+        source_key: dm
+            .ts
+            .map(|ts| format!("reply:{}:{ts}", dm.channel.unwrap_or_default())),
         visibility,
         competencies,
         multiplier_kinds,
