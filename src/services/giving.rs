@@ -247,31 +247,18 @@ async fn group_members(s: &Services, team: &str, draft: &KudosDraft) -> Vec<Opti
     let Some((slack, token)) = s.workspaces.slack_for(team).await else {
         return vec![None; draft.groups.len()];
     };
-    // Spawned together, so the groups are looked up at the same time.
-    let lookups: Vec<_> = draft
-        .groups
-        .iter()
-        .map(|(id, _)| {
-            let (slack, token, id, team) = (
-                slack.clone(),
-                token.clone(),
-                id.to_string(),
-                team.to_owned(),
-            );
-            tokio::spawn(async move {
-                tokio::time::timeout(
-                    GROUP_BUDGET,
-                    slack.usergroups_users_list(&token, &team, &id),
-                )
-                .await
-            })
-        })
-        .collect();
-    let mut members = Vec::with_capacity(lookups.len());
-    for lookup in lookups {
-        members.push(match lookup.await {
-            Ok(Ok(Ok(users))) => Some(users.iter().filter_map(|u| UserId::parse(u).ok()).collect()),
-            Ok(Ok(Err(e))) => {
+    // Asked together, so the groups are looked up at the same time.
+    let (slack, token) = (&slack, &token);
+    let lookups = draft.groups.iter().map(|(id, _)| async move {
+        let id = id.to_string();
+        tokio::time::timeout(GROUP_BUDGET, slack.usergroups_users_list(token, team, &id)).await
+    });
+    let answers = futures_util::future::join_all(lookups).await;
+    let mut members = Vec::with_capacity(answers.len());
+    for answer in answers {
+        members.push(match answer {
+            Ok(Ok(users)) => Some(users.iter().filter_map(|u| UserId::parse(u).ok()).collect()),
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "could not list a user group's members");
                 None
             }

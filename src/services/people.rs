@@ -11,6 +11,7 @@ use crate::clock::SharedClock;
 use crate::slack::client::SlackUser;
 use crate::store::{Forgotten, Person, Store, StoreError};
 use chrono::{DateTime, Duration as Age, Utc};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -91,15 +92,12 @@ impl People {
         budget: Duration,
     ) -> HashMap<String, Person> {
         let deadline = tokio::time::Instant::now() + budget;
-        let mut tasks = tokio::task::JoinSet::new();
-        for user in users {
-            let (me, team, user) = (self.clone(), team.to_owned(), user.clone());
-            tasks.spawn(async move { me.one(&team, &user).await });
-        }
+        let mut lookups: FuturesUnordered<_> =
+            users.iter().map(|user| self.one(team, user)).collect();
         let mut found = HashMap::new();
         loop {
-            match tokio::time::timeout_at(deadline, tasks.join_next()).await {
-                Ok(Some(Ok(Some(person)))) => {
+            match tokio::time::timeout_at(deadline, lookups.next()).await {
+                Ok(Some(Some(person))) => {
                     found.insert(person.user_id.clone(), person);
                 }
                 Ok(Some(_)) => {}

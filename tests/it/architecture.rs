@@ -396,10 +396,9 @@ const SLACK_WRITES: &[(&str, &str)] = &[
 /// Files outside `app.rs` and `jobs/` that spawn tasks, and why none of them changes Slack.
 const MAY_SPAWN: &[(&str, &str)] = &[
     (
-        "services/giving.rs",
-        "looks up user groups' members at the same time",
+        "services/people.rs",
+        "stores a profile Slack gave, off the request's path",
     ),
-    ("services/people.rs", "looks up profiles in parallel"),
     ("http/slack/socket.rs", "acknowledges Socket Mode envelopes"),
     ("cli/demo.rs", "serves the demo's fake Slack"),
     ("store/batch.rs", "runs the kudos writer"),
