@@ -37,8 +37,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::{
-    clock_ticks_per_sec, cpu_ticks, json_response, machine_ticks, postgres_ticks, Backend, Db,
-    Flags, Names, Server, BOT_TOKEN, SECRET,
+    clock_ticks_per_sec, cpu_ticks, json_response, machine_ticks, postgres_ticks, rss_kb, Backend,
+    Db, Flags, Names, Server, BOT_TOKEN, SECRET,
 };
 
 const NAMES: Names = Names {
@@ -181,12 +181,6 @@ async fn start_fake_slack() -> Result<(String, Arc<FakeSlack>)> {
 }
 
 // ---------------------------------------------------------------- /proc
-
-fn rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
 
 fn mb(kb: u64) -> f64 {
     kb as f64 / 1024.0

@@ -223,6 +223,17 @@ impl Db {
         })
     }
 
+    /// The same database for another task: its dir and URL, dropping nothing when destroyed.
+    #[allow(dead_code)] // the soak's restarts
+    pub fn share(&self) -> Self {
+        Self {
+            dir: self.dir.clone(),
+            url: self.url.clone(),
+            pg: None,
+            bench: self.bench,
+        }
+    }
+
     pub async fn destroy(self) {
         if let Some((admin, name)) = &self.pg {
             let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
@@ -382,6 +393,13 @@ impl Server {
         head
     }
 
+    /// SIGKILL: no shutdown at all, as when a machine dies.
+    #[allow(dead_code)] // the soak's
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 15 s.
     pub fn stop(mut self) -> Option<std::process::ExitStatus> {
         let _ = Command::new("kill")
@@ -406,6 +424,14 @@ impl Server {
 }
 
 // ---------------------------------------------------------------- /proc
+
+/// A process's resident memory (`VmRSS`), in KiB.
+#[allow(dead_code)] // the load benches'
+pub fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
 
 /// utime + stime (clock ticks) of a process.
 pub fn cpu_ticks(stat_path: &str) -> Option<u64> {

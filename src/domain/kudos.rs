@@ -175,10 +175,14 @@ fn scan(wire: &str, tags: &TagIndex) -> Scan {
                     groups.push((id, label));
                 }
             }
+            // A channel link Slack made of a typed `#tag`; one whose name holds no word
+            // (`<#C1|#>`) cannot be read as a tag.
             Token::Channel {
                 name: Some(name), ..
-            } => tag(&name, &mut problems),
-            Token::Channel { name: None, .. } => {
+            } if !name.trim().trim_start_matches('#').trim().is_empty() => {
+                tag(&name, &mut problems)
+            }
+            Token::Channel { .. } => {
                 if !problems.contains(&Problem::ChannelLinkWithoutName) {
                     problems.push(Problem::ChannelLinkWithoutName);
                 }

@@ -120,7 +120,8 @@ pub fn escape_text(s: &str) -> String {
     out
 }
 
-/// Writes tokens back in wire form; `tokenize(&to_wire(t)) == t` up to merged text runs.
+/// Writes tokens back in wire form; `tokenize(&to_wire(t)) == t` up to merged text runs and
+/// mention labels (a user mention is written without its label; Slack shows the name).
 pub fn to_wire(tokens: &[Token]) -> String {
     let mut out = String::new();
     for token in tokens {

@@ -13,3 +13,4 @@ pub mod review;
 pub mod schedule;
 pub mod summary;
 pub mod tags;
+pub mod yaml;

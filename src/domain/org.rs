@@ -4,6 +4,7 @@
 //! as a whole (empty, no `user_id` column, not CSV or YAML at all) are errors.
 
 use super::ids::UserId;
+use super::yaml;
 use serde_yaml_ng::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -148,9 +149,16 @@ fn read_csv(text: &str) -> Result<ReadRows, OrgFileError> {
     }
 
     let mut rows = Vec::new();
+    let mut lines = Lines {
+        text: text.as_bytes(),
+        at: 0,
+        line: 1,
+    };
     for record in reader.records() {
         let record = record.map_err(|e| OrgFileError::Csv(e.to_string()))?;
-        let row = record.position().map_or(0, |p| p.line() as usize);
+        let row = record
+            .position()
+            .map_or(0, |p| lines.line_at(p.byte() as usize));
         // Spreadsheets export trailing rows of empty cells; they are not people.
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -162,9 +170,32 @@ fn read_csv(text: &str) -> Result<ReadRows, OrgFileError> {
     Ok(rows)
 }
 
+/// Line numbers as a spreadsheet counts them: `\r\n`, `\r` and `\n` each end a line (the csv
+/// crate counts only `\n`, so a Windows or old Mac file would be numbered wrong).
+struct Lines<'a> {
+    text: &'a [u8],
+    /// Bytes before this one are counted in `line`.
+    at: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    /// The line `byte` is on; `byte` never goes back.
+    fn line_at(&mut self, byte: usize) -> usize {
+        let end = byte.min(self.text.len()).max(self.at);
+        for i in self.at..end {
+            let b = self.text[i];
+            if b == b'\r' || (b == b'\n' && (i == 0 || self.text[i - 1] != b'\r')) {
+                self.line += 1;
+            }
+        }
+        self.at = end;
+        self.line
+    }
+}
+
 fn read_yaml(text: &str) -> Result<ReadRows, OrgFileError> {
-    let value: Value =
-        serde_yaml_ng::from_str(text).map_err(|e| OrgFileError::Yaml(e.to_string()))?;
+    let value: Value = yaml::from_str(text).map_err(OrgFileError::Yaml)?;
     let entries = match value {
         Value::Sequence(entries) => entries,
         Value::Mapping(mut map) => match map.remove("people") {
@@ -481,6 +512,18 @@ mod tests {
         assert_eq!(file.rows[0].0, 2);
         assert_eq!(file.rejected[0].row, 5);
         assert_eq!(file.rejected[0].user_id.as_deref(), Some("bad"));
+    }
+
+    #[test]
+    fn csv_rows_are_numbered_whatever_ends_the_lines() {
+        // Found by the property tests: csv counts only `\n`, so Windows files were numbered
+        // one row early and old Mac files all on row 1.
+        for eol in ["\n", "\r\n", "\r"] {
+            let text = ["user_id,name", "U1,\"two", "lines\"", ",", "bad,x", ""].join(eol);
+            let file = read(&text, OrgFormat::Csv).unwrap();
+            assert_eq!(file.rows[0].0, 2, "{eol:?}");
+            assert_eq!(file.rejected[0].row, 5, "{eol:?}");
+        }
     }
 
     #[test]

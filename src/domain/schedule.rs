@@ -373,12 +373,25 @@ impl CronSpec {
                 }
             }
         }
-        let cron = croner::parser::CronParser::builder()
+        let parser = croner::parser::CronParser::builder()
             .seconds(croner::parser::Seconds::Disallowed)
             .year(croner::parser::Year::Disallowed)
-            .build()
-            .parse(&text)
-            .map_err(|e| format!("'{text}' is not a valid cron expression ({e}); {HELP}"))?;
+            .build();
+        let cron = parser.parse(&text).map_err(|e| {
+            // croner says what is wrong, not where: each field is tried alone, the others `*`.
+            let alone = |i: usize| {
+                let mut probe = ["*"; 5];
+                probe[i] = fields[i];
+                parser.parse(&probe.join(" ")).err().map(|e| (i, e))
+            };
+            let at = match (0..5).find_map(alone) {
+                Some((i, e)) => {
+                    format!(": the {} field '{}' is refused ({e})", FIELDS[i], fields[i])
+                }
+                None => format!(" ({e})"),
+            };
+            format!("'{text}' is not a valid cron expression{at}; {HELP}")
+        })?;
         Ok(CronSpec { text, cron })
     }
 

@@ -442,7 +442,10 @@ impl OutboxWorker {
             return Ok(None);
         };
         crate::metrics::inc("cairn_outbox_in_doubt_total", &[]);
-        let oldest = since - chrono::Duration::minutes(5);
+        // Shares carry no key, only file names, which an earlier packet of the same person and
+        // period shares too: only a share since this row's first doubtful attempt (claimed
+        // before it started), less a little clock skew, can be this one.
+        let oldest = since - chrono::Duration::seconds(10);
         let found = self
             .slack
             .find_shared_file(token, channel, oldest, &first.filename)

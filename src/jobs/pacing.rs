@@ -212,7 +212,8 @@ impl Bucket {
     }
 
     fn defer(&mut self, rate: Option<Rate>, earliest: DateTime<Utc>) -> DateTime<Utc> {
-        let step = rate.map_or(Duration::seconds(1), |r| r.interval);
+        // Without a rate (no limit set), what a 429 held back all goes when the hold ends.
+        let step = rate.map_or(Duration::zero(), |r| r.interval);
         let slot = self.horizon.max(earliest);
         self.horizon = slot + step;
         slot
@@ -352,6 +353,22 @@ mod tests {
         assert_eq!(p.admit("T1", "C9", t(4000), false), Err(t(20_000)));
         assert_eq!(p.admit("T2", "C9", t(4000), false), Ok(()));
         assert_eq!(p.admit("T1", "C9", t(20_000), true), Ok(()));
+    }
+
+    #[test]
+    fn without_a_workspace_limit_what_a_storm_held_back_all_goes_when_it_ends() {
+        let mut p = Pacer::new(Limits::per_minute(60, 0));
+        for (i, c) in ["C1", "C2", "C3"].into_iter().enumerate() {
+            p.rate_limited("T1", c, t(i as i64 * 100), t(1000));
+        }
+        // Every other channel's message is held to the storm's end, not spaced a second apart.
+        for c in 0..50 {
+            assert_eq!(
+                p.admit("T1", &format!("C1{c:02}"), t(500), false),
+                Err(t(1000))
+            );
+        }
+        assert_eq!(p.admit("T1", "C200", t(1000), true), Ok(()));
     }
 
     #[test]

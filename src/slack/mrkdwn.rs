@@ -66,9 +66,18 @@ pub fn truncate(mrkdwn: &str, max: usize) -> String {
         return mrkdwn.to_owned();
     }
     let mut cut: String = mrkdwn.chars().take(max.saturating_sub(1)).collect();
-    if let Some(open) = cut.rfind(['<', '&']) {
-        if !cut[open..].contains(['>', ';']) {
+    // A link or mention left open is dropped whole, then an entity cut short (`&am`): checking
+    // both at once kept `<https://x?a=1&amp;b` (the entity closed, the link not). A permalink's
+    // own `&cid=…` is not an entity.
+    if let Some(open) = cut.rfind('<') {
+        if !cut[open..].contains('>') {
             cut.truncate(open);
+        }
+    }
+    if let Some(amp) = cut.rfind('&') {
+        let rest = &cut[amp + 1..];
+        if rest.len() < 4 && rest.bytes().all(|b| b.is_ascii_alphabetic()) {
+            cut.truncate(amp);
         }
     }
     cut.push('…');
@@ -149,6 +158,17 @@ mod tests {
         assert_eq!(truncate("abc", 10), "abc");
         assert_eq!(truncate("abcdef &amp;", 9), "abcdef …");
         assert_eq!(truncate("hi <@U123456>", 8), "hi …");
+        // Found by the property tests: an entity inside a link hid that the link was cut.
+        assert_eq!(
+            truncate("see <https://x.io/a?b=1&amp;c=2|this>", 30),
+            "see …"
+        );
+        assert_eq!(truncate("<https://x.io/a?b=1&amp;c=2|x>", 21), "…");
+        let permalink = "<https://a.slack.com/archives/C1/p1?thread_ts=1.2&cid=C1|in Slack>";
+        assert_eq!(
+            truncate(&format!("{permalink} and more"), permalink.len() + 5),
+            format!("{permalink} and…")
+        );
     }
 
     proptest! {

@@ -130,6 +130,20 @@ pub struct Interaction {
     pub view: Option<View>,
 }
 
+impl Interaction {
+    /// Reads the form body of `POST /slack/interactivity`: a field `payload` holding the JSON.
+    /// A refusal says which: the form (naming the field) or the JSON (with its line and column).
+    pub fn from_form(body: &[u8]) -> Result<Interaction, String> {
+        #[derive(Deserialize)]
+        struct Form {
+            payload: String,
+        }
+        let form: Form =
+            serde_urlencoded::from_bytes(body).map_err(|e| format!("the form: {e}"))?;
+        serde_json::from_str(&form.payload).map_err(|e| format!("the `payload` JSON: {e}"))
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Team {

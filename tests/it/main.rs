@@ -24,6 +24,7 @@ mod org;
 mod outbox;
 mod outbox_admin;
 mod outbox_calls;
+mod parsers;
 mod people;
 mod prompts;
 mod reactions;

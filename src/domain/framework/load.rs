@@ -2,6 +2,7 @@
 //! the outline `cairn framework show` prints.
 
 use super::{Framework, FrameworkError};
+use crate::domain::yaml;
 
 /// Built-in frameworks, compiled into the binary: (id, YAML source).
 const BUILTINS: &[(&str, &str)] = &[
@@ -47,11 +48,10 @@ impl Framework {
     }
 
     pub fn from_yaml(source_name: &str, yaml: &str) -> Result<Self, FrameworkError> {
-        let framework: Framework =
-            serde_yaml_ng::from_str(yaml).map_err(|e| FrameworkError::Parse {
-                source_name: source_name.to_owned(),
-                error: e.to_string(),
-            })?;
+        let framework: Framework = yaml::from_str(yaml).map_err(|error| FrameworkError::Parse {
+            source_name: source_name.to_owned(),
+            error,
+        })?;
         let problems = framework.problems();
         if problems.is_empty() {
             Ok(framework)

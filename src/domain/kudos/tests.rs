@@ -143,6 +143,18 @@ fn channel_links_are_tags() {
 }
 
 #[test]
+fn a_channel_link_named_with_no_word_is_not_an_empty_tag() {
+    // Found by the property tests: `<#C1|#>` was "I don't know the tag #.", naming nothing.
+    for link in ["<#C1|#>", "<#C1|## >"] {
+        assert_eq!(
+            problems(&format!("<@U0ANA> {link} thanks")),
+            [Problem::ChannelLinkWithoutName],
+            "{link}"
+        );
+    }
+}
+
+#[test]
 fn repeated_recipients_and_tags_count_once() {
     let d = ok("<@U0ANA> <@U0ANA|ana> #technical #tech thanks");
     assert_eq!(d.recipients.len(), 1);

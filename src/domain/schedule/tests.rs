@@ -892,7 +892,12 @@ fn cron_accepts_standard_five_field_expressions_only() {
     let err = CronSpec::parse("banana 9 * * 1").unwrap_err();
     assert!(err.contains("minute") && err.contains("'banana'"), "{err}");
     let err = CronSpec::parse("61 9 * * 1").unwrap_err();
-    assert!(err.contains("not a valid cron expression"), "{err}");
+    assert!(
+        err.contains("not a valid cron expression: the minute field '61'"),
+        "{err}"
+    );
+    let err = CronSpec::parse("0 9 * 1 5-1").unwrap_err();
+    assert!(err.contains("the day-of-week field '5-1'"), "{err}");
     let err = CronSpec::parse("").unwrap_err();
     assert!(err.contains("empty"), "{err}");
     let err = CronSpec::parse("@weekly").unwrap_err();

@@ -18,23 +18,14 @@ use crate::slack::payloads::Interaction;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use serde::Deserialize;
 use serde_json::json;
 use tracing::Instrument;
 
 pub const GIVE_KUDOS_SHORTCUT: &str = "give_kudos";
 pub const SAVE_EVIDENCE_SHORTCUT: &str = "save_evidence";
 
-#[derive(Deserialize)]
-struct Form {
-    payload: String,
-}
-
 pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Response {
-    let mut interaction: Interaction = match serde_urlencoded::from_bytes::<Form>(&request.body)
-        .map_err(|e| e.to_string())
-        .and_then(|f| serde_json::from_str(&f.payload).map_err(|e| e.to_string()))
-    {
+    let mut interaction = match Interaction::from_form(&request.body) {
         Ok(i) => i,
         Err(e) => {
             tracing::warn!(error = %e, "unreadable interactivity payload");

@@ -148,15 +148,25 @@ async fn open_url(slack: &SlackClient, app_token: &SecretString) -> Result<Strin
 
 /// One envelope: what it carries and where Slack would have sent it over HTTP.
 #[derive(Debug)]
-struct Envelope {
-    id: String,
-    kind: String,
-    payload: Value,
-    accepts_response: bool,
+pub struct Envelope {
+    pub id: String,
+    pub kind: String,
+    pub payload: Value,
+    pub accepts_response: bool,
+}
+
+/// The request Slack would have sent over HTTP for an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverHttp {
+    pub path: &'static str,
+    pub content_type: &'static str,
+    pub body: String,
 }
 
 impl Envelope {
-    fn read(message: &Value) -> Option<Envelope> {
+    /// Reads an envelope from a Socket Mode message; `None` when it carries no `envelope_id`
+    /// (`hello`, `disconnect`, or something that is not an envelope at all).
+    pub fn read(message: &Value) -> Option<Envelope> {
         Some(Envelope {
             id: message["envelope_id"].as_str()?.to_owned(),
             kind: message["type"].as_str().unwrap_or_default().to_owned(),
@@ -165,9 +175,10 @@ impl Envelope {
         })
     }
 
-    /// Runs the envelope through the router; the acknowledgement to send back.
-    async fn dispatch(self, router: Router) -> Value {
-        let request = match self.kind.as_str() {
+    /// The HTTP request Slack would have sent instead; `None` for a kind Cairn does not know.
+    pub fn as_http(&self) -> Option<OverHttp> {
+        const FORM: &str = "application/x-www-form-urlencoded";
+        let (path, content_type, body) = match self.kind.as_str() {
             "slash_commands" => {
                 let fields: Vec<(String, String)> = self
                     .payload
@@ -183,27 +194,44 @@ impl Envelope {
                             .collect()
                     })
                     .unwrap_or_default();
-                form(
+                (
                     "/slack/commands",
+                    FORM,
                     serde_urlencoded::to_string(fields).unwrap_or_default(),
                 )
             }
-            "interactive" => form(
+            "interactive" => (
                 "/slack/interactivity",
+                FORM,
                 serde_urlencoded::to_string([("payload", self.payload.to_string())])
                     .unwrap_or_default(),
             ),
-            "events_api" => Request::post("/slack/events")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(self.payload.to_string())),
-            other => {
-                tracing::info!(
-                    kind = other,
-                    "a Socket Mode envelope of an unknown kind was acknowledged"
-                );
-                return json!({ "envelope_id": self.id });
-            }
+            "events_api" => (
+                "/slack/events",
+                "application/json",
+                self.payload.to_string(),
+            ),
+            _ => return None,
         };
+        Some(OverHttp {
+            path,
+            content_type,
+            body,
+        })
+    }
+
+    /// Runs the envelope through the router; the acknowledgement to send back.
+    async fn dispatch(self, router: Router) -> Value {
+        let Some(http) = self.as_http() else {
+            tracing::info!(
+                kind = %self.kind,
+                "a Socket Mode envelope of an unknown kind was acknowledged"
+            );
+            return json!({ "envelope_id": self.id });
+        };
+        let request = Request::post(http.path)
+            .header(header::CONTENT_TYPE, http.content_type)
+            .body(Body::from(http.body));
         let Ok(mut request) = request else {
             return json!({ "envelope_id": self.id });
         };
@@ -226,12 +254,6 @@ impl Envelope {
             _ => json!({ "envelope_id": self.id }),
         }
     }
-}
-
-fn form(path: &str, body: String) -> Result<Request<Body>, axum::http::Error> {
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
 }
 
 #[cfg(test)]
