@@ -70,6 +70,16 @@ const PEOPLE: &[(&str, &str, &str, &str, Option<&str>)] = &[
         Some("U0DEV00006"),
     ),
 ];
+/// Each person's track and level in the framework (matrix-3x3): Ana is a senior engineer.
+const LEVELS: &[(&str, &str, &str)] = &[
+    ("U0DIR00001", "manager", "senior_manager"),
+    ("U0MIA00002", "manager", "manager"),
+    ("U0ANA00003", "ic", "senior"),
+    ("U0BEN00004", "ic", "senior"),
+    ("U0CAT00005", "ic", "staff"),
+    ("U0DEV00006", "manager", "manager"),
+    ("U0EMI00007", "ic", "senior"),
+];
 /// A partner's engineer in a shared (Slack Connect) channel: kudos from them are `external`.
 const PARTNER: (&str, &str) = ("U0PAT00008", "Pat from Acme Bank");
 const SUBJECT: &str = "U0ANA00003";
@@ -283,6 +293,8 @@ pub async fn run(out: &Path) -> anyhow::Result<PathBuf> {
             team: Some((*team).into()),
             group: Some((*group).into()),
             manager: manager.map(Into::into),
+            track: LEVELS.iter().find(|l| l.0 == *id).map(|l| l.1.into()),
+            level: LEVELS.iter().find(|l| l.0 == *id).map(|l| l.2.into()),
         })
         .collect();
     store.import_org(TEAM, &org, start).await?;

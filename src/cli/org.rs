@@ -19,7 +19,7 @@ pub enum Org {
         #[command(flatten)]
         settings: Input,
     },
-    /// Import an org chart (CSV `user_id,name,email,team,group,manager_id`, or YAML/JSON); reports
+    /// Import an org chart (CSV `user_id,name,email,team,group,manager_id,track,level`, or YAML/JSON); reports
     /// rows added, changed and rejected, keeps the valid ones, and exits 1 if any were rejected
     Import {
         file: PathBuf,
@@ -52,12 +52,19 @@ async fn import(config: &Config, file: PathBuf, team: Option<String>) -> anyhow:
     let format = OrgFormat::detect(file.to_str(), &text);
     super::with_services(config, |s| async move {
         let team = super::which_team(&s.workspaces, team).await?;
-        let report = org::import(s.store.as_ref(), &team, &text, format, s.clock.now())
-            .await
-            .map_err(|e| match e {
-                ImportError::File(e) => super::invalid(format!("{}: {e}", file.display())),
-                ImportError::Store(e) => e.into(),
-            })?;
+        let report = org::import(
+            s.store.as_ref(),
+            &s.framework,
+            &team,
+            &text,
+            format,
+            s.clock.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            ImportError::File(e) => super::invalid(format!("{}: {e}", file.display())),
+            ImportError::Store(e) => e.into(),
+        })?;
         println!("{}: {}", file.display(), report.to_text());
         if report.rejected.is_empty() {
             Ok(())

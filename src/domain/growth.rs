@@ -138,6 +138,18 @@ pub struct Placement {
     pub manager: Option<String>,
 }
 
+impl Placement {
+    /// Which team, as one value: a team is known by its name within its group, so two teams
+    /// called "platform" in two groups are two teams.
+    pub fn team_key(&self) -> Option<String> {
+        let team = self.team.as_deref()?;
+        Some(match self.group.as_deref() {
+            Some(group) => format!("{group}/{team}"),
+            None => team.to_owned(),
+        })
+    }
+}
+
 /// The sphere of a kudos for its receiver, from the giver's relation to them. `giver_external`
 /// is a Slack Connect giver from another organisation. Kudos to oneself never get here.
 pub fn kudos_sphere(
@@ -148,7 +160,7 @@ pub fn kudos_sphere(
     if giver_external {
         return Sphere::External;
     }
-    let team = |p: Option<&Placement>| p.and_then(|p| p.team.clone());
+    let team = |p: Option<&Placement>| p.and_then(Placement::team_key);
     let (Some(giver_team), Some(receiver_team)) = (team(giver), team(receiver)) else {
         return Sphere::Unknown;
     };
@@ -250,7 +262,9 @@ pub struct Item {
 }
 
 impl Item {
-    fn is_multiplier(&self, framework: &Framework) -> bool {
+    /// Whether the item is about making others better: tagged with a multiplier kind, or with a
+    /// competency that leans on the multiplier dimension.
+    pub fn is_multiplier(&self, framework: &Framework) -> bool {
         let dimension = framework.dimension(Role::Multiplier).map(|d| d.id.as_str());
         !self.multiplier_kinds.is_empty()
             || self.competencies.iter().any(|c| {
@@ -261,7 +275,7 @@ impl Item {
     }
 
     /// Whose word the item is: the giver of a kudos; the subject for what they logged.
-    fn voice(&self) -> &str {
+    pub fn voice(&self) -> &str {
         match self.source {
             Source::Kudos => &self.author,
             _ => &self.subject,
@@ -305,6 +319,26 @@ pub fn access(viewer: &Viewer, subject: &str, chain: &[String]) -> Result<Access
         Viewer::ApiToken => Ok(Access::Manager),
         Viewer::Person { .. } => Err(Refused {
             subject: format!("<@{subject}>"),
+        }),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Only {manager}, their own managers and admins can see {manager}'s team.")]
+pub struct TeamRefused {
+    pub manager: String,
+}
+
+/// Who may see a manager's team view: the manager, those above them (`chain`, the manager's own
+/// managers), admins. Another manager may not.
+pub fn team_access(viewer: &Viewer, manager: &str, chain: &[String]) -> Result<(), TeamRefused> {
+    match viewer {
+        Viewer::Operator | Viewer::ApiToken => Ok(()),
+        Viewer::Person { user, admin } if *admin || user == manager || chain.contains(user) => {
+            Ok(())
+        }
+        Viewer::Person { .. } => Err(TeamRefused {
+            manager: format!("<@{manager}>"),
         }),
     }
 }
@@ -385,10 +419,9 @@ impl Multiplier {
     pub fn sentence(&self, framework: &Framework) -> String {
         let kinds = self.named_kinds(framework);
         format!(
-            "{}, helping {} in {}{}",
+            "{}, helping {}{}",
             plural(self.items, "item", "items"),
-            plural(self.people, "person", "people"),
-            plural(self.teams, "team", "teams"),
+            people_in_teams(self.people, self.teams),
             if kinds.is_empty() {
                 String::new()
             } else {
@@ -407,11 +440,20 @@ pub struct Givers {
 impl Givers {
     /// "Kudos from 5 people in 3 teams".
     pub fn sentence(&self) -> String {
-        format!(
-            "Kudos from {} in {}",
-            plural(self.people, "person", "people"),
-            plural(self.teams, "team", "teams")
-        )
+        format!("Kudos from {}", people_in_teams(self.people, self.teams))
+    }
+}
+
+/// "2 people in 1 team"; "1 person, team unknown" when the org chart places none of them.
+fn people_in_teams(people: u64, teams: u64) -> String {
+    match (people, teams) {
+        (0, _) | (_, 1..) => format!(
+            "{} in {}",
+            plural(people, "person", "people"),
+            plural(teams, "team", "teams")
+        ),
+        (1, 0) => "1 person, team unknown".to_owned(),
+        (n, 0) => format!("{n} people, teams unknown"),
     }
 }
 

@@ -5,6 +5,9 @@
 
 use super::ids::UserId;
 use super::yaml;
+
+mod levels;
+pub use levels::check_levels;
 use serde_yaml_ng::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -47,6 +50,9 @@ pub struct OrgRow {
     pub team: Option<String>,
     pub group: Option<String>,
     pub manager_id: Option<UserId>,
+    /// The framework track and level the person is on (checked by `check_levels`).
+    pub track: Option<String>,
+    pub level: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +73,7 @@ pub struct OrgFile {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrgFileError {
-    #[error("the file is empty; send a CSV with the header user_id,name,email,team,group,manager_id, or a YAML/JSON list of people")]
+    #[error("the file is empty; send a CSV with the header user_id,name,email,team,group,manager_id,track,level, or a YAML/JSON list of people")]
     Empty,
     #[error("the header has no user_id column (it has: {found}); add a user_id column with each person's Slack user id")]
     NoUserIdColumn { found: String },
@@ -80,7 +86,16 @@ pub enum OrgFileError {
 }
 
 const MAX_FIELD_CHARS: usize = 200;
-const COLUMNS: [&str; 6] = ["user_id", "name", "email", "team", "group", "manager_id"];
+const COLUMNS: [&str; 8] = [
+    "user_id",
+    "name",
+    "email",
+    "team",
+    "group",
+    "manager_id",
+    "track",
+    "level",
+];
 
 pub fn read(text: &str, format: OrgFormat) -> Result<OrgFile, OrgFileError> {
     let text = strip_bom(text);
@@ -117,7 +132,7 @@ fn strip_bom(text: &str) -> &str {
 }
 
 /// One row's cells by column, trimmed, with empty cells as `None`.
-type RawRow = [Option<String>; 6];
+type RawRow = [Option<String>; 8];
 /// (the row's user id as written, why the row was rejected)
 type Rejection = (Option<String>, String);
 /// (row number, the row's cells or why they could not be read)
@@ -238,7 +253,7 @@ fn yaml_row(entry: &Value) -> Result<RawRow, Rejection> {
         return Err((
             None,
             format!(
-                "expected a map with user_id, name, email, team, group and manager_id, found {}",
+                "expected a map with user_id, name, email, team, group, manager_id, track and level, found {}",
                 kind(entry)
             ),
         ));
@@ -266,13 +281,22 @@ fn yaml_row(entry: &Value) -> Result<RawRow, Rejection> {
 }
 
 fn validate(raw: RawRow, seen: &HashMap<UserId, usize>) -> Result<OrgRow, Rejection> {
-    let [user_id, name, email, team, group, manager_id] = raw;
+    let [user_id, name, email, team, group, manager_id, track, level] = raw;
     let as_written = user_id
         .as_ref()
         .map(|u| u.chars().take(MAX_FIELD_CHARS).collect());
     let reject = |reason: String| Err((as_written.clone(), reason));
 
-    let fields = [&user_id, &name, &email, &team, &group, &manager_id];
+    let fields = [
+        &user_id,
+        &name,
+        &email,
+        &team,
+        &group,
+        &manager_id,
+        &track,
+        &level,
+    ];
     for (column, value) in COLUMNS.iter().zip(fields) {
         if value
             .as_ref()
@@ -317,6 +341,8 @@ fn validate(raw: RawRow, seen: &HashMap<UserId, usize>) -> Result<OrgRow, Reject
         team,
         group,
         manager_id,
+        track,
+        level,
     })
 }
 

@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/evidence", get(list_evidence))
         .route("/people/{user}/summary", get(summary))
         .route("/people/{user}/packet", get(packet))
+        .route("/managers/{user}/team", get(manager_team))
         .route("/org", axum::routing::post(import_org))
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
@@ -242,6 +243,43 @@ async fn summary(
     Ok(Json(json::summary(&state.services.framework, &report)))
 }
 
+/// `GET /api/v1/managers/{user}/team`: the manager's direct reports as `/growth team` shows
+/// them, each look recorded for the report to see.
+async fn manager_team(
+    State(state): State<AppState>,
+    Path(user): Path<String>,
+    Query(params): Query<PersonParams>,
+) -> Result<Json<Value>, ApiError> {
+    crate::domain::ids::UserId::parse(&user)
+        .map_err(|_| ApiError::bad_request(format!("'{user}' is not a Slack user id (U…)")))?;
+    let today = state.services.clock.now().date_naive();
+    let from = date("from", params.from.as_deref())?;
+    let period = Period::between(from, date("to", params.to.as_deref())?, today)
+        .map_err(|e| ApiError::bad_request(e.0))?;
+    let Some(team) = team(&state, params.team.clone()).await? else {
+        return Err(ApiError::not_found(
+            "Cairn has no workspace yet: nothing has been recorded",
+        ));
+    };
+    let ask = crate::services::team::Ask {
+        team: &team,
+        manager: &user,
+        period,
+        viewer: Viewer::ApiToken,
+    };
+    let view = crate::services::team::of(&state.services, ask)
+        .await
+        .map_err(|e| match e {
+            crate::services::team::TeamError::Store(e) => ApiError::from(e),
+            crate::services::team::TeamError::Refused(r) => ApiError {
+                status: axum::http::StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message: r.to_string(),
+            },
+        })?;
+    Ok(Json(json::team(&view.manager, view.period, &view.reports)))
+}
+
 async fn packet(
     State(state): State<AppState>,
     Path(user): Path<String>,
@@ -318,6 +356,7 @@ async fn import_org(
     let format = crate::domain::org::OrgFormat::detect(content_type, &body);
     let report = crate::services::org::import(
         state.services.store.as_ref(),
+        &state.services.framework,
         &team,
         &body,
         format,

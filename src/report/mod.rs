@@ -2,11 +2,13 @@
 //! JSON) and the PNG chart of a person's spread across sphere levels.
 
 pub mod chart;
+mod insight;
 pub mod json;
 pub mod packet;
 
 use crate::domain::framework::Framework;
 use crate::domain::growth::Sphere;
+use crate::domain::lens::{self, Lens, Status};
 use crate::domain::summary::Summary;
 
 /// What the chart shows of a report: one bar per competency of the framework (and any retired
@@ -42,7 +44,23 @@ pub fn chart_data(framework: &Framework, report: &Summary) -> chart::ChartData {
         });
     }
     let m = &s.multiplier;
+    let quarters = report
+        .trajectory
+        .iter()
+        .map(|q| chart::QuarterBar {
+            label: q.label.clone(),
+            counts: Sphere::ALL
+                .iter()
+                .map(|l| q.sphere.get(*l) as u32)
+                .collect(),
+            reach: q
+                .reach
+                .map_or_else(|| "not yet".to_owned(), |r| r.label(framework)),
+        })
+        .collect();
     chart::ChartData {
+        quarters,
+        lens: lens_grid(&report.lens),
         title: format!("{} · {}", report.name(&s.subject), report.period.label()),
         levels: Sphere::ALL.iter().map(|l| l.label(framework)).collect(),
         rows,
@@ -59,6 +77,62 @@ pub fn chart_data(framework: &Framework, report: &Summary) -> chart::ChartData {
             ),
         ],
     }
+}
+
+/// The lens as the chart's grid: each row against the next level (or the person's own, at the
+/// top of the track), one column per dimension the level expects something of.
+fn lens_grid(lens: &Lens) -> Option<chart::LensGrid> {
+    let level = lens.level.as_ref()?;
+    let target = lens.next.as_ref().unwrap_or(level);
+    let checks = |row: &lens::Row| -> Vec<lens::Check> {
+        if lens.next.is_some() {
+            row.at_next.clone()
+        } else {
+            row.at_level.clone()
+        }
+    };
+    let mut columns: Vec<(String, String)> = Vec::new();
+    for row in &lens.rows {
+        for c in checks(row) {
+            if !columns.iter().any(|(id, _)| *id == c.dimension) {
+                columns.push((c.dimension.clone(), c.dimension_name.clone()));
+            }
+        }
+    }
+    let rows = lens
+        .rows
+        .iter()
+        .map(|row| {
+            let checks = checks(row);
+            chart::LensGridRow {
+                label: row.name.clone(),
+                cells: columns
+                    .iter()
+                    .map(|(id, _)| {
+                        checks
+                            .iter()
+                            .find(|c| c.dimension == *id)
+                            .map(|c| match c.status {
+                                Status::Evidenced => chart::Mark::Evidenced,
+                                Status::Partly => chart::Mark::Partly,
+                                Status::NotYet => chart::Mark::NotYet,
+                                Status::NotInferred => chart::Mark::ToRead,
+                            })
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Some(chart::LensGrid {
+        title: format!(
+            "Against {} ({}{})",
+            target.name,
+            target.track_name,
+            if lens.assumed { ", no level set" } else { "" }
+        ),
+        columns: columns.into_iter().map(|(_, name)| name).collect(),
+        rows,
+    })
 }
 
 /// The files of a packet: (file name, title, bytes).
@@ -90,7 +164,7 @@ pub fn files(f: &Framework, report: &Summary) -> Vec<(String, String, Vec<u8>)> 
     match chart::render(&chart_data(f, report)) {
         Ok(png) => files.push((
             format!("{stem}.png"),
-            format!("Sphere of influence of {who}"),
+            format!("Growth of {who} (chart)"),
             png,
         )),
         Err(e) => tracing::error!(error = %e, "could not draw the packet's chart"),

@@ -1,5 +1,6 @@
-//! The review packet: Markdown grouped by competency then sphere, with each item's text, author,
-//! date and link to the Slack message; and a CSV of the items. Written for people reading it
+//! The review packet: Markdown with the figures, growth by quarter and the evidence against the
+//! person's level, then the items grouped by competency then sphere, with each item's text,
+//! author, date and link to the Slack message; and a CSV of the items. Written for people reading it
 //! outside Slack, so mentions become names.
 
 use crate::domain::framework::Framework;
@@ -32,6 +33,10 @@ fn competency_name(framework: &Framework, id: &str) -> String {
 fn who(report: &Summary, item: &Item) -> String {
     match item.source {
         Source::Kudos if item.author.is_empty() => "kudos from a former teammate".into(),
+        Source::Kudos if item.sphere == Sphere::External => format!(
+            "kudos from {} (another organisation)",
+            report.name(&item.author)
+        ),
         Source::Kudos => format!("kudos from {}", report.name(&item.author)),
         Source::Reflection => "reflection".into(),
         Source::Message => "saved message".into(),
@@ -96,6 +101,8 @@ pub fn markdown(framework: &Framework, report: &Summary) -> String {
             .collect();
         let _ = writeln!(md, "- No evidence in this period: {}", gaps.join(", "));
     }
+    super::insight::quarters(&mut md, framework, report);
+    super::insight::lens(&mut md, report);
     for competency in &s.competencies {
         let _ = writeln!(
             md,
@@ -301,12 +308,21 @@ pub(crate) mod tests {
             ("U0CARA0003", "Cara Diaz"),
             ("U0PEER0008", "Pat Peer"),
         ];
+        let period = Period {
+            from: NaiveDate::from_ymd_opt(2026, 8, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 10, 30).unwrap(),
+        };
+        let rung = crate::domain::lens::Rung {
+            track: Some("ic".into()),
+            level: Some("senior".into()),
+        };
+        let lens =
+            crate::domain::lens::lens(&f, &rung, &summary.items, &HashMap::new(), "Ana Lima");
+        let trajectory =
+            crate::domain::trajectory::trajectory(&f, "U0ANA00001", &summary.items, &teams, period);
         let report = Summary {
             team: "T1".into(),
-            period: Period {
-                from: NaiveDate::from_ymd_opt(2026, 8, 1).unwrap(),
-                to: NaiveDate::from_ymd_opt(2026, 10, 30).unwrap(),
-            },
+            period,
             access,
             chain: vec!["U0MIA00006".into()],
             growth: summary,
@@ -315,6 +331,10 @@ pub(crate) mod tests {
                 .map(|(u, n)| (u.to_string(), n.to_string()))
                 .collect(),
             views: Vec::new(),
+            lens,
+            trajectory,
+            latest_evidence: None,
+            quiet: false,
         };
         (f, report)
     }

@@ -7,7 +7,7 @@
 
 use crate::config::{self, ReviewDigests, TeamDigest};
 use crate::domain::framework::Framework;
-use crate::domain::growth::{Growth, Viewer, Visibility};
+use crate::domain::growth::{Viewer, Visibility};
 use crate::domain::period::Period;
 use crate::domain::review;
 use crate::domain::schedule;
@@ -221,11 +221,9 @@ impl Digests {
         };
         let reports = summaries::many(self.store.as_ref(), &self.framework, ask, now).await?;
         // A report the org chart no longer puts under this manager is left out.
-        let summaries: Vec<&Growth> = reports
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .map(|r| &r.growth)
-            .collect();
+        let mut reports: Vec<_> = reports.into_iter().filter_map(Result::ok).collect();
+        crate::services::team::sort_by_name(&mut reports);
+        let summaries: Vec<&_> = reports.iter().collect();
         let (text, blocks) = message::review_digest(&self.framework, date, period, &summaries);
         Ok(Prompt {
             kind: REVIEW_DIGEST,

@@ -15,6 +15,7 @@ pub mod people;
 pub mod prompts;
 pub mod reactions;
 pub mod summaries;
+pub mod team;
 pub mod workspaces;
 
 use crate::clock::SharedClock;

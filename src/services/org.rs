@@ -1,8 +1,10 @@
 //! Importing the org chart (`cairn org import`, `POST /api/v1/org`): read the file, check its
 //! rows against what is stored, write the rows that are new or changed, and report what happened
 //! to each. Importing the same file twice changes nothing. Spheres already recorded with kudos
-//! stay as they were: the org chart of the day is what counted.
+//! stay as they were: the org chart of the day is what counted; so do levels, whose changes are
+//! kept as history. A track or level the framework does not have rejects its row.
 
+use crate::domain::framework::Framework;
 use crate::domain::org::{self, OrgFileError, OrgFormat, OrgRow, RejectedRow};
 use crate::store::{OrgPerson, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -33,17 +35,20 @@ fn person(row: &OrgRow) -> OrgPerson {
         team: row.team.clone(),
         group: row.group.clone(),
         manager: row.manager_id.as_ref().map(ToString::to_string),
+        track: row.track.clone(),
+        level: row.level.clone(),
     }
 }
 
 pub async fn import(
     store: &dyn Store,
+    framework: &Framework,
     team: &str,
     text: &str,
     format: OrgFormat,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
-    let file = org::read(text, format)?;
+    let file = org::check_levels(org::read(text, format)?, framework);
     let stored = stored_chart(store, team).await?;
     let managers: HashMap<String, Option<String>> = stored
         .iter()

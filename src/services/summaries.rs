@@ -5,7 +5,8 @@
 use crate::domain::framework::Framework;
 use crate::domain::growth::{self, Access, Evidence, Refused, Viewer};
 use crate::domain::period::Period;
-use crate::domain::summary::{Summary, SummaryView};
+use crate::domain::summary::{Summary, SummaryView, QUIET_AFTER};
+use crate::domain::{lens, trajectory};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -19,6 +20,8 @@ pub enum What {
     Packet,
     /// The list of items (the JSON API's `/evidence`).
     Evidence,
+    /// A line in a manager's team view.
+    Team,
 }
 
 impl What {
@@ -27,6 +30,7 @@ impl What {
             What::Summary => "summary",
             What::Packet => "packet",
             What::Evidence => "evidence",
+            What::Team => "team",
         }
     }
 }
@@ -122,11 +126,20 @@ async fn read(
     } = ask;
     let chain = store.manager_chain(team, subject).await?;
     let access = growth::access(&viewer, subject, &chain)?;
-    let mut items = store
-        .items_about(team, subject, period.start(), period.end())
+    // One read serves the period and the quarters before it that the trajectory shows.
+    let since = trajectory::start(period)
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    let mut all_items = store
+        .items_about(team, subject, since, period.end())
         .await?;
-    // Private items are left out of others' views entirely, counts included.
-    items.retain(|i| access.sees(i.visibility));
+    // Private items are left out of others' views entirely, counts and lens included.
+    all_items.retain(|i| access.sees(i.visibility));
+    let items: Vec<_> = all_items
+        .iter()
+        .filter(|i| period.contains(i.occurred_at))
+        .cloned()
+        .collect();
     let kudos_given = store
         .kudos_given_count(
             team,
@@ -137,7 +150,7 @@ async fn read(
         )
         .await?;
     let mut named: Vec<String> = vec![subject.to_owned()];
-    for item in &items {
+    for item in &all_items {
         named.push(item.author.clone());
         named.extend(item.people.iter().cloned());
     }
@@ -147,12 +160,29 @@ async fn read(
     let known = store.org_people(team, &named).await?;
     let teams: HashMap<String, String> = known
         .iter()
-        .filter_map(|(u, p)| p.team.clone().map(|t| (u.clone(), t)))
+        .filter_map(|(u, p)| p.placement().team_key().map(|t| (u.clone(), t)))
         .collect();
-    let names = known
+    let mut names: HashMap<String, String> = known
         .iter()
         .filter_map(|(u, p)| p.name.clone().map(|n| (u.clone(), n)))
         .collect();
+    // A Slack Connect giver's profile is their own organisation's: named from there.
+    let unnamed: Vec<String> = named
+        .iter()
+        .filter(|u| !names.contains_key(*u))
+        .cloned()
+        .collect();
+    if !unnamed.is_empty() {
+        names.extend(store.names_anywhere(&unnamed).await?);
+    }
+    let history = store
+        .level_histories(team, std::slice::from_ref(&subject.to_owned()))
+        .await?;
+    let rung = lens::rung_at(
+        history.get(subject).map_or(&[][..], Vec::as_slice),
+        period.end(),
+    );
+    let trajectory = trajectory::trajectory(framework, subject, &all_items, &teams, period);
     let summary = growth::summarize(
         framework,
         Evidence {
@@ -186,6 +216,19 @@ async fn read(
     } else {
         Vec::new()
     };
+    let name = names
+        .get(subject)
+        .cloned()
+        .unwrap_or_else(|| format!("<@{subject}>"));
+    let helped = helped_reach(subject, &summary.items, &known);
+    let lens = lens::lens(framework, &rung, &summary.items, &helped, &name);
+    let until = period.end().min(now);
+    let recognised = all_items
+        .iter()
+        .filter(|i| i.source == growth::Source::Kudos && i.author != subject)
+        .map(|i| i.occurred_at)
+        .filter(|at| *at < until)
+        .max();
     let report = Summary {
         team: team.to_owned(),
         period,
@@ -194,8 +237,32 @@ async fn read(
         growth: summary,
         names,
         views,
+        lens,
+        trajectory,
+        latest_evidence: all_items.iter().map(|i| i.occurred_at).max(),
+        quiet: recognised.is_none_or(|at| at < until - QUIET_AFTER),
     };
     Ok((report, view))
+}
+
+/// How far the help of each item the subject logged reached, by the org chart's place of the
+/// people it names (kudos carry their own sphere).
+fn helped_reach(
+    subject: &str,
+    items: &[growth::Item],
+    known: &HashMap<String, crate::store::OrgPerson>,
+) -> HashMap<String, growth::Sphere> {
+    let place = |user: &str| known.get(user).map(crate::store::OrgPerson::placement);
+    let me = place(subject);
+    items
+        .iter()
+        .filter(|i| i.source != growth::Source::Kudos && !i.people.is_empty())
+        .map(|i| {
+            let helped: Vec<_> = i.people.iter().map(|p| place(p)).collect();
+            let helped: Vec<_> = helped.iter().map(Option::as_ref).collect();
+            (i.id.clone(), lens::helped_reach(me.as_ref(), &helped))
+        })
+        .collect()
 }
 
 /// [`one`] with the services' store, framework and clock.

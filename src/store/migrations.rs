@@ -38,6 +38,7 @@ migrations! {
     (11, "event retention", "0011_event_retention"),
     (12, "outbox actions", "0012_outbox_actions"),
     (13, "evidence source", "0013_evidence_source"),
+    (14, "levels", "0014_levels"),
 }
 
 /// The latest migration this build knows.
@@ -91,11 +92,12 @@ mod tests {
                 (11, "event retention"),
                 (12, "outbox actions"),
                 (13, "evidence source"),
+                (14, "levels"),
             ]
         );
         let postgres: Vec<(i64, &str)> = POSTGRES.iter().map(|(v, n, _)| (*v, *n)).collect();
         assert_eq!(postgres, listed);
-        assert_eq!(latest(), 13);
+        assert_eq!(latest(), 14);
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub use crate::domain::forget::Forgotten;
 pub use crate::domain::growth::{Item, Placement, Source, Sphere, Visibility};
 pub use crate::domain::kudos::Kudos;
+pub use crate::domain::lens::{Held, Rung};
 pub use crate::domain::schedule::Schedule;
 pub use crate::domain::schedule::{Cadence, Occurrence, Slot};
 pub use crate::domain::summary::SummaryView;

@@ -33,10 +33,22 @@ pub trait PeopleStore: Send + Sync {
         team_id: &str,
         users: &[String],
     ) -> Result<HashMap<String, OrgPerson>>;
+    /// Each of `users`' track and level over time, oldest first; people never given one are
+    /// missing.
+    async fn level_histories(
+        &self,
+        team_id: &str,
+        users: &[String],
+    ) -> Result<HashMap<String, Vec<Held>>>;
     /// `user`'s managers, nearest first.
     async fn manager_chain(&self, team_id: &str, user: &str) -> Result<Vec<String>>;
     /// Managers in `team_id`'s org chart with their direct reports, by user id.
     async fn managers(&self, team_id: &str) -> Result<Vec<Manager>>;
+    /// Slack display names of `users` in whatever workspace their profile belongs to (a Slack
+    /// Connect giver's is their own organisation's); people without one are missing.
+    async fn names_anywhere(&self, users: &[String]) -> Result<HashMap<String, String>>;
+    /// `manager`'s direct reports in the org chart (not bots, not deactivated), by user id.
+    async fn reports_of(&self, team_id: &str, manager: &str) -> Result<Vec<String>>;
     /// Deletes everything about `user` in one transaction: their evidence, their place among
     /// kudos receivers (and kudos left with no receiver), their profile and messages to or about
     /// them; kudos they gave stay for the receivers, from "a former teammate", and every mention
@@ -97,21 +109,46 @@ pub(super) fn person(row: &impl Get) -> Result<Person, sqlx::Error> {
     })
 }
 
-const ORG_CHART: &str = "SELECT user_id, org_name AS name, email, org_team, org_group, manager_id
+const ORG_CHART: &str =
+    "SELECT user_id, org_name AS name, email, org_team, org_group, manager_id, org_track, org_level
      FROM people WHERE team_id = $1 AND org_updated_at IS NOT NULL ORDER BY user_id";
 
 /// A new person gets `updated_at` 0, so their Slack profile is fetched when first needed.
-const IMPORT_ORG_PERSON: &str = "INSERT INTO people (team_id, user_id, org_name, email, org_team, org_group, manager_id, org_updated_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)
+const IMPORT_ORG_PERSON: &str = "INSERT INTO people (team_id, user_id, org_name, email, org_team, org_group, manager_id, org_updated_at, updated_at, org_track, org_level)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)
      ON CONFLICT (team_id, user_id) DO UPDATE SET org_name = excluded.org_name, email = excluded.email, org_team = excluded.org_team,
-     org_group = excluded.org_group, manager_id = excluded.manager_id, org_updated_at = excluded.org_updated_at";
+     org_group = excluded.org_group, manager_id = excluded.manager_id, org_updated_at = excluded.org_updated_at,
+     org_track = excluded.org_track, org_level = excluded.org_level";
+
+/// A row of level history when the person's track or level is not the latest one recorded
+/// (nothing for someone who never had one).
+const RECORD_LEVEL: &str = "INSERT INTO level_history (team_id, user_id, track, level, since)
+     SELECT $1, $2, $3, $4, $5
+     WHERE ($3 IS NOT NULL OR $4 IS NOT NULL OR EXISTS (SELECT 1 FROM level_history WHERE team_id = $1 AND user_id = $2))
+       AND NOT EXISTS (
+         SELECT 1 FROM level_history h WHERE h.team_id = $1 AND h.user_id = $2
+            AND h.since = (SELECT MAX(since) FROM level_history WHERE team_id = $1 AND user_id = $2)
+            AND h.track IS NOT DISTINCT FROM $3 AND h.level IS NOT DISTINCT FROM $4)";
+
+fn level_history(team_id: &str, users: &[String]) -> Stmt {
+    let mut args = vec![Arg::Text(team_id.to_owned())];
+    args.extend(users.iter().map(|u| Arg::Text(u.clone())));
+    Stmt {
+        sql: format!(
+            "SELECT user_id, track, level, since FROM level_history
+             WHERE team_id = $1 AND user_id IN ({}) ORDER BY user_id, since",
+            placeholders(2, users.len())
+        ),
+        args,
+    }
+}
 
 fn org_people(team_id: &str, users: &[String]) -> Stmt {
     let mut args = vec![Arg::Text(team_id.to_owned())];
     args.extend(users.iter().map(|u| Arg::Text(u.clone())));
     Stmt {
         sql: format!(
-            "SELECT user_id, COALESCE(org_name, real_name, name) AS name, email, org_team, org_group, manager_id
+            "SELECT user_id, COALESCE(org_name, real_name, name) AS name, email, org_team, org_group, manager_id, org_track, org_level
              FROM people WHERE team_id = $1 AND user_id IN ({})",
             placeholders(2, users.len())
         ),
@@ -138,6 +175,21 @@ const MANAGERS: &str =
      WHERE r.team_id = $1 AND r.org_updated_at IS NOT NULL AND NOT r.is_bot AND NOT r.deleted
      ORDER BY m.user_id, r.user_id";
 
+fn names_anywhere(users: &[String]) -> Stmt {
+    Stmt {
+        sql: format!(
+            "SELECT user_id, COALESCE(real_name, name) AS name FROM people
+             WHERE user_id IN ({}) AND COALESCE(real_name, name) IS NOT NULL",
+            placeholders(1, users.len())
+        ),
+        args: users.iter().map(|u| Arg::Text(u.clone())).collect(),
+    }
+}
+
+const REPORTS_OF: &str = "SELECT user_id FROM people
+     WHERE team_id = $1 AND manager_id = $2 AND org_updated_at IS NOT NULL AND NOT is_bot AND NOT deleted
+     ORDER BY user_id";
+
 fn org_person(row: &impl Get) -> Result<OrgPerson, sqlx::Error> {
     Ok(OrgPerson {
         user_id: row.try_get("user_id")?,
@@ -146,6 +198,8 @@ fn org_person(row: &impl Get) -> Result<OrgPerson, sqlx::Error> {
         team: row.try_get("org_team")?,
         group: row.try_get("org_group")?,
         manager: row.try_get("manager_id")?,
+        track: row.try_get("org_track")?,
+        level: row.try_get("org_level")?,
     })
 }
 
@@ -171,6 +225,7 @@ const FORGET_DELETES: &[&str] = &[
     "UPDATE people SET manager_id = NULL WHERE team_id = $1 AND manager_id = $2",
     "DELETE FROM summary_views WHERE team_id = $1 AND (subject = $2 OR viewer = $2)",
     "DELETE FROM schedules WHERE team_id = $1 AND user_id = $2",
+    "DELETE FROM level_history WHERE team_id = $1 AND user_id = $2",
     "DELETE FROM prompts WHERE team_id = $1 AND user_id = $2",
     "DELETE FROM people WHERE team_id = $1 AND user_id = $2",
     "UPDATE installations SET installer_user_id = NULL WHERE team_id = $1 AND installer_user_id = $2",
@@ -265,8 +320,8 @@ impl<DB: Backend> PeopleStore for SqlStore<DB> {
         let ids: Vec<String> = people.iter().map(|p| p.user_id.clone()).collect();
         let statements: Vec<Stmt> = note_people(team_id, &ids, now)
             .into_iter()
-            .chain(people.iter().map(|p| {
-                stmt(
+            .chain(people.iter().flat_map(|p| {
+                let person = stmt(
                     IMPORT_ORG_PERSON,
                     vec![
                         Arg::Text(team_id.into()),
@@ -277,8 +332,21 @@ impl<DB: Backend> PeopleStore for SqlStore<DB> {
                         Arg::OptText(p.group.clone()),
                         Arg::OptText(p.manager.clone()),
                         Arg::Int(millis(now)),
+                        Arg::OptText(p.track.clone()),
+                        Arg::OptText(p.level.clone()),
                     ],
-                )
+                );
+                let level = stmt(
+                    RECORD_LEVEL,
+                    vec![
+                        Arg::Text(team_id.into()),
+                        Arg::Text(p.user_id.clone()),
+                        Arg::OptText(p.track.clone()),
+                        Arg::OptText(p.level.clone()),
+                        Arg::Int(millis(now)),
+                    ],
+                );
+                [person, level]
             }))
             .collect();
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
@@ -290,6 +358,46 @@ impl<DB: Backend> PeopleStore for SqlStore<DB> {
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
         execute_all::<DB>(&mut tx, &note_people(team_id, users, now)).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+
+    async fn names_anywhere(&self, users: &[String]) -> Result<HashMap<String, String>> {
+        let mut found = HashMap::new();
+        for chunk in users.chunks(500) {
+            for row in self.read(&names_anywhere(chunk)).await? {
+                found.insert(row.try_get("user_id")?, row.try_get("name")?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn reports_of(&self, team_id: &str, manager: &str) -> Result<Vec<String>> {
+        let args = vec![Arg::Text(team_id.into()), Arg::Text(manager.into())];
+        let rows = self.read(&stmt(REPORTS_OF, args)).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("user_id"))
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn level_histories(
+        &self,
+        team_id: &str,
+        users: &[String],
+    ) -> Result<HashMap<String, Vec<Held>>> {
+        let mut found: HashMap<String, Vec<Held>> = HashMap::new();
+        for chunk in users.chunks(500) {
+            for row in self.read(&level_history(team_id, chunk)).await? {
+                let user: String = row.try_get("user_id")?;
+                found.entry(user).or_default().push(Held {
+                    since: from_millis(row.try_get("since")?),
+                    rung: Rung {
+                        track: row.try_get("track")?,
+                        level: row.try_get("level")?,
+                    },
+                });
+            }
+        }
+        Ok(found)
     }
 
     async fn org_people(

@@ -237,6 +237,9 @@ pub struct OrgPerson {
     pub team: Option<String>,
     pub group: Option<String>,
     pub manager: Option<String>,
+    /// The framework track and level the org chart gives them.
+    pub track: Option<String>,
+    pub level: Option<String>,
 }
 
 impl OrgPerson {

@@ -23,6 +23,7 @@ fn person(user: &str, team: &str, manager: Option<&str>) -> OrgPerson {
         team: Some(team.into()),
         group: Some("eng".into()),
         manager: manager.map(Into::into),
+        ..Default::default()
     }
 }
 
@@ -106,7 +107,7 @@ both_backends! {
         let given = app.command("/kudos", &format!("<@{ANA}> #technical untangled the billing migration"), BOB).await;
         assert_eq!(given["response_type"], "in_channel", "{given}");
         // Ana's private note must not show in her manager's figures.
-        app.command("/growth", "log #technical a private note", ANA).await;
+        app.command("/growth", &format!("log #technical #mentoring a private note on pairing with <@{BOB}>"), ANA).await;
         let options = Options { extra: reviews, ..Options::default() };
         // Reviews start Monday 19 January; a week before, at 09:00 Berlin (08:00 UTC), Mia's
         // digest comes; Dir's at 09:00 in New York (14:00 UTC).
@@ -122,7 +123,9 @@ both_backends! {
             assert!(blocks.contains(&format!("<@{who}>")), "{who}: {blocks}");
             assert!(blocks.contains(&format!("{who}|2025-10-14|2026-01-12")), "the packet button for {who}: {blocks}");
         }
-        assert!(blocks.contains("1 kudos received · 0 pieces of evidence"), "Ana's headline, her private note left out: {blocks}");
+        // Each report's line as the team view shows it; Ana's private mentoring note is left out.
+        assert!(blocks.contains("Multiplier effect: 0 items"), "Ana's line, her private note left out: {blocks}");
+        assert!(blocks.contains("no level set") && blocks.contains("Latest evidence"), "{blocks}");
         assert!(posted(&app, "D0DIR00007", "Reviews start").is_empty(), "Dir's morning has not come");
         let report = app.run_jobs_with(&options, "2026-01-12T13:59:00Z").await;
         assert!(report.contains("0 review digests"), "{report}");

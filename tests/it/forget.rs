@@ -58,7 +58,7 @@ both_backends! {
         app.command("/growth", &format!("log #values paired with <@{ALICE}> on the migration"), "U07ANA0001").await;
         // She manages Ana, looked at Ana's summary, and the API looked at hers.
         let person = |user: &str, manager: Option<&str>| cairn::store::OrgPerson {
-            user_id: user.into(), name: None, email: None, team: Some("payments".into()), group: None, manager: manager.map(Into::into),
+            user_id: user.into(), name: None, email: None, team: Some("payments".into()), group: None, manager: manager.map(Into::into), ..Default::default()
         };
         app.store().import_org("T07KUD0S01", &[person(ALICE, None), person("U07ANA0001", Some(ALICE))], chrono::Utc::now()).await.unwrap();
         let seen = app.command("/growth", "summary <@U07ANA0001>", ALICE).await;

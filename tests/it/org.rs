@@ -77,7 +77,7 @@ both_backends! {
         // Alice is already in the chart with a group and a manager; the sync keeps them.
         let alice = cairn::store::OrgPerson {
             user_id: "U07ALICE01".into(), name: Some("Alice".into()), email: None,
-            team: Some("platform".into()), group: Some("eng".into()), manager: None,
+            team: Some("platform".into()), group: Some("eng".into()), manager: None, ..Default::default()
         };
         app.store().import_org(TEAM, std::slice::from_ref(&alice), chrono::Utc::now()).await.unwrap();
         let slack = cairn::slack::client::SlackClient::new(&app.slack.url, std::time::Duration::from_secs(5));

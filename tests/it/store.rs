@@ -138,7 +138,7 @@ both_backends! {
         s.upsert_person(&Person { team_id: "T1".into(), user_id: "U3".into(), name: Some("cy".into()), real_name: Some("Cy Slack".into()), tz: Some("Europe/Berlin".into()), is_bot: false, deleted: false, updated_at: Utc::now() }).await.unwrap();
         let person = |u: &str, team: &str, manager: Option<&str>| OrgPerson {
             user_id: u.into(), name: Some(format!("Name {u}")), email: None,
-            team: Some(team.into()), group: Some("g".into()), manager: manager.map(Into::into),
+            team: Some(team.into()), group: Some("g".into()), manager: manager.map(Into::into), ..Default::default()
         };
         let chart = vec![person("U1", "lead", None), person("U2", "lead", Some("U1")), person("U3", "pay", Some("U2"))];
         s.import_org("T1", &chart, Utc::now()).await.unwrap();

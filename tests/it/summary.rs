@@ -26,6 +26,7 @@ fn person(user: &str, team: &str, group: &str, manager: Option<&str>) -> OrgPers
         team: Some(team.into()),
         group: Some(group.into()),
         manager: manager.map(Into::into),
+        ..Default::default()
     }
 }
 
@@ -128,7 +129,7 @@ both_backends! {
         let (status, s) = app.api(&format!("/api/v1/people/{ANA}/summary")).await;
         assert_eq!(status, 200, "{s}");
         let keys: Vec<&str> = s.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut expected_keys = vec!["user", "team_id", "framework", "period", "counts", "sphere", "reach", "competencies", "multiplier", "givers", "gaps", "items"];
+        let mut expected_keys = vec!["user", "team_id", "framework", "period", "counts", "sphere", "reach", "competencies", "multiplier", "givers", "gaps", "items", "level", "lens", "trajectory"];
         expected_keys.sort();
         let mut keys_sorted = keys.clone();
         keys_sorted.sort();
@@ -179,6 +180,35 @@ both_backends! {
         assert_eq!(evidence["next_cursor"], Value::Null);
         let (_, packet) = app.api(&format!("/api/v1/people/{ANA}/packet?format=json")).await;
         assert_eq!(packet["sphere"], s["sphere"]);
+        // The additions of contracts.md: no level in the org chart, so `level` is null and the
+        // lens reads the first rung; every lens entry has the contract's fields; four quarters.
+        assert_eq!(s["level"], Value::Null);
+        let lens = s["lens"].as_array().unwrap();
+        assert!(!lens.is_empty());
+        for entry in lens {
+            for key in ["competency", "dimension", "expected", "status", "items"] {
+                assert!(entry.get(key).is_some(), "lens.{key} is missing: {entry}");
+            }
+            assert!(entry["expected"].get("current").is_some() && entry["expected"].get("next").is_some(), "{entry}");
+            for status in [&entry["status"]["current"], &entry["status"]["next"]] {
+                assert!(status.is_null() || ["evidenced", "partly", "not_yet"].contains(&status.as_str().unwrap()), "{entry}");
+            }
+        }
+        let all_sphere = lens.iter().find(|e| e["competency"].is_null() && e["dimension"] == "sphere").unwrap();
+        assert_eq!(all_sphere["expected"], json!({"current": "team", "next": "org"}), "senior, then staff");
+        // At org and beyond: Dan, Bob and EXT, three people.
+        assert_eq!(all_sphere["status"]["next"], "evidenced");
+        assert_eq!(all_sphere["items"].as_array().unwrap().len(), 5, "every placed item supports team level");
+        let trajectory = s["trajectory"].as_array().unwrap();
+        assert_eq!(trajectory.len(), 4);
+        for q in trajectory {
+            for key in ["from", "to", "sphere", "reach", "multiplier"] {
+                assert!(q.get(key).is_some(), "trajectory.{key} is missing: {q}");
+            }
+        }
+        assert_eq!(trajectory[3]["to"], today.to_string());
+        let total: u64 = trajectory.iter().map(|q| q["sphere"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum::<u64>()).sum();
+        assert_eq!(total, 6, "the six items, each in its quarter");
         // Bad input says what to fix.
         let (status, bad) = app.api(&format!("/api/v1/people/{ANA}/summary?from=last-week")).await;
         assert_eq!(status, 400);

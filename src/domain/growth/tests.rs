@@ -26,6 +26,19 @@ fn kudos_sphere_follows_the_org_chart() {
         (None, false, Some(&payments), Sphere::Unknown),
         (Some(&payments), false, None, Sphere::Unknown),
         (Some(&unplaced), false, Some(&payments), Sphere::Unknown),
+        // Two teams with one name in two groups are two teams: another group, the org.
+        (
+            Some(&place("payments", "discovery")),
+            false,
+            Some(&payments),
+            Sphere::Org,
+        ),
+        (
+            Some(&place("payments", "")),
+            false,
+            Some(&payments),
+            Sphere::Org,
+        ),
     ] {
         assert_eq!(
             kudos_sphere(giver, external, receiver),
@@ -251,4 +264,22 @@ fn sphere_labels_are_the_frameworks_own() {
     let f = Framework::load("career-steps").unwrap();
     assert_eq!(Sphere::Team.label(&f), "Squad / chapter");
     assert_eq!(Sphere::Unknown.label(&f), "Unknown");
+}
+
+#[test]
+fn a_team_is_seen_by_its_manager_those_above_and_admins_only() {
+    let person = |user: &str, admin: bool| Viewer::Person {
+        user: user.into(),
+        admin,
+    };
+    let chain = ["U0DIR".to_owned()];
+    assert!(team_access(&person("U0MIA", false), "U0MIA", &chain).is_ok());
+    assert!(team_access(&person("U0DIR", false), "U0MIA", &chain).is_ok());
+    assert!(team_access(&person("U0ADM", true), "U0MIA", &chain).is_ok());
+    assert!(team_access(&Viewer::ApiToken, "U0MIA", &chain).is_ok());
+    let refused = team_access(&person("U0DEV", false), "U0MIA", &chain).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "Only <@U0MIA>, their own managers and admins can see <@U0MIA>'s team."
+    );
 }

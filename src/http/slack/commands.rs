@@ -12,6 +12,7 @@ use crate::http::AppState;
 use crate::services::evidence::{self, Logged};
 use crate::services::giving::{self, Given, Typed};
 use crate::services::summaries::{self, Ask, SummaryError, What};
+use crate::services::team::{self, TeamError};
 use crate::services::Services;
 use crate::slack::messages::Message;
 use crate::slack::modals::KudosModal;
@@ -57,6 +58,7 @@ const GROWTH_HELP: &str = "*Cairn*: kudos and evidence of growth.\n\
 • `/growth log #competency what you did`: keep a private note of your own work (mention who it helped).\n\
 • `/growth summary [@person] [period]`: how far your work reaches and how much it helps others, with the evidence (yours, or a report's).\n\
 • `/growth packet [@person] [period]`: the review packet as files in your DMs.\n\
+• `/growth team [@manager] [period]`: each of your direct reports at a glance, with their packets (yours, or a manager's below you).\n\
 • `/growth settings`: when your weekly reflection prompt comes, your time zone, who sees your reflections, a pause.\n\
 • `/growth framework`: the competencies and tags you can use.\n\
 • `/growth forget-me`: delete everything Cairn holds about you (after a confirmation).\n\
@@ -105,6 +107,12 @@ async fn growth_command(s: &Services, command: &SlashCommand) -> Response {
                 .split_once(char::is_whitespace)
                 .map_or("", |(_, r)| r.trim());
             packet_command(s, command, rest).await
+        }
+        "team" => {
+            let rest = text
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, r)| r.trim());
+            team_command(s, command, rest).await
         }
         "settings" => {
             if crate::services::prompts::settings::open(
@@ -244,6 +252,49 @@ async fn summary_command(s: &Services, command: &SlashCommand, rest: &str) -> Re
         }
         Ok(Err(e)) => summary_failed(e),
         Err(_) => ephemeral("Building that summary took longer than Slack lets me wait. Please try again, or ask for a shorter period."),
+    }
+}
+
+/// `/growth team [@manager] [PERIOD]`: the asker's direct reports (or a manager's, for those
+/// above them and admins), each a line with a packet button.
+async fn team_command(s: &Services, command: &SlashCommand, rest: &str) -> Response {
+    let (manager, period) = match subject_and_period(s, command, rest) {
+        Ok(v) => v,
+        Err(refusal) => return ephemeral(&refusal.replace("/growth summary", "/growth team")),
+    };
+    let ask = team::Ask {
+        team: &command.team_id,
+        manager: &manager,
+        period,
+        viewer: s.viewer(&command.user_id),
+    };
+    let own = manager == command.user_id;
+    match tokio::time::timeout(SUMMARY_DEADLINE, team::of(s, ask)).await {
+        Ok(Ok(view)) if view.reports.is_empty() => ephemeral(&if own {
+            "The org chart gives you no direct reports, so there is no team to show. `/growth team @manager` shows the team of a manager below you; admins may name any.".to_owned()
+        } else {
+            format!("The org chart gives <@{manager}> no direct reports.")
+        }),
+        Ok(Ok(view)) => {
+            let (text, blocks) = crate::slack::messages::team::team_view(
+                &s.framework,
+                &view.manager,
+                own,
+                view.period,
+                &view.reports,
+            );
+            Json(json!({ "response_type": "ephemeral", "text": text, "blocks": blocks }))
+                .into_response()
+        }
+        Ok(Err(TeamError::Refused(refused))) => {
+            tracing::info!("a team view was refused to someone outside the manager's chain");
+            ephemeral(&format!("{refused} `/growth team` shows your own."))
+        }
+        Ok(Err(TeamError::Store(e))) => {
+            tracing::error!(error = %e, "could not build a team view");
+            ephemeral("I couldn't read the evidence just now (the database didn't answer). Please try again in a minute.")
+        }
+        Err(_) => ephemeral("Building your team view took longer than Slack lets me wait. Please try again, or ask for a shorter period."),
     }
 }
 

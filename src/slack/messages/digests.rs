@@ -1,72 +1,35 @@
 //! Digests as Block Kit messages: a manager's digest before a review cycle (each direct report's
-//! headline and a button for their packet) and the weekly team digest for a channel (the week's
+//! line as the team view shows it, and a button for their packet) and the weekly team digest for a channel (the week's
 //! kudos grouped by competency; no counts per person, no ranking).
 
-use super::summary::multiplier_text;
+use super::team::{block, report_block, MAX_REPORTS};
 use super::{context, section};
 use crate::domain::framework::Framework;
-use crate::domain::growth::{plural, Growth};
+use crate::domain::growth::plural;
 use crate::domain::kudos::Kudos;
 use crate::domain::markup::{tokenize, Token};
 use crate::domain::period::Period;
+use crate::domain::summary::Summary;
 use crate::slack::mrkdwn;
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 
-/// The packet button of a manager's digest; its value is `subject|from|to`.
-pub const PACKET_ACTION: &str = "digest_packet";
+/// The packet button of a manager's digest (the team view's): its value is `subject|from|to`.
+pub use super::team::PACKET_ACTION;
 
-/// Slack allows 50 blocks a message: the digest keeps room for its header and footer.
-const MAX_REPORTS: usize = 45;
 /// Kudos lines per competency in the team digest before "and N more".
 const MAX_KUDOS_PER_GROUP: usize = 8;
 const KUDOS_TEXT: usize = 200;
 const MAX_GROUPS: usize = 45;
 
-fn block(b: super::Block) -> Value {
-    serde_json::to_value(b).expect("blocks serialise")
-}
-
-/// One direct report's headline in a line or two: what the evidence says at a glance.
-pub fn headline(framework: &Framework, s: &Growth) -> String {
-    let reach = match s.reach {
-        Some(level) => format!("*{}*", mrkdwn::safe(&level.label(framework))),
-        None => "not shown yet".to_owned(),
-    };
-    let mut text = format!(
-        "{} received · {} · {}\nReach: {reach} · Multiplier effect: {}",
-        plural(s.counts.kudos_received, "kudos", "kudos"),
-        plural(s.counts.evidence, "piece of evidence", "pieces of evidence"),
-        plural(s.counts.reflections, "reflection", "reflections"),
-        multiplier_text(framework, s)
-            .lines()
-            .next()
-            .unwrap_or_default(),
-    );
-    if !s.gaps.is_empty() {
-        let gaps: Vec<String> = s
-            .gaps
-            .iter()
-            .map(|id| {
-                framework
-                    .competency(id)
-                    .map_or_else(|| id.clone(), |c| c.name.clone())
-            })
-            .map(|n| mrkdwn::safe(&n))
-            .collect();
-        text.push_str(&format!("\n_No evidence yet:_ {}", gaps.join(", ")));
-    }
-    text
-}
-
-/// A manager's digest before the review cycle starting on `review`: one section per report,
-/// with a button that sends that report's packet.
+/// A manager's digest before the review cycle starting on `review`: each report's line as the
+/// team view shows it, with a button that sends that report's packet.
 pub fn review_digest(
     framework: &Framework,
     review: NaiveDate,
     period: Period,
-    reports: &[&Growth],
+    reports: &[&Summary],
 ) -> (String, Value) {
     let when = review.format("%A %-d %B").to_string();
     let text = format!(
@@ -77,28 +40,17 @@ pub fn review_digest(
         ":clipboard: *Reviews start on {when}.* Here is where each of your direct reports stands over {}, from the evidence in Cairn. Private items are left out, and each person can see that you looked.",
         period.label()
     )))];
-    for s in reports.iter().take(MAX_REPORTS) {
-        let mut b = block(section(format!(
-            "*<@{}>*\n{}",
-            s.subject,
-            headline(framework, s)
-        )));
-        b["accessory"] = json!({
-            "type": "button",
-            "action_id": PACKET_ACTION,
-            "text": { "type": "plain_text", "text": "Review packet" },
-            "value": format!("{}|{}|{}", s.subject, period.from, period.to),
-        });
-        blocks.push(b);
+    for r in reports.iter().take(MAX_REPORTS) {
+        blocks.push(report_block(framework, r, period));
     }
     if reports.len() > MAX_REPORTS {
         blocks.push(block(context(format!(
-            "…and {} more: `/growth summary @person` shows anyone's.",
+            "…and {} more: `/growth team` shows them all.",
             reports.len() - MAX_REPORTS
         ))));
     }
     blocks.push(block(context(
-        "*Review packet* sends the Markdown, CSV, JSON and chart to this DM. `/growth summary @person` shows the full summary."
+        "*Review packet* sends the Markdown, CSV, JSON and chart to this DM. `/growth team` shows this any time; `/growth summary @person` the full summary."
             .to_owned(),
     )));
     (text, Value::Array(blocks))
@@ -198,8 +150,7 @@ mod tests {
     #[test]
     fn the_review_digest_has_a_headline_and_a_packet_button_per_report() {
         let (f, r) = report(Access::Manager);
-        let (text, blocks) =
-            review_digest(&f, "2026-10-05".parse().unwrap(), r.period, &[&r.growth]);
+        let (text, blocks) = review_digest(&f, "2026-10-05".parse().unwrap(), r.period, &[&r]);
         assert_eq!(
             text,
             "Reviews start on Monday 5 October: a look at your 1 direct report"
@@ -210,7 +161,7 @@ mod tests {
     #[test]
     fn a_big_team_stays_within_slacks_block_limit() {
         let (f, r) = report(Access::Manager);
-        let many = vec![&r.growth; 80];
+        let many = vec![&r; 80];
         let (_, blocks) = review_digest(&f, "2026-10-05".parse().unwrap(), r.period, &many);
         let blocks = blocks.as_array().unwrap();
         assert!(blocks.len() <= 50, "{}", blocks.len());

@@ -1,9 +1,11 @@
 //! Block Kit messages Cairn sends. Outbound types are strict: what we build is what Slack gets.
 
 pub mod digests;
+pub mod lens;
 pub mod prompts;
 pub mod reactions;
 pub mod summary;
+pub mod team;
 
 use crate::domain::framework::Framework;
 use crate::slack::mrkdwn;

@@ -1,6 +1,7 @@
 //! A person's summary as an ephemeral Block Kit message (`/growth summary`): the spread across
-//! sphere levels as bars, the multiplier figures, counts per competency, gaps, three highlights
-//! with links, and for the person themselves, who else looked.
+//! sphere levels as bars and the reach by quarter, the multiplier figures, counts per
+//! competency, gaps, the evidence against their level and the next, three highlights with
+//! links, and for the person themselves, who else looked.
 
 use super::{context, section, Message};
 use crate::domain::framework::Framework;
@@ -84,8 +85,9 @@ pub fn summary_message(framework: &Framework, report: &Summary) -> Message {
         ));
     }
     blocks.push(section(format!(
-        "*Sphere of influence*\n{}",
-        spread_text(framework, s)
+        "*Sphere of influence*\n{}\n{}",
+        spread_text(framework, s),
+        super::lens::quarters_line(framework, &report.trajectory)
     )));
     blocks.push(section(format!(
         "*Multiplier effect*\n{}",
@@ -129,6 +131,7 @@ pub fn summary_message(framework: &Framework, report: &Summary) -> Message {
         lines.push("No evidence in this period yet.".into());
     }
     blocks.push(section(format!("*Competencies*\n{}", lines.join("\n"))));
+    blocks.push(section(super::lens::lens_text(&report.lens)));
     let top = highlights(s, HIGHLIGHTS);
     if !top.is_empty() {
         let mut text = String::from("*Highlights*");
