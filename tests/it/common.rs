@@ -709,6 +709,34 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// A JSON API answer as text (a packet in Markdown or CSV).
+    pub async fn api_text(&self, path_and_query: &str) -> (u16, String) {
+        let response = self
+            .http
+            .get(self.url(path_and_query))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// `POST /api/v1/org` with the admin token, for the test workspace.
+    pub async fn post_org(&self, content_type: &str, body: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url("/api/v1/org?team=T07KUD0S01"))
+            .bearer_auth(ADMIN_TOKEN)
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub fn store(&self) -> Arc<dyn cairn::store::Store> {
         self.app.as_ref().expect("the app is running").store.clone()
     }

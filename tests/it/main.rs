@@ -16,6 +16,7 @@ mod forget;
 mod frameworks;
 mod growth;
 mod home;
+mod insight;
 mod interactivity;
 mod kudos;
 mod manifest;

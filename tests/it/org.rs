@@ -18,24 +18,10 @@ U0CYC00005,Cat,cat@example.com,ledger,money,U0CYC00004
 U0DAN00006,Dan,dan@example.com,search,discovery,U0ANA00002
 ";
 
-async fn post_org(app: &TestApp, content_type: &str, body: &str) -> (u16, Value) {
-    let response = app
-        .http
-        .post(app.url("/api/v1/org?team=T07KUD0S01"))
-        .bearer_auth(ADMIN_TOKEN)
-        .header("content-type", content_type)
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 both_backends! {
     async fn the_api_imports_valid_rows_and_explains_the_others(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
-        let (status, report) = post_org(&app, "text/csv", CSV).await;
+        let (status, report) = app.post_org("text/csv", CSV).await;
         assert_eq!(status, 200, "{report}");
         assert_eq!((report["added"].clone(), report["changed"].clone(), report["unchanged"].clone()), (json!(3), json!(0), json!(0)), "{report}");
         let rejected = report["rejected"].as_array().unwrap();
@@ -55,17 +41,17 @@ both_backends! {
         assert_eq!(app.store().manager_chain(TEAM, "U0DAN00006").await.unwrap(), ["U0ANA00002", "U0LEAD0001"]);
 
         // The same file again changes nothing; a JSON body moving Dan is one change.
-        let (_, again) = post_org(&app, "text/csv", CSV).await;
+        let (_, again) = app.post_org("text/csv", CSV).await;
         assert_eq!((again["added"].clone(), again["changed"].clone(), again["unchanged"].clone()), (json!(0), json!(0), json!(3)), "{again}");
         let moved = json!([{"user_id": "U0DAN00006", "name": "Dan", "email": "dan@example.com", "team": "payments", "group": "money", "manager_id": "U0ANA00002"}]);
-        let (_, change) = post_org(&app, "application/json", &moved.to_string()).await;
+        let (_, change) = app.post_org("application/json", &moved.to_string()).await;
         assert_eq!((change["added"].clone(), change["changed"].clone()), (json!(0), json!(1)), "{change}");
         // A manager already stored may be named by a later file; a YAML `people:` map works too.
         let yaml = "people:\n  - user_id: U0EVE00007\n    team: payments\n    manager_id: U0LEAD0001\n";
-        let (_, added) = post_org(&app, "application/yaml", yaml).await;
+        let (_, added) = app.post_org("application/yaml", yaml).await;
         assert_eq!(added["added"], 1, "{added}");
         // A file that is not an org chart says what to fix.
-        let (status, bad) = post_org(&app, "text/csv", "name,team\nAna,payments\n").await;
+        let (status, bad) = app.post_org("text/csv", "name,team\nAna,payments\n").await;
         assert_eq!(status, 400);
         assert!(bad["error"]["message"].as_str().unwrap().contains("user_id"), "{bad}");
     }
