@@ -84,6 +84,47 @@ const LEVELS: &[(&str, &str, &str)] = &[
 const PARTNER: (&str, &str) = ("U0PAT00008", "Pat from Acme Bank");
 const SUBJECT: &str = "U0ANA00003";
 
+/// Kudos from the three quarters before, so the packet shows growth by quarter: (which quarter,
+/// day in it, who, text). Ana's reach grows from her team to other groups.
+const EARLIER: &[(usize, u64, &str, &str)] = &[
+    (
+        0,
+        12,
+        "U0BEN00004",
+        "@ana #technical paired on the card-refund retries",
+    ),
+    (
+        0,
+        30,
+        "U0MIA00002",
+        "@ana #values welcomed the new joiners to payments",
+    ),
+    (
+        1,
+        10,
+        "U0BEN00004",
+        "@ana #technical kept the payout batch green through the migration",
+    ),
+    (
+        1,
+        25,
+        "U0CAT00005",
+        "@ana #technical helped ledger read the settlement files",
+    ),
+    (
+        2,
+        8,
+        "U0CAT00005",
+        "@ana #leadership #mentoring showed me how payments reconciles",
+    ),
+    (
+        2,
+        20,
+        "U0DEV00006",
+        "@ana #technical fixed the search indexer's payment events",
+    ),
+];
+
 /// What happens in the quarter: (day, who, command, text). `@name` stands for a mention.
 const SCRIPT: &[(i64, &str, &str, &str)] = &[
     (2, "U0BEN00004", "/kudos", "@ana #technical found the root cause of the double charge and fixed it the same day"),
@@ -306,6 +347,23 @@ pub async fn run(out: &Path) -> anyhow::Result<PathBuf> {
     );
 
     let http = reqwest::Client::new();
+    let quarters = crate::domain::trajectory::quarters(Period::default_ending(today.date_naive()));
+    for (quarter, day, user, text) in EARLIER {
+        let at = quarters[*quarter].0.start() + Duration::days(*day as i64) + Duration::hours(10);
+        if at >= start {
+            continue;
+        }
+        clock.set(at);
+        let answer = slash(&http, &base, &secret, at, (user, "/kudos", text)).await?;
+        if answer["response_type"] != "in_channel" {
+            anyhow::bail!("the demo's /kudos was refused: {}", answer["text"]);
+        }
+        println!(
+            "{}  {:<10} /kudos {text}",
+            at.format("%-d %b"),
+            name_of(user).split(' ').next().unwrap_or(user)
+        );
+    }
     let mut reflections = REFLECTIONS.iter().peekable();
     for (day, user, cmd, text) in SCRIPT {
         while let Some((rday, rtext)) = reflections.next_if(|r| r.0 <= *day) {
@@ -367,10 +425,58 @@ pub async fn run(out: &Path) -> anyhow::Result<PathBuf> {
         "Ana's summary, as her manager Mia sees it (private notes and reflections left out):\n"
     );
     println!("{glance}");
+    print_team(store.as_ref(), &framework, period, today).await?;
     app.shutdown();
     app.wait().await?;
     fake_task.abort();
     Ok(out.to_path_buf())
+}
+
+/// Mia's `/growth team`, as plain text: each report's level, reach, the lens in a line, and
+/// whether anyone has recognised their work lately.
+async fn print_team(
+    store: &dyn Store,
+    framework: &crate::domain::framework::Framework,
+    period: Period,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let ask = crate::services::team::Ask {
+        team: TEAM,
+        manager: "U0MIA00002",
+        period,
+        viewer: Viewer::Person {
+            user: "U0MIA00002".into(),
+            admin: false,
+        },
+    };
+    let view = crate::services::team::view(store, framework, ask, now).await?;
+    println!("\nMia's team, as `/growth team` shows it to her:\n");
+    for r in &view.reports {
+        let s = &r.growth;
+        let level = match &r.lens.level {
+            Some(l) if !r.lens.assumed => l.name.clone(),
+            _ => "no level set".into(),
+        };
+        let reach = s
+            .reach
+            .map_or_else(|| "not shown yet".to_owned(), |l| l.label(framework));
+        println!(
+            "- {} · {level} · reach {reach} · {}",
+            r.name(&s.subject),
+            s.multiplier.sentence(framework)
+        );
+        println!("  {}", crate::domain::lens::one_line(&r.lens));
+        println!(
+            "  reach by quarter: {}{}",
+            crate::domain::trajectory::reach_line(framework, &r.trajectory),
+            if r.quiet {
+                " · quiet: nobody has recognised their work in six weeks"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
 }
 
 fn clock_now(clock: &ManualClock) -> DateTime<Utc> {
