@@ -3,7 +3,7 @@
 //! are kept; importing the same file again changes nothing.
 
 use crate::common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const TEAM: &str = "T07KUD0S01";
 
