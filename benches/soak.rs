@@ -247,7 +247,7 @@ fn sample_rss(
 ) -> tokio::task::JoinHandle<(u64, u64, u64)> {
     let first_at = (KILL_AT + DOWN_FOR + Duration::from_secs(42)).min(duration / 2);
     tokio::spawn(async move {
-        let (mut first, mut last, mut max) = (0, 0, 0);
+        let (mut first, mut last, mut max, mut printed) = (0, 0, 0, 0);
         while begun.elapsed() < duration {
             tokio::time::sleep(Duration::from_secs(1)).await;
             let Some(kb) = rss_kb(pid) else { continue };
@@ -256,9 +256,10 @@ fn sample_rss(
             }
             last = kb;
             max = max.max(kb);
-            let secs = begun.elapsed().as_secs();
-            if secs % 60 == 0 {
-                eprintln!("soak: minute {}, replica A at {:.1} MB", secs / 60, mb(kb));
+            let minute = begun.elapsed().as_secs() / 60;
+            if minute > printed {
+                printed = minute;
+                eprintln!("soak: minute {minute}, replica A at {:.1} MB", mb(kb));
             }
         }
         (first, last, max)

@@ -15,8 +15,10 @@
 //!    Then ANALYZE (PostgreSQL: `VACUUM (ANALYZE)`).
 //! 2. Measures `cairn::services::summaries::one` through the real store for the last 90 days: one
 //!    person's summary (1,000 random people, as the JSON API and as the person themselves), a
-//!    review cycle (every person's summary, one at a time and two at a time), and the packet
-//!    (200 random people: the report plus its Markdown, CSV, JSON and PNG chart).
+//!    review cycle (every person's summary, one at a time and two at a time), the same summaries
+//!    with and without the level lens and the quarters (what those add), the packet (200 random
+//!    people: the report plus its Markdown, CSV, JSON and PNG chart), and `/growth team` for 200
+//!    managers of 12 (team leads made so by moving half their team to a deputy).
 //! 3. Prints the query plan of every statement one summary runs, with real parameter values.
 
 #[allow(dead_code)] // the server and fake-Slack helpers serve the other benches
@@ -169,6 +171,31 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
         );
     }
 
+    // What the lens and the quarters add: the same people's summaries as the `/evidence` read
+    // makes them (the period's items, no lens, no quarters) and as a summary makes them.
+    let mut p95 = Vec::new();
+    for (label, what) in [
+        ("without lens and quarters", What::Evidence),
+        ("with lens and quarters", What::Summary),
+    ] {
+        let mut times = Vec::with_capacity(single.len());
+        for subject in &single {
+            let t = Instant::now();
+            bench.summary(subject, api(), what).await?;
+            times.push(t.elapsed());
+        }
+        times.sort_unstable();
+        p95.push(times[times.len() * 95 / 100]);
+        println!(
+            "{name} summary {label}: {}",
+            support::percentiles(&mut times)
+        );
+    }
+    println!(
+        "{name} the lens and quarters add {:.2} ms at p95",
+        (p95[1].as_secs_f64() - p95[0].as_secs_f64()) * 1000.0
+    );
+
     let mut cycle = people.clone();
     cycle.shuffle(&mut rng);
     for concurrency in [1, 2] {
@@ -201,6 +228,38 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
         support::percentiles(&mut total),
         support::percentiles(&mut render),
         bytes as f64 / 1024.0 / PACKETS as f64,
+        cpu.report()
+    );
+
+    // `/growth team` for managers of 12: the leads of 200 teams (none a group's lead) hand the
+    // second half of their team to their deputy, then each lead's view is asked for.
+    let leads: Vec<String> = (0..args.people / TEAM_SIZE)
+        .filter(|t| t % TEAMS_PER_GROUP != 0)
+        .take(200)
+        .map(|t| user_id(t * TEAM_SIZE))
+        .collect();
+    conn.twelve_reports(leads.len() as u64).await?;
+    let mut times = Vec::with_capacity(leads.len());
+    let cpu = Cpu::start(args.backend);
+    for lead in &leads {
+        let t = Instant::now();
+        let ask = cairn::services::team::Ask {
+            team: TEAM,
+            manager: lead,
+            period: bench.period,
+            viewer: api(),
+        };
+        let view = cairn::services::team::view(store.as_ref(), &bench.framework, ask, now)
+            .await
+            .map_err(|e| format!("team of {lead}: {e}"))?;
+        times.push(t.elapsed());
+        if view.reports.len() != 12 {
+            return Err(format!("{lead} has {} reports, not 12", view.reports.len()));
+        }
+    }
+    println!(
+        "{name} /growth team, a manager of 12: {}; {}",
+        support::percentiles(&mut times),
         cpu.report()
     );
 
@@ -677,6 +736,23 @@ impl Conn {
             }
         }
         Ok(())
+    }
+
+    /// Makes the leads of the first `teams` teams that are not a group's first (team `t` is led
+    /// by person `25 t`) managers of 12: their team's people 13 to 24 report to person 1 instead.
+    async fn twelve_reports(&mut self, teams: u64) -> Result<()> {
+        let (ts, tg) = (TEAM_SIZE, TEAM_SIZE * TEAMS_PER_GROUP);
+        let idx = "(CAST(SUBSTR(user_id, 2) AS INTEGER) - 10000000)";
+        let sql = format!(
+            "UPDATE people SET manager_id = 'U' || (10000000 + {idx} / {ts} * {ts} + 1)
+             WHERE team_id = '{TEAM}' AND {idx} % {ts} BETWEEN 13 AND 24 AND ({idx} / {ts}) % {TEAMS_PER_GROUP} <> 0
+               AND {idx} < {limit}",
+            limit = tg * (teams / (TEAMS_PER_GROUP - 1) + 2),
+        );
+        match self {
+            Conn::Sqlite(c) => execute(&mut *c, &sql).await,
+            Conn::Postgres(c) => execute(&mut *c, &sql).await,
+        }
     }
 
     /// Rows in people, kudos, evidence, kudos_tags, evidence_tags, evidence_people; bytes.

@@ -154,6 +154,16 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         };
         tokio::spawn(socket.run(shutdown.clone()))
     });
+    let trim_stop = shutdown.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = trim_stop.cancelled() => return,
+                _ = tokio::time::sleep(crate::memory::TRIM_EVERY) => {}
+            }
+            let _ = tokio::task::spawn_blocking(crate::memory::release_free_memory).await;
+        }
+    });
     let server_stop = shutdown.clone();
     let server_store = store.clone();
     let task = tokio::spawn(async move {

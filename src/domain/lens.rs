@@ -103,7 +103,8 @@ pub struct Row {
     pub at_next: Vec<Check>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Default` is no lens at all (a read that did not ask for one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lens {
     pub level: Option<LevelRef>,
     pub next: Option<LevelRef>,

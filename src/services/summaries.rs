@@ -126,10 +126,16 @@ async fn read(
     } = ask;
     let chain = store.manager_chain(team, subject).await?;
     let access = growth::access(&viewer, subject, &chain)?;
-    // One read serves the period and the quarters before it that the trajectory shows.
-    let since = trajectory::start(period)
-        .and_time(chrono::NaiveTime::MIN)
-        .and_utc();
+    // One read serves the period and the quarters before it that the trajectory shows; the
+    // list of items (`/evidence`) needs neither the quarters nor the lens.
+    let insight = what != What::Evidence;
+    let since = if insight {
+        trajectory::start(period)
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+    } else {
+        period.start()
+    };
     let mut all_items = store
         .items_about(team, subject, since, period.end())
         .await?;
@@ -175,14 +181,22 @@ async fn read(
     if !unnamed.is_empty() {
         names.extend(store.names_anywhere(&unnamed).await?);
     }
-    let history = store
-        .level_histories(team, std::slice::from_ref(&subject.to_owned()))
-        .await?;
-    let rung = lens::rung_at(
-        history.get(subject).map_or(&[][..], Vec::as_slice),
-        period.end(),
-    );
-    let trajectory = trajectory::trajectory(framework, subject, &all_items, &teams, period);
+    let rung = if insight {
+        let history = store
+            .level_histories(team, std::slice::from_ref(&subject.to_owned()))
+            .await?;
+        lens::rung_at(
+            history.get(subject).map_or(&[][..], Vec::as_slice),
+            period.end(),
+        )
+    } else {
+        lens::Rung::default()
+    };
+    let trajectory = if insight {
+        trajectory::trajectory(framework, subject, &all_items, &teams, period)
+    } else {
+        Vec::new()
+    };
     let summary = growth::summarize(
         framework,
         Evidence {
@@ -220,8 +234,12 @@ async fn read(
         .get(subject)
         .cloned()
         .unwrap_or_else(|| format!("<@{subject}>"));
-    let helped = helped_reach(subject, &summary.items, &known);
-    let lens = lens::lens(framework, &rung, &summary.items, &helped, &name);
+    let lens = if insight {
+        let helped = helped_reach(subject, &summary.items, &known);
+        lens::lens(framework, &rung, &summary.items, &helped, &name)
+    } else {
+        lens::Lens::default()
+    };
     let until = period.end().min(now);
     let recognised = all_items
         .iter()

@@ -10,6 +10,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("clock", &[]),
     ("metrics", &[]),
+    ("memory", &[]),
     ("secrets", &[]),
     ("slack", &["domain", "metrics"]),
     ("report", &["domain", "slack"]),
@@ -37,7 +38,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
         "app",
         &[
             "domain", "slack", "store", "services", "jobs", "http", "clock", "metrics", "config",
-            "secrets",
+            "secrets", "memory",
         ],
     ),
     (
