@@ -283,6 +283,35 @@ impl Item {
     }
 }
 
+#[cfg(test)]
+impl Item {
+    /// A public kudos `kudos:{n}` to `subject` from `giver`, for tests.
+    pub(crate) fn sample_kudos(
+        n: u32,
+        subject: &str,
+        giver: &str,
+        sphere: Sphere,
+        tags: &[&str],
+        at: DateTime<Utc>,
+    ) -> Item {
+        Item {
+            id: format!("kudos:{n}"),
+            source: Source::Kudos,
+            subject: subject.into(),
+            author: giver.into(),
+            competencies: tags.iter().map(|t| t.to_string()).collect(),
+            multiplier_kinds: Vec::new(),
+            sphere,
+            declared: false,
+            people: Vec::new(),
+            text: format!("thanks {n}"),
+            permalink: None,
+            visibility: Visibility::Public,
+            occurred_at: at,
+        }
+    }
+}
+
 /// Who is asking to see a person's summary or packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Viewer {

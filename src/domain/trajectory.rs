@@ -121,7 +121,6 @@ pub fn reach_line(framework: &Framework, quarters: &[Quarter]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::growth::{Source, Visibility};
     use chrono::{TimeZone, Utc};
 
     fn d(s: &str) -> NaiveDate {
@@ -175,21 +174,8 @@ mod tests {
     }
 
     fn kudos(id: u32, giver: &str, sphere: Sphere, day: &str) -> Item {
-        Item {
-            id: format!("kudos:{id}"),
-            source: Source::Kudos,
-            subject: "U0ANA".into(),
-            author: giver.into(),
-            competencies: vec!["leadership".into()],
-            multiplier_kinds: Vec::new(),
-            sphere,
-            declared: false,
-            people: Vec::new(),
-            text: String::new(),
-            permalink: None,
-            visibility: Visibility::Public,
-            occurred_at: Utc.from_utc_datetime(&d(day).and_hms_opt(12, 0, 0).unwrap()),
-        }
+        let at = Utc.from_utc_datetime(&d(day).and_hms_opt(12, 0, 0).unwrap());
+        Item::sample_kudos(id, "U0ANA", giver, sphere, &["leadership"], at)
     }
 
     #[test]

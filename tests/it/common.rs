@@ -698,15 +698,8 @@ impl TestApp {
     }
 
     pub async fn api(&self, path_and_query: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(self.url(path_and_query))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        let (status, text) = self.api_text(path_and_query).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     /// A JSON API answer as text (a packet in Markdown or CSV).

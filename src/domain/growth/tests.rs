@@ -53,21 +53,7 @@ fn at(day: u32) -> DateTime<Utc> {
 }
 
 fn kudos(id: u32, giver: &str, sphere: Sphere, tags: &[&str]) -> Item {
-    Item {
-        id: format!("kudos:{id}"),
-        source: Source::Kudos,
-        subject: "U1".into(),
-        author: giver.into(),
-        competencies: tags.iter().map(|t| t.to_string()).collect(),
-        multiplier_kinds: Vec::new(),
-        sphere,
-        declared: false,
-        people: Vec::new(),
-        text: format!("thanks {id}"),
-        permalink: None,
-        visibility: Visibility::Public,
-        occurred_at: at(id),
-    }
+    Item::sample_kudos(id, "U1", giver, sphere, tags, at(id))
 }
 
 fn logged(id: u32, sphere: Option<Sphere>, tags: &[&str], helped: &[&str]) -> Item {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::growth::{Source, Visibility};
+use crate::domain::growth::Source;
 use chrono::{TimeZone, Utc};
 use std::collections::HashMap;
 
@@ -8,21 +8,8 @@ fn framework() -> Framework {
 }
 
 fn kudos(id: u32, giver: &str, sphere: Sphere, tags: &[&str]) -> Item {
-    Item {
-        id: format!("kudos:{id}"),
-        source: Source::Kudos,
-        subject: "U0ANA".into(),
-        author: giver.into(),
-        competencies: tags.iter().map(|t| t.to_string()).collect(),
-        multiplier_kinds: Vec::new(),
-        sphere,
-        declared: false,
-        people: Vec::new(),
-        text: format!("thanks {id}"),
-        permalink: None,
-        visibility: Visibility::Public,
-        occurred_at: Utc.with_ymd_and_hms(2026, 9, 1, 12, 0, 0).unwrap(),
-    }
+    let at = Utc.with_ymd_and_hms(2026, 9, 1, 12, 0, 0).unwrap();
+    Item::sample_kudos(id, "U0ANA", giver, sphere, tags, at)
 }
 
 fn senior() -> Rung {

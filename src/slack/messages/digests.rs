@@ -2,7 +2,7 @@
 //! line as the team view shows it, and a button for their packet) and the weekly team digest for a channel (the week's
 //! kudos grouped by competency; no counts per person, no ranking).
 
-use super::team::{block, report_block, MAX_REPORTS};
+use super::team::{block, with_report_lines};
 use super::{context, section};
 use crate::domain::framework::Framework;
 use crate::domain::growth::plural;
@@ -36,24 +36,19 @@ pub fn review_digest(
         "Reviews start on {when}: a look at your {}",
         plural(reports.len() as u64, "direct report", "direct reports")
     );
-    let mut blocks = vec![block(section(format!(
+    let header = format!(
         ":clipboard: *Reviews start on {when}.* Here is where each of your direct reports stands over {}, from the evidence in Cairn. Private items are left out, and each person can see that you looked.",
         period.label()
-    )))];
-    for r in reports.iter().take(MAX_REPORTS) {
-        blocks.push(report_block(framework, r, period));
-    }
-    if reports.len() > MAX_REPORTS {
-        blocks.push(block(context(format!(
-            "…and {} more: `/growth team` shows them all.",
-            reports.len() - MAX_REPORTS
-        ))));
-    }
-    blocks.push(block(context(
-        "*Review packet* sends the Markdown, CSV, JSON and chart to this DM. `/growth team` shows this any time; `/growth summary @person` the full summary."
-            .to_owned(),
-    )));
-    (text, Value::Array(blocks))
+    );
+    let blocks = with_report_lines(
+        framework,
+        header,
+        period,
+        reports,
+        "`/growth team` shows them all.",
+        "*Review packet* sends the Markdown, CSV, JSON and chart to this DM. `/growth team` shows this any time; `/growth summary @person` the full summary.",
+    );
+    (text, blocks)
 }
 
 /// Wire text shown without pinging anyone: people appear by name.

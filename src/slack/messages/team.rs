@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 pub const PACKET_ACTION: &str = "digest_packet";
 
 /// Slack allows 50 blocks a message: the lines keep room for a header and a footer.
-pub const MAX_REPORTS: usize = 45;
+const MAX_REPORTS: usize = 45;
 
 pub(crate) fn block(b: Block) -> Value {
     serde_json::to_value(b).expect("blocks serialise")
@@ -67,6 +67,33 @@ pub fn report_block(framework: &Framework, r: &Summary, period: Period) -> Value
     b
 }
 
+/// Each report's line under `header`, as many as Slack's block limit allows (then `more` says
+/// where the rest is), and `footer`: the team view's and the pre-review digest's message.
+pub fn with_report_lines(
+    framework: &Framework,
+    header: String,
+    period: Period,
+    reports: &[&Summary],
+    more: &str,
+    footer: &str,
+) -> Value {
+    let mut blocks = vec![block(section(header))];
+    blocks.extend(
+        reports
+            .iter()
+            .take(MAX_REPORTS)
+            .map(|r| report_block(framework, r, period)),
+    );
+    if reports.len() > MAX_REPORTS {
+        blocks.push(block(context(format!(
+            "…and {} more: {more}",
+            reports.len() - MAX_REPORTS
+        ))));
+    }
+    blocks.push(block(context(footer.to_owned())));
+    Value::Array(blocks)
+}
+
 /// The team view: a header, then each report's line (alphabetical, as given).
 pub fn team_view(
     framework: &Framework,
@@ -85,25 +112,18 @@ pub fn team_view(
         period.label(),
         crate::domain::growth::plural(reports.len() as u64, "direct report", "direct reports")
     );
-    let mut blocks = vec![block(section(format!(
+    let header = format!(
         "*{whose}* · {}\nWhat the evidence in Cairn shows for each direct report, alphabetically. Private items are left out, and each person can see that you looked. *Quiet* means nobody has recognised their work for six weeks: work going unseen, not a judgement.",
         period.label()
-    )))];
-    blocks.extend(
-        reports
-            .iter()
-            .take(MAX_REPORTS)
-            .map(|r| report_block(framework, r, period)),
     );
-    if reports.len() > MAX_REPORTS {
-        blocks.push(block(context(format!(
-            "…and {} more: `/growth summary @person` shows anyone's.",
-            reports.len() - MAX_REPORTS
-        ))));
-    }
-    blocks.push(block(context(
-        "*Review packet* sends the Markdown, CSV, JSON and chart to your DM with Cairn. `/growth summary @person` shows the full summary."
-            .to_owned(),
-    )));
-    (text, Value::Array(blocks))
+    let reports: Vec<&Summary> = reports.iter().collect();
+    let blocks = with_report_lines(
+        framework,
+        header,
+        period,
+        &reports,
+        "`/growth summary @person` shows anyone's.",
+        "*Review packet* sends the Markdown, CSV, JSON and chart to your DM with Cairn. `/growth summary @person` shows the full summary.",
+    );
+    (text, blocks)
 }
