@@ -248,6 +248,7 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
             manager: lead,
             period: bench.period,
             viewer: api(),
+            on_web: false,
         };
         let view = cairn::services::team::view(store.as_ref(), &bench.framework, ask, now)
             .await

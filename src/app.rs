@@ -127,6 +127,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             .as_deref()
             .and_then(|b| crate::slack::manifest::BaseUrl::parse(b).ok())
             .map(|b| b.as_str().to_owned()),
+        web_limits: Default::default(),
     };
     let shutdown = CancellationToken::new();
     let scheduler = Scheduler::of(&services, &config);
@@ -167,6 +168,8 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let server_stop = shutdown.clone();
     let server_store = store.clone();
     let task = tokio::spawn(async move {
+        // The peer's address: sign-in attempts are limited per address.
+        let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(server_stop.cancelled_owned())
             .await;
@@ -208,7 +211,7 @@ pub async fn run_jobs_once(
     let pass = scheduler.run_once(now).await;
     let mut report = match &pass {
         Ok(p) => format!(
-            "scheduler at {}: {} newcomers scheduled, {} prompts queued, {} late prompts skipped, {} held (bots, deactivated), {} review digests, {} team digests, {} old event ids pruned, {} expired install states removed",
+            "scheduler at {}: {} newcomers scheduled, {} prompts queued, {} late prompts skipped, {} held (bots, deactivated), {} review digests, {} team digests, {} old event ids pruned, {} expired install states removed, {} ended web sessions and links removed",
             now.to_rfc3339(),
             p.scheduled,
             p.prompted,
@@ -217,7 +220,8 @@ pub async fn run_jobs_once(
             p.review_digests,
             p.team_digests,
             p.events_pruned,
-            p.states_pruned
+            p.states_pruned,
+            p.web_pruned
         ),
         Err(_) => String::new(),
     };

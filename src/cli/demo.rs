@@ -448,6 +448,7 @@ async fn print_team(
             user: "U0MIA00002".into(),
             admin: false,
         },
+        on_web: false,
     };
     let view = crate::services::team::view(store, framework, ask, now).await?;
     println!("\nMia's team, as `/growth team` shows it to her:\n");

@@ -266,6 +266,7 @@ async fn manager_team(
         manager: &user,
         period,
         viewer: Viewer::ApiToken,
+        on_web: false,
     };
     let view = crate::services::team::of(&state.services, ask)
         .await

@@ -1,11 +1,13 @@
 //! axum handlers only: they parse what arrived, call a service, and answer. Slack's endpoints
-//! (HTTP or Socket Mode) are in `slack/`; the JSON API, Add to Slack and health beside them.
+//! (HTTP or Socket Mode) are in `slack/`; the JSON API, the review pages (`web/`), Add to Slack
+//! and health beside them.
 
 mod api;
 mod error;
 mod health;
 mod oauth;
 pub mod slack;
+mod web;
 
 use crate::services::Services;
 use axum::routing::{get, post};
@@ -26,6 +28,8 @@ pub struct AppState {
     /// Add to Slack installs: the app's credentials and the public base URL (no trailing `/`).
     pub oauth: Option<crate::config::OAuth>,
     pub base_url: Option<String>,
+    /// How often browsers may try to sign in to the review pages.
+    pub web_limits: Arc<web::Limits>,
 }
 
 /// Counts each request and its latency by route (the route's pattern, never the raw path).
@@ -74,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api::router(state.clone()))
+        .merge(web::router())
         .layer(axum::middleware::from_fn(measure))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

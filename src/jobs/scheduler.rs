@@ -37,6 +37,8 @@ pub struct Pass {
     pub events_pruned: u64,
     /// Add-to-Slack states expired for longer than their retention, removed.
     pub states_pruned: u64,
+    /// Review-page sessions idle too long and sign-in links past their time, removed.
+    pub web_pruned: u64,
 }
 
 /// How long the scheduler keeps what only serves to recognise repeats.
@@ -100,6 +102,8 @@ impl Scheduler {
         let events_pruned = prune(|n| store.prune_events(events_before, n)).await?;
         let states_before = now - self.retention.oauth_states;
         let states_pruned = prune(|n| store.prune_oauth_states(states_before, n)).await?;
+        let idle_since = now - crate::services::web::IDLE;
+        let web_pruned = prune(|n| store.prune_web(idle_since, now, n)).await?;
         Ok(Pass {
             scheduled: prompts.scheduled,
             prompted: prompts.prompted,
@@ -109,6 +113,7 @@ impl Scheduler {
             team_digests: digests.team,
             events_pruned,
             states_pruned,
+            web_pruned,
         })
     }
 

@@ -5,6 +5,7 @@ pub mod chart;
 mod insight;
 pub mod json;
 pub mod packet;
+pub mod page;
 
 use crate::domain::framework::Framework;
 use crate::domain::growth::Sphere;

@@ -16,6 +16,7 @@ pub mod prompts;
 pub mod reactions;
 pub mod summaries;
 pub mod team;
+pub mod web;
 pub mod workspaces;
 
 use crate::clock::SharedClock;

@@ -22,6 +22,10 @@ pub enum What {
     Evidence,
     /// A line in a manager's team view.
     Team,
+    /// A person's packet on the review pages.
+    WebPacket,
+    /// A line of a manager's team on the review pages.
+    WebTeam,
 }
 
 impl What {
@@ -30,7 +34,16 @@ impl What {
             What::Summary => "summary",
             What::Packet => "packet",
             What::Evidence => "evidence",
-            What::Team => "team",
+            What::Team | What::WebTeam => "team",
+            What::WebPacket => "packet",
+        }
+    }
+
+    /// Where the look happened, for a person (the token and the CLI say so themselves).
+    fn via(self) -> &'static str {
+        match self {
+            What::WebPacket | What::WebTeam => "web",
+            _ => "slack",
         }
     }
 }
@@ -155,7 +168,25 @@ async fn read(
             access == Access::Own,
         )
         .await?;
+    let (viewer_id, via) = match &viewer {
+        Viewer::Person { user, .. } => (user.as_str(), what.via()),
+        Viewer::ApiToken => ("api", "api"),
+        Viewer::Operator => ("operator", "cli"),
+    };
+    let views = if viewer_id == subject {
+        store
+            .views_of(
+                team,
+                subject,
+                now - chrono::Duration::days(VIEWS_SHOWN_DAYS),
+            )
+            .await?
+    } else {
+        Vec::new()
+    };
     let mut named: Vec<String> = vec![subject.to_owned()];
+    // The person sees who looked by name.
+    named.extend(views.iter().map(|v| v.viewer.clone()));
     for item in &all_items {
         named.push(item.author.clone());
         named.extend(item.people.iter().cloned());
@@ -206,11 +237,6 @@ async fn read(
             teams: &teams,
         },
     );
-    let (viewer_id, via) = match &viewer {
-        Viewer::Person { user, .. } => (user.as_str(), "slack"),
-        Viewer::ApiToken => ("api", "api"),
-        Viewer::Operator => ("operator", "cli"),
-    };
     let view = (viewer_id != subject).then(|| SummaryView {
         team_id: team.to_owned(),
         subject: subject.to_owned(),
@@ -219,17 +245,6 @@ async fn read(
         via: via.to_owned(),
         viewed_at: now,
     });
-    let views = if viewer_id == subject {
-        store
-            .views_of(
-                team,
-                subject,
-                now - chrono::Duration::days(VIEWS_SHOWN_DAYS),
-            )
-            .await?
-    } else {
-        Vec::new()
-    };
     let name = names
         .get(subject)
         .cloned()

@@ -30,6 +30,8 @@ pub struct Ask<'a> {
     pub manager: &'a str,
     pub period: Period,
     pub viewer: Viewer,
+    /// On the review pages rather than in Slack or the API.
+    pub on_web: bool,
 }
 
 pub async fn view(
@@ -43,6 +45,7 @@ pub async fn view(
         manager,
         period,
         viewer,
+        on_web,
     } = ask;
     let chain = store.manager_chain(team, manager).await?;
     growth::team_access(&viewer, manager, &chain)?;
@@ -52,7 +55,7 @@ pub async fn view(
         subjects: &reports,
         period,
         viewer,
-        what: What::Team,
+        what: if on_web { What::WebTeam } else { What::Team },
     };
     let mut reports: Vec<Summary> = summaries::many(store, framework, ask, now)
         .await?

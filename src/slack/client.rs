@@ -198,6 +198,42 @@ impl SlackClient {
         self.send("oauth.v2.access", request).await
     }
 
+    /// Sign in with Slack: exchanges the `code` for the person's OpenID Connect tokens, with the
+    /// app's credentials (HTTP Basic, as for installs).
+    pub async fn openid_connect_token(
+        &self,
+        client_id: &str,
+        client_secret: &SecretString,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<Value, SlackError> {
+        let request = self
+            .http
+            .post(format!("{}openid.connect.token", self.base_url))
+            .basic_auth(client_id, Some(client_secret.expose_secret()))
+            .form(&[
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+                ("grant_type", "authorization_code"),
+            ]);
+        self.send("openid.connect.token", request).await
+    }
+
+    /// Who signed in with Slack: `https://slack.com/user_id`, `https://slack.com/team_id`, `name`.
+    pub async fn openid_connect_user_info(
+        &self,
+        token: &SecretString,
+    ) -> Result<Value, SlackError> {
+        self.call_form(token, "openid.connect.userInfo", &[]).await
+    }
+
+    /// Where a person's browser signs in with Slack: beside the Web API, on the same host
+    /// (`https://slack.com/api/` → `https://slack.com/openid/connect/authorize`).
+    pub fn openid_authorize_url(&self) -> String {
+        let site = self.base_url.strip_suffix("api/").unwrap_or(&self.base_url);
+        format!("{site}openid/connect/authorize")
+    }
+
     /// Who the token belongs to.
     pub async fn auth_test(&self, token: &SecretString) -> Result<AuthTest, SlackError> {
         parse(self.call_form(token, "auth.test", &[]).await?)

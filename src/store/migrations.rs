@@ -39,6 +39,7 @@ migrations! {
     (12, "outbox actions", "0012_outbox_actions"),
     (13, "evidence source", "0013_evidence_source"),
     (14, "levels", "0014_levels"),
+    (15, "web", "0015_web"),
 }
 
 /// The latest migration this build knows.
@@ -93,6 +94,7 @@ mod tests {
                 (12, "outbox actions"),
                 (13, "evidence source"),
                 (14, "levels"),
+                (15, "web"),
             ]
         );
         let postgres: Vec<(i64, &str)> = POSTGRES.iter().map(|(v, n, _)| (*v, *n)).collect();

@@ -19,6 +19,7 @@ mod schedules;
 mod sql;
 mod sqlite;
 mod types;
+mod web;
 mod workspaces;
 
 use async_trait::async_trait;
@@ -40,6 +41,7 @@ pub use postgres::PostgresStore;
 pub use schedules::ScheduleStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
+pub use web::{WebLink, WebSession, WebStore};
 pub use workspaces::WorkspaceStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +120,7 @@ pub trait Store:
     + EventStore
     + OutboxStore
     + WorkspaceStore
+    + WebStore
     + Send
     + Sync
     + 'static

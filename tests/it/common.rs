@@ -228,6 +228,8 @@ struct FakeState {
     files: Mutex<Vec<String>>,
     /// What `apps.connections.open` hands out (a test's fake WebSocket server).
     socket_url: Mutex<Option<String>>,
+    /// Who signs in with Slack next: (workspace, user); alice in the fixtures' workspace if unset.
+    signs_in: Mutex<Option<(String, String)>>,
 }
 
 #[derive(Clone)]
@@ -242,6 +244,10 @@ impl FakeSlack {
         let app = Router::new()
             .route("/api/{method}", post(fake_method))
             .route("/upload/{file}", post(fake_upload))
+            .route(
+                "/openid/connect/authorize",
+                axum::routing::get(fake_authorize),
+            )
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -263,6 +269,11 @@ impl FakeSlack {
     }
 
     /// Where `apps.connections.open` sends Socket Mode clients from now on.
+    /// Sign in with Slack signs in `user` of `team` from now on.
+    pub fn sign_in_as(&self, team: &str, user: &str) {
+        *self.state.signs_in.lock().unwrap() = Some((team.to_owned(), user.to_owned()));
+    }
+
     pub fn set_socket_url(&self, url: &str) {
         *self.state.socket_url.lock().unwrap() = Some(url.to_owned());
     }
@@ -321,6 +332,31 @@ impl FakeSlack {
     }
 }
 
+/// Slack's consent screen for Sign in with Slack, already agreed: straight back to the app with a
+/// code that names who signed in (`code-TEAM-USER`) and the app's `state`.
+async fn fake_authorize(
+    State(state): State<Arc<FakeState>>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let (team, user) = state
+        .signs_in
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| ("T07KUD0S01".into(), "U07ALICE01".into()));
+    let back = reqwest::Url::parse_with_params(
+        query
+            .get("redirect_uri")
+            .map_or("http://invalid/", String::as_str),
+        &[
+            ("code", format!("code-{team}-{user}")),
+            ("state", query.get("state").cloned().unwrap_or_default()),
+        ],
+    )
+    .unwrap();
+    (StatusCode::FOUND, [("location", back.to_string())]).into_response()
+}
+
 async fn fake_upload(
     State(state): State<Arc<FakeState>>,
     Path(file): Path<String>,
@@ -363,7 +399,7 @@ async fn fake_method(
         .map(str::to_owned);
     state.calls.lock().unwrap().push(Call {
         method: method.clone(),
-        auth,
+        auth: auth.clone(),
         body: body.clone(),
     });
     let scripted = {
@@ -489,6 +525,18 @@ async fn fake_method(
             Json(answer).into_response()
         }
         "oauth.v2.access" => Json(fixture_json("webapi_oauth_v2_access.response.json")).into_response(),
+        "openid.connect.token" => {
+            let code = body["code"].as_str().unwrap_or_default();
+            Json(json!({"ok": true, "access_token": format!("xoxp-oidc-{code}"), "token_type": "Bearer", "id_token": "e30.e30.sig"})).into_response()
+        }
+        "openid.connect.userInfo" => {
+            let token = auth.as_deref().unwrap_or_default().trim_start_matches("Bearer ");
+            let who = token.strip_prefix("xoxp-oidc-code-").and_then(|w| w.split_once('-'));
+            match who {
+                Some((team, user)) => Json(json!({"ok": true, "sub": user, "https://slack.com/user_id": user, "https://slack.com/team_id": team, "name": user})).into_response(),
+                None => Json(json!({"ok": false, "error": "invalid_auth"})).into_response(),
+            }
+        }
         "apps.connections.open" => match state.socket_url.lock().unwrap().clone() {
             Some(url) => {
                 let mut answer = fixture_json("webapi_apps_connections_open.response.json");
@@ -596,6 +644,31 @@ impl TestApp {
     /// (Re)starts the app on the same database and fake Slack.
     pub async fn start(&mut self, options: Options) {
         let config = self.settings(&options).resolve().unwrap();
+        let app = cairn::app::start(config, Arc::new(self.clock.clone()))
+            .await
+            .unwrap();
+        self.addr = app.addr;
+        self.app = Some(app);
+    }
+
+    /// Restarts the app at a fixed local port with CAIRN_BASE_URL pointing at it, for the review
+    /// pages; with `sign_in_with_slack`, with the app's client id and secret too.
+    pub async fn serve_web(&mut self, sign_in_with_slack: bool) {
+        self.stop().await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut settings = self.settings(&Options::default());
+        settings.addr = Some(format!("127.0.0.1:{port}"));
+        settings.base_url = Some(format!("http://127.0.0.1:{port}"));
+        if sign_in_with_slack {
+            settings.slack_client_id = Some("7000000000.7000000001".into());
+            settings.slack_client_secret = Some("client-secret".into());
+            settings.encryption_key = Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into());
+        }
+        let config = settings.resolve().unwrap();
         let app = cairn::app::start(config, Arc::new(self.clock.clone()))
             .await
             .unwrap();

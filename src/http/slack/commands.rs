@@ -45,7 +45,7 @@ pub async fn handle(State(state): State<AppState>, request: SlackRequest) -> Res
     let span = tracing::info_span!("command", team = %command.team_id, user = %command.user_id, command = %command.command);
     match command.command.as_str() {
         "/kudos" => kudos_command(s, &command).instrument(span).await,
-        "/growth" => growth_command(s, &command).instrument(span).await,
+        "/growth" => growth_command(&state, &command).instrument(span).await,
         other => ephemeral(&format!(
             "Cairn doesn't handle `{}`. Try `/kudos` or `/growth help`.",
             mrkdwn::safe(other)
@@ -59,13 +59,15 @@ const GROWTH_HELP: &str = "*Cairn*: kudos and evidence of growth.\n\
 • `/growth summary [@person] [period]`: how far your work reaches and how much it helps others, with the evidence (yours, or a report's).\n\
 • `/growth packet [@person] [period]`: the review packet as files in your DMs.\n\
 • `/growth team [@manager] [period]`: each of your direct reports at a glance, with their packets (yours, or a manager's below you).\n\
+• `/growth web`: a link that signs you in to the review pages in your browser (your growth, your team, printable packets).\n\
 • `/growth settings`: when your weekly reflection prompt comes, your time zone, who sees your reflections, a pause.\n\
 • `/growth framework`: the competencies and tags you can use.\n\
 • `/growth forget-me`: delete everything Cairn holds about you (after a confirmation).\n\
 • `/growth help`: this message.";
 
 /// `/growth SUBCOMMAND …`; an unknown one gets the help.
-async fn growth_command(s: &Services, command: &SlashCommand) -> Response {
+async fn growth_command(state: &AppState, command: &SlashCommand) -> Response {
+    let s = &state.services;
     let text = command.text.trim();
     let sub = text
         .split_whitespace()
@@ -114,6 +116,7 @@ async fn growth_command(s: &Services, command: &SlashCommand) -> Response {
                 .map_or("", |(_, r)| r.trim());
             team_command(s, command, rest).await
         }
+        "web" => web_command(state, command).await,
         "settings" => {
             if crate::services::prompts::settings::open(
                 s,
@@ -212,6 +215,28 @@ fn summary_failed(e: SummaryError) -> Response {
     }
 }
 
+/// `/growth web`: a one-time link to the review pages, in a DM (through the outbox, like
+/// everything Cairn sends).
+async fn web_command(state: &AppState, command: &SlashCommand) -> Response {
+    let Some(base) = &state.base_url else {
+        return ephemeral("The review pages need the address Cairn is served at: ask your admin to set CAIRN_BASE_URL.");
+    };
+    let s = &state.services;
+    if s.workspaces.slack_for(&command.team_id).await.is_none() {
+        return ephemeral("Cairn has no bot token, so it cannot send you a link. Ask your admin to set SLACK_BOT_TOKEN.");
+    }
+    match crate::services::web::send_link(s, &command.team_id, &command.user_id, base).await {
+        Ok(()) => ephemeral(&format!(
+            ":books: A sign-in link to the review pages is on its way to your DM with Cairn. It works once, within {} minutes.",
+            crate::services::web::LINK_LIFETIME.num_minutes()
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "could not put a sign-in link in the outbox");
+            ephemeral("No link was sent: the database didn't answer. Please try `/growth web` again in a minute.")
+        }
+    }
+}
+
 /// `/growth packet [@user] [PERIOD]`: answered at once; the files follow in a DM.
 async fn packet_command(s: &Services, command: &SlashCommand, rest: &str) -> Response {
     let (subject, period) = match subject_and_period(s, command, rest) {
@@ -267,6 +292,7 @@ async fn team_command(s: &Services, command: &SlashCommand, rest: &str) -> Respo
         manager: &manager,
         period,
         viewer: s.viewer(&command.user_id),
+        on_web: false,
     };
     let own = manager == command.user_id;
     match tokio::time::timeout(SUMMARY_DEADLINE, team::of(s, ask)).await {

@@ -1,0 +1,1 @@
+//! The review pages in a real browser (headless Chromium through chromedriver).
