@@ -17,8 +17,10 @@
 //!    person's summary (1,000 random people, as the JSON API and as the person themselves), a
 //!    review cycle (every person's summary, one at a time and two at a time), the same summaries
 //!    with and without the level lens and the quarters (what those add), the packet (200 random
-//!    people: the report plus its Markdown, CSV, JSON and PNG chart), and `/growth team` for 200
-//!    managers of 12 (team leads made so by moving half their team to a deputy).
+//!    people: the report plus its Markdown, CSV, JSON and PNG chart), the review page
+//!    `/people/{user}` (200 people: session, viewer, summary and HTML, less HTTP), and
+//!    `/growth team` for 200 managers of 12 (team leads made so by moving half their team to a
+//!    deputy).
 //! 3. Prints the query plan of every statement one summary runs, with real parameter values.
 
 #[allow(dead_code)] // the server and fake-Slack helpers serve the other benches
@@ -227,6 +229,47 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
         "{name} packet (report + markdown + csv + json + chart): {}; rendering alone: {}; {:.1} kB each; {}",
         support::percentiles(&mut total),
         support::percentiles(&mut render),
+        bytes as f64 / 1024.0 / PACKETS as f64,
+        cpu.report()
+    );
+
+    // The review page `/people/{user}` as its handler builds it, less HTTP: the session, the
+    // viewer's name and whether they have reports, the packet summary, and the HTML with the
+    // chart inline as SVG.
+    let pages = pick(&mut rng, PACKETS);
+    let (mut times, mut bytes) = (Vec::with_capacity(pages.len()), 0);
+    let viewer = user_id(0);
+    let cpu = Cpu::start(args.backend);
+    for subject in &pages {
+        let t = Instant::now();
+        store
+            .web_session(&"0".repeat(64), now, now - chrono::Duration::hours(8))
+            .await
+            .map_err(|e| err(&e))?;
+        let names = store
+            .org_people(TEAM, std::slice::from_ref(&viewer))
+            .await
+            .map_err(|e| err(&e))?;
+        let has_team = !store
+            .reports_of(TEAM, &viewer)
+            .await
+            .map_err(|e| err(&e))?
+            .is_empty();
+        let report = bench.summary(subject, api(), What::WebPacket).await?;
+        let chrome = cairn::report::page::Chrome {
+            viewer_name: names
+                .get(&viewer)
+                .and_then(|p| p.name.as_deref())
+                .unwrap_or(&viewer),
+            csrf: "0",
+            has_team,
+        };
+        bytes += cairn::report::page::person(&chrome, &bench.framework, &report).len();
+        times.push(t.elapsed());
+    }
+    println!(
+        "{name} /people/{{user}} page (session, viewer, summary, HTML with the SVG chart): {}; {:.1} kB each; {}",
+        support::percentiles(&mut times),
         bytes as f64 / 1024.0 / PACKETS as f64,
         cpu.report()
     );

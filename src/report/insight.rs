@@ -9,6 +9,16 @@ use std::fmt::Write;
 
 /// How a check's evidence reads: "evidenced: 2 items from 2 people (2026-09-12, 2026-10-03)".
 fn evidence(report: &Summary, check: &Check) -> String {
+    match check.status {
+        Status::NotYet => "not yet evidenced".to_owned(),
+        Status::NotInferred => detail(report, check),
+        status => format!("{}: {}", status.label(), detail(report, check)),
+    }
+}
+
+/// The evidence behind a check, without its status: "2 items from 2 people (2026-09-12, …)",
+/// or what to read when Cairn cannot tell; empty when there is none.
+pub(super) fn detail(report: &Summary, check: &Check) -> String {
     let dates: Vec<String> = check
         .items
         .iter()
@@ -21,33 +31,27 @@ fn evidence(report: &Summary, check: &Check) -> String {
         format!(" ({})", dates.join(", "))
     };
     let n = check.items.len();
-    let items = if n == 1 { "1 item" } else { "items" };
+    let count = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
     match check.status {
-        Status::NotYet => "not yet evidenced".to_owned(),
+        Status::NotYet => String::new(),
         Status::NotInferred if n == 0 => {
             "Cairn cannot tell this from evidence: read the items against it".to_owned()
         }
         Status::NotInferred => format!(
-            "Cairn cannot tell this from evidence: read {} tagged to this competency{when}",
-            if n == 1 {
-                "the 1 item".to_owned()
-            } else {
-                format!("the {n} items")
-            }
+            "Cairn cannot tell this from evidence: read the {} tagged to this competency{when}",
+            count(n, "item", "items")
         ),
-        status => {
-            let people = if check.people == 1 {
-                "1 person".to_owned()
-            } else {
-                format!("{} people", check.people)
-            };
-            let count = if n == 1 {
-                items.to_owned()
-            } else {
-                format!("{n} {items}")
-            };
-            format!("{}: {count} from {people}{when}", status.label())
-        }
+        Status::Evidenced | Status::Partly => format!(
+            "{} from {}{when}",
+            count(n, "item", "items"),
+            count(check.people, "person", "people")
+        ),
     }
 }
 

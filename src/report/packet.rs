@@ -10,7 +10,7 @@ use crate::domain::summary::Summary;
 use std::fmt::Write;
 
 /// Slack wire text as plain text, with mentions as `@Name`.
-fn readable(report: &Summary, wire: &str) -> String {
+pub(super) fn readable(report: &Summary, wire: &str) -> String {
     let mut out = String::new();
     for token in markup::tokenize(wire) {
         match token {
@@ -23,14 +23,14 @@ fn readable(report: &Summary, wire: &str) -> String {
     out
 }
 
-fn competency_name(framework: &Framework, id: &str) -> String {
+pub(super) fn competency_name(framework: &Framework, id: &str) -> String {
     framework
         .competency(id)
         .map(|c| c.name.clone())
         .unwrap_or_else(|| id.to_owned())
 }
 
-fn who(report: &Summary, item: &Item) -> String {
+pub(super) fn who(report: &Summary, item: &Item) -> String {
     match item.source {
         Source::Kudos if item.author.is_empty() => "kudos from a former teammate".into(),
         Source::Kudos if item.sphere == Sphere::External => format!(

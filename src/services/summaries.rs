@@ -260,7 +260,7 @@ async fn read(
         .iter()
         .filter(|i| i.source == growth::Source::Kudos && i.author != subject)
         .map(|i| i.occurred_at)
-        .filter(|at| *at < until)
+        .filter(|at| *at <= until)
         .max();
     let report = Summary {
         team: team.to_owned(),

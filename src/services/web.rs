@@ -3,7 +3,7 @@
 //! request. Secrets are handed to the browser once and kept only as their SHA-256.
 
 use super::Services;
-use crate::store::{StoreError, WebLink, WebSession};
+use crate::store::{Delivery, StoreError, WebLink, WebSession};
 use chrono::Duration;
 use rand::RngCore;
 use secrecy::SecretString;
@@ -45,7 +45,10 @@ pub async fn send_link(
         expires_at: now + LINK_LIFETIME,
     };
     let url = format!("{base_url}{LINK_PATH}?token={token}");
-    let dm = crate::slack::messages::web_link(user, &url, LINK_LIFETIME.num_minutes());
+    let m = crate::slack::messages::web_link(&url, LINK_LIFETIME.num_minutes());
+    let blocks = serde_json::to_value(&m.blocks).unwrap_or_default();
+    // The store keys the row by the link itself.
+    let dm = Delivery::post("web-link".to_owned(), user.to_owned(), m.text, blocks);
     s.store.save_web_link(&link, &dm).await?;
     s.outbox.wake();
     Ok(())

@@ -99,7 +99,7 @@ mod tests {
         );
         let postgres: Vec<(i64, &str)> = POSTGRES.iter().map(|(v, n, _)| (*v, *n)).collect();
         assert_eq!(postgres, listed);
-        assert_eq!(latest(), 14);
+        assert_eq!(latest(), 15);
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod common;
 
 mod api;
 mod architecture;
+mod browser;
 mod cli;
 mod crash;
 mod deploy;
@@ -30,7 +31,6 @@ mod people;
 mod prompts;
 mod reactions;
 mod replicas;
-mod browser;
 mod security;
 mod slack_client;
 mod socket_mode;

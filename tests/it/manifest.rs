@@ -128,17 +128,25 @@ fn the_http_manifest_has_the_given_url_everywhere_and_validates() {
     let mut all = Vec::new();
     strings(&m, "", &mut all);
     let urls: Vec<_> = all.iter().filter(|(_, s)| s.contains("://")).collect();
-    // Both commands' URL, the events and interactivity URLs, and the OAuth redirect.
-    assert_eq!(urls.len(), 5, "{urls:#?}");
+    // Both commands' URL, the events and interactivity URLs, and the two OAuth redirects.
+    assert_eq!(urls.len(), 6, "{urls:#?}");
     assert_eq!(
         m["oauth_config"]["redirect_urls"][0],
         "https://growth.acme.io/slack/oauth/callback"
+    );
+    assert_eq!(
+        m["oauth_config"]["redirect_urls"][1],
+        "https://growth.acme.io/login/callback"
     );
     for (at, s) in &all {
         assert!(!s.contains("cairn.example.com"), "{at}: {s}");
     }
     for (at, s) in &urls {
-        assert!(s.starts_with("https://growth.acme.io/slack/"), "{at}: {s}");
+        assert!(
+            s.starts_with("https://growth.acme.io/slack/")
+                || s == "https://growth.acme.io/login/callback",
+            "{at}: {s}"
+        );
     }
     assert_eq!(
         m["settings"]["event_subscriptions"]["request_url"],
@@ -166,6 +174,7 @@ fn the_http_manifest_has_the_given_url_everywhere_and_validates() {
         "https://growth.acme.io/slack/interactivity".into();
     expected["oauth_config"]["redirect_urls"][0] =
         "https://growth.acme.io/slack/oauth/callback".into();
+    expected["oauth_config"]["redirect_urls"][1] = "https://growth.acme.io/login/callback".into();
     assert_eq!(m, expected);
 }
 

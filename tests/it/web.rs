@@ -237,7 +237,7 @@ both_backends! {
         assert!(page.contains("<svg"), "the chart is inline");
         let csp = headers["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{csp}");
-        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["referrer-policy"], "same-origin");
         assert_eq!(headers["cache-control"], "no-store");
 
         // Ana can see that Mia looked, on the web.

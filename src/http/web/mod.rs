@@ -2,8 +2,9 @@
 //! growth and a manager's team (`pages.rs`), rendered by `report::page`.
 //!
 //! Every answer carries a strict Content-Security-Policy (no script at all, styles only from
-//! our stylesheet), is never cached, and sends no Referer (a one-time link's token is in its
-//! URL). Forms are guarded twice: a per-session token, and the browser's `Origin`.
+//! our stylesheet), is never cached, and sends a Referer only to Cairn itself (a one-time link's
+//! token is in its URL; `no-referrer` would also make Chromium send `Origin: null` with our own
+//! forms). Forms are guarded twice: a per-session token, and the browser's `Origin`.
 
 mod guard;
 mod limits;
@@ -49,7 +50,7 @@ async fn security_headers(
     };
     set(headers, header::CONTENT_SECURITY_POLICY, CSP);
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     if !headers.contains_key(header::CACHE_CONTROL) {
         set(headers, header::CACHE_CONTROL, "no-store");

@@ -3,8 +3,7 @@
 
 use crate::domain::framework::Framework;
 use crate::domain::growth::{plural, Access, Item, Source, Sphere, Visibility};
-use crate::domain::lens::{Check, LevelRef, Row, Status};
-use crate::domain::markup::{self, Token};
+use crate::domain::lens::{Check, LevelRef, Row};
 use crate::domain::summary::{Summary, SummaryView};
 use crate::report::{chart, chart_data};
 use maud::{html, Markup, PreEscaped};
@@ -57,7 +56,7 @@ fn at_a_glance(framework: &Framework, report: &Summary) -> Markup {
     let gaps: Vec<String> = s
         .gaps
         .iter()
-        .map(|g| competency_name(framework, g))
+        .map(|g| crate::report::packet::competency_name(framework, g))
         .collect();
     html! {
         section {
@@ -117,7 +116,7 @@ fn spread_table(framework: &Framework, report: &Summary) -> Markup {
                     }
                     @for c in &s.competencies {
                         tr {
-                            th scope="row" { (competency_name(framework, &c.id)) }
+                            th scope="row" { (crate::report::packet::competency_name(framework, &c.id)) }
                             @for level in &levels { td { (c.sphere.get(*level)) } }
                             td { (c.items) }
                         }
@@ -272,45 +271,9 @@ fn check_cells(report: &Summary, check: Option<&Check>) -> Markup {
         }
         td {
             strong.status.(check.status.as_str()) { (check.status.label()) }
-            @let detail = evidence_detail(report, check);
+            @let detail = crate::report::insight::detail(report, check);
             @if !detail.is_empty() { br; (detail) }
         }
-    }
-}
-
-/// What stands behind a status: "2 items from 2 people (2026-09-12, 2026-10-03)", the
-/// Markdown packet's words.
-fn evidence_detail(report: &Summary, check: &Check) -> String {
-    let dates: Vec<String> = check
-        .items
-        .iter()
-        .filter_map(|id| report.growth.items.iter().find(|i| &i.id == id))
-        .map(|i| i.occurred_at.format("%Y-%m-%d").to_string())
-        .collect();
-    let when = if dates.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", dates.join(", "))
-    };
-    let n = check.items.len() as u64;
-    match check.status {
-        Status::NotYet => String::new(),
-        Status::NotInferred if n == 0 => {
-            "Cairn cannot tell this from evidence: read the items against it".to_owned()
-        }
-        Status::NotInferred => format!(
-            "Cairn cannot tell this from evidence: read {} tagged to this competency{when}",
-            if n == 1 {
-                "the 1 item".to_owned()
-            } else {
-                format!("the {n} items")
-            }
-        ),
-        Status::Evidenced | Status::Partly => format!(
-            "{} from {}{when}",
-            plural(n, "item", "items"),
-            plural(check.people as u64, "person", "people")
-        ),
     }
 }
 
@@ -337,7 +300,7 @@ fn evidence(framework: &Framework, report: &Summary) -> Markup {
             }
             @for competency in &s.competencies {
                 section.competency {
-                    h3 { (competency_name(framework, &competency.id)) " (" (competency.items) ")" }
+                    h3 { (crate::report::packet::competency_name(framework, &competency.id)) " (" (competency.items) ")" }
                     (by_sphere(framework, report, &tagged(&competency.id)))
                 }
             }
@@ -383,7 +346,7 @@ fn item_entry(report: &Summary, item: &Item) -> Markup {
                     " · " a href=(link) { "in Slack" }
                 }
             }
-            blockquote { (readable(report, &item.text)) }
+            blockquote { (crate::report::packet::readable(report, &item.text)) }
         }
     }
 }
@@ -391,41 +354,11 @@ fn item_entry(report: &Summary, item: &Item) -> Markup {
 /// Whose word an item is, in the Markdown packet's words ("you" on the person's own page).
 fn who(report: &Summary, item: &Item) -> String {
     match item.source {
-        Source::Kudos if item.author.is_empty() => "kudos from a former teammate".into(),
-        Source::Kudos if item.sphere == Sphere::External => format!(
-            "kudos from {} (another organisation)",
-            report.name(&item.author)
-        ),
-        Source::Kudos => format!("kudos from {}", report.name(&item.author)),
-        Source::Reflection => "reflection".into(),
-        Source::Message => "saved message".into(),
         Source::SelfLogged | Source::Import if report.access == Access::Own => {
             "logged by you".into()
         }
-        Source::SelfLogged | Source::Import => "logged by them".into(),
+        _ => crate::report::packet::who(report, item),
     }
-}
-
-/// Slack wire text as plain text, mentions as `@Name`: the Markdown packet's reading (its
-/// `readable` is private to it). The result is text, for maud to escape.
-fn readable(report: &Summary, wire: &str) -> String {
-    let mut out = String::new();
-    for token in markup::tokenize(wire) {
-        match token {
-            Token::User { id, .. } => {
-                out.push('@');
-                out.push_str(report.name(id.as_str()));
-            }
-            other => out.push_str(&markup::to_plain(&[other])),
-        }
-    }
-    out
-}
-
-fn competency_name(framework: &Framework, id: &str) -> String {
-    framework
-        .competency(id)
-        .map_or_else(|| id.to_owned(), |c| c.name.clone())
 }
 
 /// Who else looked at the person's summary or packet lately: every look is shown to them.

@@ -51,16 +51,14 @@ impl Message {
 }
 
 /// The DM `/growth web` sends: a link to the review pages that signs its reader in once.
-pub fn web_link(user: &str, url: &str, minutes: i64) -> crate::store::Delivery {
+pub fn web_link(url: &str, minutes: i64) -> Message {
     let text = format!(
         ":books: Here is your link to Cairn's review pages: <{url}|open them in your browser>. It signs you in once, within {minutes} minutes, and only you should use it; ask `/growth web` again for a new one."
     );
-    crate::store::Delivery::post(
-        "web-link".to_owned(),
-        user.to_owned(),
-        text.clone(),
-        serde_json::to_value(vec![section(text)]).unwrap_or_default(),
-    )
+    Message {
+        blocks: vec![section(text.clone())],
+        text,
+    }
 }
 
 pub(crate) fn context(text: String) -> Block {
