@@ -81,8 +81,9 @@ pub fn team(
     layout(Some(chrome), Here::Team, &title, main)
 }
 
-/// One report as the team view's line in Slack has it: level, reach, multiplier figures, the
-/// lens against the next level in one line, the latest evidence and the quiet flag.
+/// One report as the team view's line in Slack has it: level, reach (now and by quarter),
+/// multiplier figures, the lens against the next level in one line, the latest evidence and the
+/// quiet flag.
 fn team_entry(framework: &Framework, report: &Summary, period: Period) -> Markup {
     let s = &report.growth;
     let lens = one_line(&report.lens);
@@ -96,6 +97,10 @@ fn team_entry(framework: &Framework, report: &Summary, period: Period) -> Markup
             dl.figures {
                 dt { "Reach" }
                 dd { (s.reach.map_or_else(|| "not shown yet".to_owned(), |r| r.label(framework))) }
+                @if !report.trajectory.is_empty() {
+                    dt { "Reach by quarter" }
+                    dd { (crate::domain::trajectory::reach_line(framework, &report.trajectory)) }
+                }
                 dt { "Multiplier effect" }
                 dd { (s.multiplier.sentence(framework)) }
                 dt { "Latest evidence" }

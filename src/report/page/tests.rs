@@ -366,6 +366,7 @@ fn the_team_page_links_each_report_to_their_packet_over_the_period() {
     for part in [
         r#"<p class="level">Senior engineer (Individual contributor)</p>"#,
         "<dt>Reach</dt><dd>Group</dd>",
+        "<dt>Reach by quarter</dt><dd>",
         "<dd>2 items, helping 1 person, team unknown (Mentoring 1)</dd>",
         r#"<p class="lens">Against Staff engineer: sphere of influence partly evidenced"#,
         "<dd>No evidence yet</dd>",
