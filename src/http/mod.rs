@@ -32,6 +32,18 @@ pub struct AppState {
     pub web_limits: Arc<web::Limits>,
 }
 
+/// The value of the cookie `name` the browser sent, if any.
+pub(crate) fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
 /// Counts each request and its latency by route (the route's pattern, never the raw path).
 async fn measure(
     request: axum::extract::Request,

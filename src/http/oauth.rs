@@ -124,7 +124,7 @@ pub async fn callback(
             again,
         );
     };
-    if cookie(&headers, COOKIE).as_deref() != Some(nonce.as_str()) {
+    if super::cookie(&headers, COOKIE).as_deref() != Some(nonce.as_str()) {
         tracing::warn!(
             "an OAuth callback from another browser than the one that started it was refused"
         );
@@ -234,17 +234,6 @@ fn sign(oauth: &OAuth, nonce: &str) -> String {
     mac.update(b"cairn-oauth-state:");
     mac.update(nonce.as_bytes());
     hex::encode(mac.finalize().into_bytes())
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
 }
 
 fn escape(text: &str) -> String {

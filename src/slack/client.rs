@@ -190,12 +190,26 @@ impl SlackClient {
         code: &str,
         redirect_uri: &str,
     ) -> Result<Value, SlackError> {
+        let fields = [("code", code), ("redirect_uri", redirect_uri)];
+        self.as_app("oauth.v2.access", client_id, client_secret, &fields)
+            .await
+    }
+
+    /// A method called with the app's own credentials (HTTP Basic, as Slack prefers) rather
+    /// than a token.
+    async fn as_app(
+        &self,
+        method: &str,
+        client_id: &str,
+        client_secret: &SecretString,
+        fields: &[(&str, &str)],
+    ) -> Result<Value, SlackError> {
         let request = self
             .http
-            .post(format!("{}oauth.v2.access", self.base_url))
+            .post(format!("{}{method}", self.base_url))
             .basic_auth(client_id, Some(client_secret.expose_secret()))
-            .form(&[("code", code), ("redirect_uri", redirect_uri)]);
-        self.send("oauth.v2.access", request).await
+            .form(fields);
+        self.send(method, request).await
     }
 
     /// Sign in with Slack: exchanges the `code` for the person's OpenID Connect tokens, with the
@@ -207,16 +221,13 @@ impl SlackClient {
         code: &str,
         redirect_uri: &str,
     ) -> Result<Value, SlackError> {
-        let request = self
-            .http
-            .post(format!("{}openid.connect.token", self.base_url))
-            .basic_auth(client_id, Some(client_secret.expose_secret()))
-            .form(&[
-                ("code", code),
-                ("redirect_uri", redirect_uri),
-                ("grant_type", "authorization_code"),
-            ]);
-        self.send("openid.connect.token", request).await
+        let fields = [
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("grant_type", "authorization_code"),
+        ];
+        self.as_app("openid.connect.token", client_id, client_secret, &fields)
+            .await
     }
 
     /// Who signed in with Slack: `https://slack.com/user_id`, `https://slack.com/team_id`, `name`.

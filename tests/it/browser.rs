@@ -59,43 +59,6 @@ async fn spawn(backend: Backend, sign_in_with_slack: bool) -> Option<TestApp> {
     Some(app)
 }
 
-/// `/growth web` as `user`: the one-time link Cairn DMs them (as `web.rs`'s `link_for`).
-async fn link_for(app: &TestApp, user: &str) -> String {
-    let links = |app: &TestApp| -> Vec<serde_json::Value> {
-        app.slack
-            .calls_to("chat.postMessage")
-            .into_iter()
-            .map(|c| c.body)
-            .filter(|b| {
-                b["text"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .contains("/login/link?token=")
-            })
-            .collect()
-    };
-    let before = links(app).len();
-    // Slack's pace of one message a second per channel runs on Cairn's clock, which the test
-    // holds still.
-    app.clock.advance(chrono::Duration::seconds(2));
-    let answer = app.command("/growth", "web", user).await;
-    assert_eq!(answer["response_type"], "ephemeral", "{answer}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while links(app).len() == before {
-        assert!(std::time::Instant::now() < deadline, "no link was sent");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let dm = links(app)[before].clone();
-    let text = dm["text"].as_str().unwrap();
-    let url = text
-        .split('<')
-        .nth(1)
-        .and_then(|rest| rest.split('|').next())
-        .unwrap();
-    assert!(url.starts_with(&app.url("/login/link?token=")), "{url}");
-    url.to_owned()
-}
-
 /// Signs Mia in with Slack: /login → Slack (which agrees at once) → /login/callback → her team.
 async fn sign_in_with_slack(app: &TestApp, browser: &Browser) {
     app.slack.sign_in_as("T07KUD0S01", MIA);
@@ -109,7 +72,7 @@ async fn sign_in_with_slack(app: &TestApp, browser: &Browser) {
 
 /// Opens `user`'s one-time link and presses its button, as they would from Slack.
 async fn sign_in_with_link(app: &TestApp, browser: &Browser, user: &str) {
-    browser.goto(&link_for(app, user).await).await;
+    browser.goto(&crate::web::link_url(app, user).await).await;
     browser.h1_with("Sign in to Cairn").await;
     browser.click("form[action='/login/link'] button").await;
     browser.wait_for_path("/team").await;
@@ -195,7 +158,7 @@ both_backends! {
     async fn a_one_time_link_signs_in_once(backend: Backend) {
         let Some(app) = spawn(backend, false).await else { return };
         let browser = Browser::start("one_time_link", backend).await;
-        let link = link_for(&app, MIA).await;
+        let link = crate::web::link_url(&app, MIA).await;
 
         browser.goto(&link).await;
         browser.h1_with("Sign in to Cairn").await;

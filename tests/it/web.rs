@@ -37,6 +37,16 @@ async fn spawn(backend: Backend, sign_in_with_slack: bool) -> Option<TestApp> {
 
 /// `/growth web` as `user`: the token of the link Cairn DMs them.
 async fn link_for(app: &TestApp, user: &str) -> String {
+    link_url(app, user)
+        .await
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// `/growth web` as `user`: the link Cairn DMs them (to them only, pointing at this Cairn).
+pub(crate) async fn link_url(app: &TestApp, user: &str) -> String {
     let links = |app: &TestApp| -> Vec<serde_json::Value> {
         app.slack
             .calls_to("chat.postMessage")
@@ -84,7 +94,7 @@ async fn link_for(app: &TestApp, user: &str) -> String {
         url.starts_with(&app.url("/login/link?token=")),
         "{url} points at this Cairn"
     );
-    url.rsplit('=').next().unwrap().to_owned()
+    url.to_owned()
 }
 
 /// Presses the link's button; the answer.

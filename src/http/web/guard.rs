@@ -49,7 +49,7 @@ impl FromRequestParts<AppState> for Visitor {
             // Ended or idle too long: sign in again, with the dead cookie cleared.
             Ok(None) => {
                 return Err(
-                    ([(header::SET_COOKIE, clear(state))], Redirect::to("/login")).into_response(),
+                    ([(header::SET_COOKIE, clear())], Redirect::to("/login")).into_response()
                 )
             }
             Err(e) => {
@@ -87,7 +87,7 @@ fn sign(state: &AppState, secret: &str) -> String {
 
 /// The session secret in the request's cookie, if its signature holds.
 pub fn secret(headers: &HeaderMap, state: &AppState) -> Option<String> {
-    let value = cookie(headers, COOKIE)?;
+    let value = crate::http::cookie(headers, COOKIE)?;
     let (secret, signature) = value.split_once('.')?;
     bool::from(sign(state, secret).as_bytes().ct_eq(signature.as_bytes()))
         .then(|| secret.to_owned())
@@ -102,19 +102,8 @@ pub fn set(state: &AppState, secret: &str) -> String {
     )
 }
 
-pub fn clear(_state: &AppState) -> String {
+pub fn clear() -> String {
     format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
-}
-
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
 }
 
 /// Whether a form was posted from our own pages: the browser's `Origin` (sent with every

@@ -171,7 +171,7 @@ pub async fn callback(State(state): State<AppState>, request: Request) -> Respon
         tracing::warn!("a sign-in callback with a missing or forged state was refused");
         return again(StatusCode::BAD_REQUEST, "This sign-in link is not valid");
     };
-    if guard::cookie(&headers, STATE_COOKIE).as_deref() != Some(nonce.as_str()) {
+    if crate::http::cookie(&headers, STATE_COOKIE).as_deref() != Some(nonce.as_str()) {
         return again(
             StatusCode::BAD_REQUEST,
             "This sign-in was started in another browser",
@@ -364,7 +364,7 @@ pub async fn logout(
         "Your session has ended in this browser.",
         Some(("/login", "Sign in again")),
     );
-    if let Ok(v) = guard::clear(&state).parse() {
+    if let Ok(v) = guard::clear().parse() {
         page.headers_mut().insert(header::SET_COOKIE, v);
     }
     page
