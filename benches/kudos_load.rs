@@ -53,6 +53,10 @@ const FIXTURE: &str = include_str!("../tests/fixtures/slash_command.txt");
 /// channel to about one message a second, as Slack requires).
 const TEXT: &str = " #technical #mentoring paired on the flaky deploy test";
 const PEOPLE: u64 = 10_000;
+/// People in the side-by-side run with the peer (`--peer`).
+const PEER_PEOPLE: u64 = 200;
+/// Kudos sent before any figure is taken, at least: warms the peer's JIT and both pools.
+const MIN_WARM_UP: u64 = 1_000;
 /// Error bodies printed per phase.
 const SHOW_ERRORS: usize = 5;
 /// Open-loop requests allowed in flight at once (bounds sockets if the server stalls; a request
@@ -69,12 +73,20 @@ struct Args {
     seconds: u64,
     rate: u64,
     connections: usize,
+    /// Receivers are taken in turn from this many people (`--people 2` is a hot channel: every
+    /// kudos to the same two people).
+    people: u64,
     /// Diagnostic: start Cairn without a bot token, so the outbox sends nothing and the kudos
     /// path runs alone (DMs wait in the outbox; no drain between the phases).
     no_dms: bool,
+    /// Don't wait for the DMs between the phases: phase B runs beside phase A's backlog.
+    no_drain: bool,
+    /// Run the Bolt-JS peer (`benches/peers/bolt/`) and Cairn with and without delivery on both
+    /// backends, one after the other, and print every figure as a ratio against the peer.
+    peer: bool,
 }
 
-const USAGE: &str = "usage: cargo bench --bench kudos_load -- [--backend sqlite|postgres] [--seconds N] [--rate R] [--connections C] [--no-dms]";
+const USAGE: &str = "usage: cargo bench --bench kudos_load -- [--backend sqlite|postgres] [--seconds N] [--rate R] [--connections C] [--people P] [--no-dms] [--no-drain] [--peer]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -82,8 +94,12 @@ fn parse_args() -> Result<Args, String> {
         seconds: 10,
         rate: 1000,
         connections: 32,
+        people: PEOPLE,
         no_dms: false,
+        no_drain: false,
+        peer: false,
     };
+    let (mut connections, mut people) = (None, None);
     let mut flags = Flags::new(USAGE);
     while let Some(flag) = flags.next_flag() {
         match flag.as_str() {
@@ -92,12 +108,22 @@ fn parse_args() -> Result<Args, String> {
             "--backend" => args.backend = flags.backend()?,
             "--seconds" => args.seconds = flags.number()?,
             "--rate" => args.rate = flags.number()?,
-            "--connections" => args.connections = flags.number()? as usize,
+            "--connections" => connections = Some(flags.number()? as usize),
+            "--people" => people = Some(flags.number()?),
             "--no-dms" => args.no_dms = true,
+            "--no-drain" => args.no_drain = true,
+            "--peer" => args.peer = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
+    // Side by side with the peer, the workload is the issue's: 16 connections, receivers spread
+    // over 200 people, the backlog left to Slack's per-channel pace rather than waited for.
+    if args.peer {
+        (args.connections, args.people, args.no_drain) = (16, PEER_PEOPLE, true);
+    }
+    args.connections = connections.unwrap_or(args.connections);
+    args.people = people.unwrap_or(args.people);
     Ok(args)
 }
 
@@ -109,10 +135,132 @@ type Result<T, E = String> = std::result::Result<T, E>;
 
 async fn run(args: Args) -> Result<()> {
     let binary = support::release_binary()?;
-    let db = Db::create(&NAMES, args.backend).await?;
-    let result = run_with_db(&args, &binary, &db).await;
-    db.destroy().await;
-    result
+    if !args.peer {
+        let system = System::Cairn {
+            backend: args.backend,
+            dms: !args.no_dms,
+        };
+        return measure(&args, &binary, system).await.map(drop);
+    }
+    let peer = support::bolt_peer()?;
+    let mut results = Vec::new();
+    for system in [
+        System::Bolt,
+        System::Cairn {
+            backend: Backend::Sqlite,
+            dms: false,
+        },
+        System::Cairn {
+            backend: Backend::Sqlite,
+            dms: true,
+        },
+        System::Cairn {
+            backend: Backend::Postgres,
+            dms: false,
+        },
+        System::Cairn {
+            backend: Backend::Postgres,
+            dms: true,
+        },
+    ] {
+        let binary = if system == System::Bolt {
+            &peer
+        } else {
+            &binary
+        };
+        results.push((system, measure(&args, binary, system).await?));
+    }
+    compare(&results);
+    Ok(())
+}
+
+/// One system under test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum System {
+    Cairn {
+        backend: Backend,
+        dms: bool,
+    },
+    /// The Bolt-JS peer on PostgreSQL (it leaves its DMs in its outbox table).
+    Bolt,
+}
+
+impl System {
+    fn backend(self) -> Backend {
+        match self {
+            System::Cairn { backend, .. } => backend,
+            System::Bolt => Backend::Postgres,
+        }
+    }
+
+    fn label(self) -> String {
+        match self {
+            System::Cairn { backend, dms: true } => {
+                format!("cairn {}, delivering DMs", backend.name())
+            }
+            System::Cairn {
+                backend,
+                dms: false,
+            } => format!("cairn {}, DMs left in the outbox", backend.name()),
+            System::Bolt => "bolt-js peer, postgres (DMs left in its outbox)".to_owned(),
+        }
+    }
+
+    /// Whether DMs are sent to the fake Slack (so the run may wait for them).
+    fn delivers(self) -> bool {
+        matches!(self, System::Cairn { dms: true, .. })
+    }
+}
+
+/// The figures one system's run is compared by.
+struct Figures {
+    saturation: f64,
+    steady_p99: f64,
+    idle_mb: f64,
+    peak_mb: f64,
+}
+
+/// Every figure as a ratio against the peer's, and delivery against no delivery.
+fn compare(results: &[(System, Figures)]) {
+    let Some((_, bolt)) = results.iter().find(|(s, _)| *s == System::Bolt) else {
+        return;
+    };
+    println!();
+    println!("side by side (one run; ratios against the bolt-js peer):");
+    println!(
+        "| system | saturation kudos/s | ×peer | p99 at the steady rate | ×peer | peak RSS | ×peer | idle RSS |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (system, f) in results {
+        println!(
+            "| {} | {:.0} | {:.2} | {:.1} ms | {:.2} | {:.1} MB | {:.3} | {:.1} MB |",
+            system.label(),
+            f.saturation,
+            f.saturation / bolt.saturation,
+            f.steady_p99,
+            f.steady_p99 / bolt.steady_p99,
+            f.peak_mb,
+            f.peak_mb / bolt.peak_mb,
+            f.idle_mb,
+        );
+    }
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let find = |dms| {
+            results
+                .iter()
+                .find(|(s, _)| *s == System::Cairn { backend, dms })
+                .map(|(_, f)| f)
+        };
+        if let (Some(with), Some(without)) = (find(true), find(false)) {
+            println!(
+                "{} delivery keeps {:.0}% of the throughput without it ({:.0} / {:.0} kudos/s)",
+                backend.name(),
+                100.0 * with.saturation / without.saturation,
+                with.saturation,
+                without.saturation
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------- fake Slack
@@ -163,6 +311,12 @@ async fn fake_user(State(fake): State<Arc<FakeSlack>>, body: String) -> Response
     ))
 }
 
+async fn fake_auth() -> Response {
+    json_response(
+        r#"{"ok":true,"user_id":"UBOT","bot_id":"BBOT","team_id":"T07KUD0S01"}"#.to_owned(),
+    )
+}
+
 async fn fake_other(State(fake): State<Arc<FakeSlack>>) -> Response {
     fake.other.fetch_add(1, Ordering::Relaxed);
     json_response(r#"{"ok":true}"#.to_owned())
@@ -174,6 +328,8 @@ async fn start_fake_slack() -> Result<(String, Arc<FakeSlack>)> {
         .route("/api/conversations.open", post(fake_open))
         .route("/api/chat.postMessage", post(fake_post))
         .route("/api/users.info", post(fake_user))
+        // The Bolt-JS peer asks once at start who its token is.
+        .route("/api/auth.test", post(fake_auth))
         .fallback(fake_other)
         .with_state(fake.clone());
     let url = support::serve_fake_slack(NAMES.bench, app).await?;
@@ -218,7 +374,7 @@ impl CpuMeter {
         let (busy, total) = machine_ticks();
         let machine = (busy - self.machine.0) as f64 / (total - self.machine.1).max(1) as f64;
         let mut line = format!(
-            "cpu: cairn={:.0}% generator+fake-slack={:.0}%",
+            "cpu: server={:.0}% generator+fake-slack={:.0}%",
             pct(server.saturating_sub(self.server)),
             pct(generator.saturating_sub(self.generator)),
         );
@@ -288,10 +444,11 @@ struct Requests {
     prefix: String,
     suffix: String,
     counter: AtomicU64,
+    people: u64,
 }
 
 impl Requests {
-    fn new(base: &str) -> Result<Self> {
+    fn new(base: &str, people: u64) -> Result<Self> {
         const MARK: &str = "KUDOSLOADTEXTMARK";
         let mut form: Vec<(String, String)> =
             serde_urlencoded::from_str(FIXTURE.trim()).map_err(|e| format!("fixture: {e}"))?;
@@ -316,6 +473,7 @@ impl Requests {
             prefix: prefix.to_owned(),
             suffix: suffix.to_owned(),
             counter: AtomicU64::new(0),
+            people,
         })
     }
 
@@ -324,8 +482,8 @@ impl Requests {
         let mut body = String::with_capacity(self.prefix.len() + self.suffix.len() + 20);
         body.push_str(&self.prefix);
         // `<@U…> <@U…>`, form-encoded.
-        // Request n names people 2n and 2n+1, so PEOPLE/2 requests name everyone once.
-        let (a, b) = ((2 * n) % PEOPLE, (2 * n + 1) % PEOPLE);
+        // Request n names people 2n and 2n+1, so people/2 requests name everyone once.
+        let (a, b) = ((2 * n) % self.people, (2 * n + 1) % self.people);
         let _ = write!(body, "%3C%40U{a:07}%3E+%3C%40U{b:07}%3E");
         body.push_str(&self.suffix);
         let ts = SystemTime::now()
@@ -515,11 +673,8 @@ async fn steady(
 
 /// Waits (bounded) until the fake Slack has received `expected` DMs; returns how long it took,
 /// or None if the limit passed first.
-async fn drain(fake: &FakeSlack, expected: u64, no_dms: bool) -> Option<Duration> {
+async fn drain(fake: &FakeSlack, expected: u64) -> Option<Duration> {
     let start = Instant::now();
-    if no_dms {
-        return Some(Duration::ZERO);
-    }
     while fake.posts.load(Ordering::Relaxed) < expected {
         if start.elapsed() > DRAIN_LIMIT {
             return None;
@@ -536,8 +691,20 @@ fn describe_drain(d: Option<Duration>) -> String {
     }
 }
 
-async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
-    let name = args.backend.name();
+/// Runs both phases against one system on a fresh database and prints its figures.
+async fn measure(args: &Args, binary: &Path, system: System) -> Result<Figures> {
+    let db = Db::create(&NAMES, system.backend()).await?;
+    let result = measure_with_db(args, binary, system, &db).await;
+    db.destroy().await;
+    result
+}
+
+async fn measure_with_db(args: &Args, binary: &Path, system: System, db: &Db) -> Result<Figures> {
+    let name = match system {
+        System::Cairn { backend, .. } => backend.name(),
+        System::Bolt => "bolt",
+    };
+    let postgres = system.backend() == Backend::Postgres;
     let hz = clock_ticks_per_sec();
     let (slack_url, fake) = start_fake_slack().await?;
     let http = reqwest::Client::builder()
@@ -547,36 +714,43 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| e.to_string())?;
-    let mut server = Server::start(
-        binary,
-        db,
-        &slack_url,
-        "cairn.log",
-        &[("SLACK_BOT_TOKEN", (!args.no_dms).then_some(BOT_TOKEN))],
-    )?;
+    let mut server = match system {
+        System::Cairn { dms, .. } => Server::start(
+            binary,
+            db,
+            &slack_url,
+            "cairn.log",
+            &[("SLACK_BOT_TOKEN", dms.then_some(BOT_TOKEN))],
+        )?,
+        System::Bolt => Server::start_bolt_peer(binary, db, &slack_url)?,
+    };
+    let delivers = system.delivers();
+    let drains = delivers && !args.no_drain;
     let result = async {
         server.wait_healthy(&http, Duration::from_millis(50)).await?;
         let pid = server.pid;
         println!(
-            "{name}: cairn pid {pid} on {} (database {}), {} s per phase, {} connections, {}/s steady",
+            "{}: pid {pid} on {} (database {}), {} s per phase, {} connections, {}/s steady, receivers among {} people",
+            system.label(),
             server.base,
-            if args.backend == Backend::Sqlite { db.url.clone() } else { db.pg.as_ref().unwrap().1.clone() },
+            if postgres { db.pg.as_ref().unwrap().1.clone() } else { db.url.clone() },
             args.seconds,
             args.connections,
-            args.rate
+            args.rate,
+            args.people,
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
         let idle_kb = rss_kb(pid).ok_or("cannot read the server's VmRSS")?;
         let sampler = RssSampler::start(pid);
-        let requests = Arc::new(Requests::new(&server.base)?);
+        let requests = Arc::new(Requests::new(&server.base, args.people)?);
 
         // Sanity check and warm-up: open the connections phase A will use, and name every one
-        // of the PEOPLE once so Cairn's people cache is warm, as in a workspace that has run
+        // of the people once so Cairn's people cache is warm, as in a workspace that has run
         // for a while (a cold cache asks Slack's users.info once per person).
         send_kudos(&requests, &http)
             .await
             .map_err(|e| format!("the first kudos was not accepted: {e}"))?;
-        let per_connection = (PEOPLE / 2).div_ceil(args.connections as u64);
+        let per_connection = (args.people / 2).max(MIN_WARM_UP).div_ceil(args.connections as u64);
         let warm: Vec<_> = (0..args.connections)
             .map(|_| {
                 let (requests, http) = (requests.clone(), http.clone());
@@ -595,11 +769,14 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
         for w in warm {
             warm_ok += w.await.unwrap_or(0);
         }
-        let _ = drain(&fake, 2 * warm_ok, args.no_dms).await;
+        if drains {
+            let _ = drain(&fake, 2 * warm_ok).await;
+        }
 
         // Phase A.
-        let cpu = CpuMeter::start(pid, args.backend == Backend::Postgres);
+        let cpu = CpuMeter::start(pid, postgres);
         let duration = Duration::from_secs(args.seconds);
+        let dms_before_a = fake.posts.load(Ordering::Relaxed);
         let (mut a, a_elapsed) =
             saturation(&requests, &http, args.connections, duration).await;
         let a_cpu = cpu.report(hz);
@@ -608,11 +785,12 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
         let a_rate = a.ok() as f64 / a_elapsed.as_secs_f64();
         let dms_at_a = fake.posts.load(Ordering::Relaxed);
         let expected_a = 2 * (warm_ok + a.ok());
-        let a_drain = drain(&fake, expected_a, args.no_dms).await;
+        let a_drain = if drains { drain(&fake, expected_a).await } else { None };
         let _ = sampler.take_peak(pid); // the drain is not part of either phase
 
         // Phase B.
-        let cpu = CpuMeter::start(pid, args.backend == Backend::Postgres);
+        let cpu = CpuMeter::start(pid, postgres);
+        let dms_before_b = fake.posts.load(Ordering::Relaxed);
         let (mut b, b_elapsed) = steady(&requests, &http, args.rate, duration).await;
         let b_cpu = cpu.report(hz);
         let b_peak = sampler.take_peak(pid);
@@ -621,7 +799,7 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
         let b_max = b.latencies_us.last().copied().unwrap_or(0) as f64 / 1000.0;
         let dms_at_b = fake.posts.load(Ordering::Relaxed);
         let expected = expected_a + 2 * b.ok();
-        let b_drain = drain(&fake, expected, args.no_dms).await;
+        let b_drain = if drains { drain(&fake, expected).await } else { None };
         drop(sampler);
 
         println!(
@@ -658,29 +836,44 @@ async fn run_with_db(args: &Args, binary: &Path, db: &Db) -> Result<()> {
             mb(idle_kb),
             mb(a_peak.max(b_peak))
         );
-        if args.no_dms {
-            println!("{name} dms: none sent (--no-dms: no bot token, the outbox holds {expected})");
-            return Ok(());
+        if !delivers {
+            println!("{name} dms: none sent (the outbox holds {expected})");
+        } else if drains {
+            println!(
+                "{name} dms: received={} expected={expected} (after saturation {dms_at_a}/{expected_a}, {}; after steady {dms_at_b}, {}) conversations.open={}",
+                fake.posts.load(Ordering::Relaxed),
+                describe_drain(a_drain),
+                describe_drain(b_drain),
+                fake.opens.load(Ordering::Relaxed),
+            );
+        } else {
+            println!(
+                "{name} dms: sent during saturation {} ({:.0}/s), during steady {} ({:.0}/s); {} of {expected} by the end, the rest paced (no drain) conversations.open={}",
+                dms_at_a - dms_before_a,
+                (dms_at_a - dms_before_a) as f64 / a_elapsed.as_secs_f64(),
+                dms_at_b - dms_before_b,
+                (dms_at_b - dms_before_b) as f64 / b_elapsed.as_secs_f64(),
+                dms_at_b,
+                fake.opens.load(Ordering::Relaxed),
+            );
         }
-        println!(
-            "{name} dms: received={} expected={expected} (after saturation {dms_at_a}/{expected_a}, {}; after steady {dms_at_b}, {}) conversations.open={}",
-            fake.posts.load(Ordering::Relaxed),
-            describe_drain(a_drain),
-            describe_drain(b_drain),
-            fake.opens.load(Ordering::Relaxed),
-        );
-        Ok(())
+        Ok(Figures {
+            saturation: a_rate,
+            steady_p99: b.pct_ms(99.0),
+            idle_mb: mb(idle_kb),
+            peak_mb: mb(a_peak.max(b_peak)),
+        })
     }
     .await;
     let log_head = server.log_head(10);
     let status = server.stop();
     match status {
         Some(s) if s.success() => {}
-        Some(s) => println!("{name}: cairn exited with {s} after SIGTERM"),
-        None => println!("{name}: could not reap cairn"),
+        Some(s) => println!("{name}: the server exited with {s} after SIGTERM"),
+        None => println!("{name}: could not reap the server"),
     }
     if !log_head.is_empty() {
-        println!("{name}: cairn's log (RUST_LOG=warn):\n{log_head}");
+        println!("{name}: the server's log:\n{log_head}");
     }
     result
 }

@@ -190,6 +190,7 @@ fn kudos(k: u64, args: &Args) -> NewKudos {
         deliveries: recipients
             .iter()
             .map(|r| Delivery {
+                slot: None,
                 action: Default::default(),
                 key: format!("dm:{r}"),
                 channel: r.clone(),

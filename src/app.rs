@@ -77,7 +77,7 @@ fn services_over(
         framework: Arc::new(framework),
         store,
         clock,
-        outbox: Outbox::default(),
+        outbox: Outbox::new(config.outbox),
         rules: Arc::new(Rules {
             require_competency_tag: config.kudos.require_competency_tag,
             kudos_emoji: config.kudos.emoji.clone(),
@@ -93,11 +93,11 @@ fn services_over(
 }
 
 /// The outbox worker, if any workspace can have a token.
-fn outbox_worker(config: &Config, services: &Services) -> Option<OutboxWorker> {
+fn outbox_worker(services: &Services) -> Option<OutboxWorker> {
     services
         .workspaces
         .any()
-        .then(|| OutboxWorker::new(services, config.outbox))
+        .then(|| OutboxWorker::new(services))
 }
 
 /// Connects the store (running migrations), binds `config.addr` and starts serving.
@@ -133,7 +133,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let scheduler = Scheduler::of(&services, &config);
     let wake = services.outbox.waker();
     let scheduler = tokio::spawn(scheduler.run(clock, wake.clone(), shutdown.clone()));
-    let worker = match outbox_worker(&config, &services) {
+    let worker = match outbox_worker(&services) {
         Some(worker) => Some(tokio::spawn(worker.run(wake, shutdown.clone()))),
         None => {
             tracing::warn!(
@@ -229,7 +229,7 @@ pub async fn run_jobs_once(
         store.close().await;
         return Err(anyhow::Error::new(e).context("the scheduler pass failed"));
     }
-    match outbox_worker(config, &services) {
+    match outbox_worker(&services) {
         Some(worker) => {
             let mut attempted = 0;
             for _ in 0..RUN_ONCE_OUTBOX_ROUNDS {

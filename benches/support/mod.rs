@@ -280,6 +280,37 @@ pub async fn serve_fake_slack(bench: &'static str, app: Router) -> Result<String
 
 // ---------------------------------------------------------------- the server
 
+fn free_port() -> Result<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+/// `benches/peers/bolt/app.js`, its packages installed (`npm ci`, from the lock file) if they
+/// are not yet.
+#[allow(dead_code)] // kudos_load's
+pub fn bolt_peer() -> Result<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/bolt");
+    if !dir.join("node_modules").is_dir() {
+        eprintln!(
+            "installing the Bolt-JS peer's packages (npm ci in {})",
+            dir.display()
+        );
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .map_err(|e| {
+                format!("cannot run npm (Node.js 20 and npm are needed for --peer): {e}")
+            })?;
+        if !status.success() {
+            return Err(format!("npm ci in {} failed ({status})", dir.display()));
+        }
+    }
+    Ok(dir.join("app.js"))
+}
+
 /// `cairn serve`, a child process with its output in a log file in the run's temp dir.
 pub struct Server {
     child: Child,
@@ -303,13 +334,7 @@ impl Server {
         log_name: &str,
         env: &[(&str, Option<&str>)],
     ) -> Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let log = db.dir.join(log_name);
-        let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| e.to_string())?;
+        let port = free_port()?;
         let mut command = Command::new(binary);
         command
             .arg("serve")
@@ -327,12 +352,37 @@ impl Server {
                 None => command.env_remove(key),
             };
         }
+        Self::spawn(command, port, db, log_name)
+    }
+
+    /// The Bolt-JS peer (`app`, from `bolt_peer`) on PostgreSQL `db`, with the same secret,
+    /// token and fake Slack as Cairn.
+    #[allow(dead_code)] // kudos_load's
+    pub fn start_bolt_peer(app: &Path, db: &Db, slack_url: &str) -> Result<Self> {
+        let port = free_port()?;
+        let mut command = Command::new("node");
+        command
+            .arg(app)
+            .current_dir(app.parent().unwrap_or(Path::new(".")))
+            .env("PORT", port.to_string())
+            .env("DATABASE_URL", &db.url)
+            .env("SLACK_SIGNING_SECRET", SECRET)
+            .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+            .env("SLACK_API_URL", slack_url)
+            .env("NODE_ENV", "production");
+        Self::spawn(command, port, db, "bolt.log")
+    }
+
+    fn spawn(mut command: Command, port: u16, db: &Db, log_name: &str) -> Result<Self> {
+        let log = db.dir.join(log_name);
+        let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let err = out.try_clone().map_err(|e| e.to_string())?;
         let child = command
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+            .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
         Ok(Self {
             pid: child.id(),
             child,

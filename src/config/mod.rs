@@ -187,7 +187,7 @@ pub struct Config {
     pub people: People,
     pub prompts: Prompts,
     pub digests: Digests,
-    pub outbox: crate::jobs::pacing::Limits,
+    pub outbox: crate::domain::pacing::Limits,
 }
 
 #[derive(Clone, Debug)]
@@ -526,11 +526,11 @@ impl Input {
                     self.team_digest_tz.as_deref(),
                 )?,
             },
-            outbox: crate::jobs::pacing::Limits::per_minute(
+            outbox: crate::domain::pacing::Limits::per_minute(
                 self.outbox_channel_per_minute
-                    .unwrap_or(crate::jobs::pacing::CHANNEL_PER_MINUTE),
+                    .unwrap_or(crate::domain::pacing::CHANNEL_PER_MINUTE),
                 self.outbox_workspace_per_minute
-                    .unwrap_or(crate::jobs::pacing::WORKSPACE_PER_MINUTE),
+                    .unwrap_or(crate::domain::pacing::WORKSPACE_PER_MINUTE),
             ),
         })
     }

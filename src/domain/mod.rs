@@ -9,6 +9,7 @@ pub mod kudos;
 pub mod lens;
 pub mod markup;
 pub mod org;
+pub mod pacing;
 pub mod period;
 pub mod review;
 pub mod schedule;

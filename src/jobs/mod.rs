@@ -1,5 +1,4 @@
 //! Background work. Each worker can be stepped (`run_once`) by tests and the CLI.
 
 pub mod outbox;
-pub mod pacing;
 pub mod scheduler;

@@ -11,17 +11,15 @@
 //! exponentially with jitter; permanent failures park the row as dead with the reason.
 
 use crate::clock::SharedClock;
-use crate::jobs::pacing::{Limits, Pacer};
+use crate::domain::pacing::Pacer;
 use crate::services::workspaces::Workspaces;
 use crate::services::Services;
 use crate::slack::client::{FileUpload, SlackClient, SlackError};
 use crate::store::{Action, Delivery, OutboxMessage, Outcome, Store, StoreError, UploadFile};
 use base64::Engine;
-use chrono::{DateTime, Utc};
 use rand::Rng;
 use secrecy::SecretString;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
@@ -45,6 +43,9 @@ const MAX_ATTEMPTS: i64 = 12;
 const GATHER: Duration = Duration::from_millis(20);
 /// How often the worker looks for due rows when nothing wakes it.
 const POLL: Duration = Duration::from_secs(1);
+/// Between claims of paced messages falling due one after another, at least this long, so one
+/// claim serves all those due meanwhile; a DM this much after its slot costs nobody anything.
+const PACED_GATHER: Duration = Duration::from_millis(100);
 
 #[derive(Clone)]
 pub struct OutboxWorker {
@@ -57,14 +58,12 @@ pub struct OutboxWorker {
     worker_id: String,
     /// DM channel per (team, user), so each recipient costs one `conversations.open` per process.
     dm_channels: Arc<Mutex<HashMap<(String, String), String>>>,
-    pacer: Arc<Mutex<Pacer>>,
-    /// When rows this worker put off (paced, rate-limited, backing off) fall due, soonest first,
-    /// so it wakes for them on time instead of at the next poll.
-    due: Arc<std::sync::Mutex<BinaryHeap<Reverse<DateTime<Utc>>>>>,
+    /// Shared with the services, which give each post its slot as it is written.
+    pacer: Arc<std::sync::Mutex<Pacer>>,
 }
 
 impl OutboxWorker {
-    pub fn new(services: &Services, limits: Limits) -> Self {
+    pub fn new(services: &Services) -> Self {
         let worker_id = format!(
             "{}-{:08x}",
             std::process::id(),
@@ -78,8 +77,7 @@ impl OutboxWorker {
             clock: services.clock.clone(),
             worker_id,
             dm_channels: Arc::default(),
-            pacer: Arc::new(Mutex::new(Pacer::new(limits))),
-            due: Arc::default(),
+            pacer: services.outbox.pacer(),
         }
     }
 
@@ -101,8 +99,7 @@ impl OutboxWorker {
         // they arrive in order and a DM is opened once), different channels in parallel.
         let mut queues: Vec<((String, String), Vec<OutboxMessage>)> = Vec::new();
         {
-            let mut pacer = self.pacer.lock().await;
-            pacer.forget_idle(now);
+            let mut pacer = self.pacer();
             for message in batch {
                 match pacer.admit(&message.team_id, &lane(&message), now, message.put_off) {
                     Ok(()) => {
@@ -136,16 +133,6 @@ impl OutboxWorker {
         while let Some(done) = tasks.join_next().await {
             if let Ok(done) = done {
                 outcomes.extend(done);
-            }
-        }
-        {
-            let mut due = self.due.lock().unwrap_or_else(|e| e.into_inner());
-            for (_, outcome) in &outcomes {
-                if let Outcome::Defer { not_before, .. } | Outcome::Retry { not_before, .. } =
-                    outcome
-                {
-                    due.push(Reverse(*not_before));
-                }
             }
         }
         for (_, outcome) in &outcomes {
@@ -208,21 +195,30 @@ impl OutboxWorker {
                     // Let a burst of kudos gather so one claim serves many of them.
                     tokio::time::sleep(GATHER).await;
                 }
-                _ = tokio::time::sleep(self.until_next_due()) => {}
+                _ = tokio::time::sleep(self.until_next_due().await) => {}
             }
         }
     }
 
-    /// How long to sleep: until the soonest row this worker put off falls due, at most `POLL`.
-    fn until_next_due(&self) -> Duration {
+    /// How long to sleep: until the soonest pending row falls due (at least `PACED_GATHER`,
+    /// at most `POLL`).
+    async fn until_next_due(&self) -> Duration {
         let now = self.clock.now();
-        let mut due = self.due.lock().unwrap_or_else(|e| e.into_inner());
-        while due.peek().is_some_and(|Reverse(t)| *t <= now) {
-            due.pop();
+        match self.store.outbox_next_due(now).await {
+            Ok(Some(next)) => (next - now)
+                .to_std()
+                .unwrap_or_default()
+                .clamp(PACED_GATHER, POLL),
+            Ok(None) => POLL,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: could not look for messages due later");
+                POLL
+            }
         }
-        due.peek()
-            .and_then(|Reverse(t)| (*t - now).to_std().ok())
-            .map_or(POLL, |wait| wait.min(POLL))
+    }
+
+    fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
+        self.pacer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Delivers one channel's messages in order. After a 429 the rest are not tried: they take
@@ -233,12 +229,9 @@ impl OutboxWorker {
         for message in queue {
             let outcome = if held {
                 let now = self.clock.now();
-                let slot = self.pacer.lock().await.rate_limited(
-                    &message.team_id,
-                    &lane(&message),
-                    now,
-                    now,
-                );
+                let slot = self
+                    .pacer()
+                    .rate_limited(&message.team_id, &lane(&message), now, now);
                 Outcome::Defer {
                     not_before: slot,
                     reason: None,
@@ -265,12 +258,9 @@ impl OutboxWorker {
             Err(SlackError::RateLimited { retry_after }) => {
                 let now = self.clock.now();
                 let until = now + chrono::Duration::from_std(retry_after).unwrap_or_default();
-                let slot = self.pacer.lock().await.rate_limited(
-                    &message.team_id,
-                    &lane(message),
-                    now,
-                    until,
-                );
+                let slot = self
+                    .pacer()
+                    .rate_limited(&message.team_id, &lane(message), now, until);
                 tracing::info!(
                     outbox_id = id,
                     retry_after_s = retry_after.as_secs(),
@@ -493,10 +483,7 @@ impl OutboxWorker {
 /// the other methods have limits of their own, so each kind keeps its own line per channel
 /// (and all count toward the workspace's budget).
 fn lane(message: &OutboxMessage) -> String {
-    match message.action {
-        Action::Post | Action::Ephemeral { .. } => message.channel.clone(),
-        ref other => format!("{}:{}", other.label(), message.channel),
-    }
+    message.action.lane(&message.channel)
 }
 
 /// What a look for an earlier copy found. If the channel's history cannot be read (a missing

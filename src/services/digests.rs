@@ -229,6 +229,7 @@ impl Digests {
             kind: REVIEW_DIGEST,
             local_date: date,
             delivery: Delivery {
+                slot: None,
                 action: Default::default(),
                 key: format!("{REVIEW_DIGEST}:{date}"),
                 channel: manager.user_id.clone(),
@@ -338,6 +339,7 @@ impl Digests {
                 kind: TEAM_DIGEST,
                 local_date: date,
                 delivery: Delivery {
+                    slot: None,
                     action: Default::default(),
                     key: format!("{TEAM_DIGEST}:{date}"),
                     channel: channel.to_owned(),

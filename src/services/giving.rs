@@ -93,6 +93,8 @@ pub async fn give(s: &Services, giving: Giving) -> Given {
         deliveries.push(delivery("announce".into(), c.to_string(), &announcement));
     }
     let spheres = spheres(s, team.as_str(), &giver, giver_external, &recipients).await;
+    let now = s.clock.now();
+    let due_now = s.outbox.pace(team.as_str(), &mut deliveries, now);
     let new = NewKudos {
         spheres,
         team_id: team,
@@ -106,7 +108,7 @@ pub async fn give(s: &Services, giving: Giving) -> Given {
         visibility,
         framework_id: s.framework.id().to_owned(),
         framework_version: s.framework.version().to_owned(),
-        created_at: s.clock.now(),
+        created_at: now,
         deliveries,
     };
     match tokio::time::timeout(RECORD_DEADLINE, s.store.record_kudos(new)).await {
@@ -121,7 +123,10 @@ pub async fn give(s: &Services, giving: Giving) -> Given {
                 recipients = recipients.len(),
                 "kudos recorded"
             );
-            s.outbox.wake();
+            // DMs for busy channels wait for their slots; the worker wakes for them then.
+            if due_now {
+                s.outbox.wake();
+            }
             Given::Recorded(announcement)
         }
         Ok(Err(e)) => {
@@ -170,6 +175,7 @@ pub async fn spheres(
 
 pub(super) fn delivery(key: String, channel: String, message: &Message) -> Delivery {
     Delivery {
+        slot: None,
         action: Default::default(),
         key,
         channel,

@@ -13,6 +13,7 @@ const ITEMS: i64 = 10;
 /// delivered, and coalesced, so a burst of openings publishes the newest view once.
 pub async fn publish(s: &Services, team: &str, user: &str) -> Result<(), StoreError> {
     let home = Delivery {
+        slot: None,
         key: format!("home:{user}"),
         channel: user.to_owned(),
         text: String::new(),

@@ -14,6 +14,7 @@ pub mod packets;
 pub mod people;
 pub mod prompts;
 pub mod reactions;
+mod recent;
 pub mod summaries;
 pub mod team;
 pub mod web;
@@ -22,8 +23,10 @@ pub mod workspaces;
 use crate::clock::SharedClock;
 use crate::domain::framework::Framework;
 use crate::domain::growth::Viewer;
+use crate::domain::pacing::{Limits, Pacer};
 use crate::domain::tags::TagIndex;
-use crate::store::{Delivery, Store, StoreError};
+use crate::store::{Action, Delivery, Store, StoreError};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -80,21 +83,52 @@ impl Services {
 }
 
 /// The way to Slack: changes write their messages into the store's outbox in their own
-/// transaction; this wakes the worker that delivers them, so they go out at once.
+/// transaction; this wakes the worker that delivers them, so they go out at once. It also holds
+/// Slack's pace, shared with the worker: a message for a busy channel is written due at its
+/// slot, so a backlog waits in the database and costs nothing until its turn.
 #[derive(Clone, Default)]
 pub struct Outbox {
     wake: Arc<Notify>,
+    pacer: Arc<std::sync::Mutex<Pacer>>,
 }
 
 impl Outbox {
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            wake: Arc::default(),
+            pacer: Arc::new(std::sync::Mutex::new(Pacer::new(limits))),
+        }
+    }
+
     /// The worker waits on this.
     pub fn waker(&self) -> Arc<Notify> {
         self.wake.clone()
     }
 
+    /// The pace the worker keeps.
+    pub fn pacer(&self) -> Arc<std::sync::Mutex<Pacer>> {
+        self.pacer.clone()
+    }
+
     /// Something was written to the outbox: deliver it now rather than at the next poll.
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Gives each post its slot in its channel as it is about to be written; returns whether
+    /// any is due now (else the worker wakes for them when they fall due).
+    pub fn pace(&self, team: &str, deliveries: &mut [Delivery], now: DateTime<Utc>) -> bool {
+        let mut pacer = self.pacer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut due_now = false;
+        for d in deliveries
+            .iter_mut()
+            .filter(|d| matches!(d.action, Action::Post))
+        {
+            let slot = pacer.reserve(team, &d.action.lane(&d.channel), now);
+            due_now |= slot <= now;
+            d.slot = Some(slot);
+        }
+        due_now || deliveries.iter().any(|d| d.slot.is_none())
     }
 
     /// Messages that go with no other change (a note that something asked for failed).

@@ -38,6 +38,7 @@ fn upload(s: &Services, requester: &str, report: &Summary) -> Delivery {
         report.period.label()
     );
     Delivery {
+        slot: None,
         // Each ask is its own packet: asking again later sends the newer one.
         key: format!(
             "packet:{requester}:{subject}:{}:{}:{}",

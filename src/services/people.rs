@@ -6,13 +6,14 @@
 //! Lookups made while Slack waits for an answer get a time budget: a slow or unreachable Slack
 //! means "unknown", never a late answer.
 
+use super::recent::Recent;
 use super::workspaces::Workspaces;
 use crate::clock::SharedClock;
 use crate::slack::client::SlackUser;
 use crate::store::{Forgotten, Person, Store, StoreError};
 use chrono::{DateTime, Duration as Age, Utc};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,9 +27,11 @@ pub struct People {
     store: Arc<dyn Store>,
     slack: Option<Workspaces>,
     clock: SharedClock,
-    memory: Arc<Mutex<HashMap<(String, String), Known>>>,
-    /// People this process has already noted as having used Cairn.
-    noted: Arc<Mutex<HashSet<(String, String)>>>,
+    /// The people seen recently; the store holds everyone.
+    memory: Arc<Mutex<Recent<(String, String), Known>>>,
+    /// People this process has already noted as having used Cairn (recently: one forgotten
+    /// here is noted again, which changes nothing).
+    noted: Arc<Mutex<Recent<(String, String), ()>>>,
 }
 
 #[derive(Clone)]
@@ -76,7 +79,7 @@ impl People {
                 self.noted
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .insert(key);
+                    .insert(key, ());
             }
             // Not worth failing the request for: the next one notes them.
             Err(e) => tracing::warn!(error = %e, "could not note a person who used Cairn"),
@@ -188,7 +191,7 @@ impl People {
     }
 
     fn remembered(&self, team: &str, user: &str) -> Option<Person> {
-        let memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
+        let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
         memory
             .get(&(team.to_owned(), user.to_owned()))
             .and_then(|k| k.person.clone())

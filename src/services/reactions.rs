@@ -113,6 +113,7 @@ pub async fn added(s: &Services, team: &str, reaction: Reaction<'_>) -> Result<(
     let dm = view.direct_message();
     let key = source_key(&channel, &ts, &giver);
     let mut deliveries = vec![Delivery {
+        slot: None,
         action: Default::default(),
         key: format!("dm:{author}"),
         channel: author.to_string(),
@@ -123,6 +124,8 @@ pub async fn added(s: &Services, team: &str, reaction: Reaction<'_>) -> Result<(
         deliveries.push(ask_for_tag(s, &key, &author, &emoji, &giver));
     }
     let spheres = super::giving::spheres(s, team, &giver, giver_external, &recipients).await;
+    let now = s.clock.now();
+    let due_now = s.outbox.pace(team, &mut deliveries, now);
     let kudos = NewKudos {
         spheres,
         team_id,
@@ -136,14 +139,16 @@ pub async fn added(s: &Services, team: &str, reaction: Reaction<'_>) -> Result<(
         visibility: Visibility::Public,
         framework_id: f.id().to_owned(),
         framework_version: f.version().to_owned(),
-        created_at: s.clock.now(),
+        created_at: now,
         deliveries,
     };
     match s.store.record_kudos_once(kudos, &key, permalink).await {
         Ok(Some(id)) => {
             crate::metrics::inc("cairn_kudos_recorded_total", &[]);
             tracing::info!(kudos_id = id, "kudos recorded from a reaction");
-            s.outbox.wake();
+            if due_now {
+                s.outbox.wake();
+            }
         }
         Ok(None) => tracing::debug!("that reaction's kudos was recorded already"),
         Err(e) => return Err(e),
@@ -156,6 +161,7 @@ fn ask_for_tag(s: &Services, key: &str, author: &UserId, emoji: &str, giver: &Us
     let message =
         crate::slack::messages::reactions::tag_question(&s.framework, key, author.as_str(), emoji);
     Delivery {
+        slot: None,
         action: Default::default(),
         key: format!("ask:{giver}"),
         channel: giver.to_string(),

@@ -40,6 +40,7 @@ migrations! {
     (13, "evidence source", "0013_evidence_source"),
     (14, "levels", "0014_levels"),
     (15, "web", "0015_web"),
+    (16, "outbox due", "0016_outbox_due"),
 }
 
 /// The latest migration this build knows.
@@ -95,11 +96,12 @@ mod tests {
                 (13, "evidence source"),
                 (14, "levels"),
                 (15, "web"),
+                (16, "outbox due"),
             ]
         );
         let postgres: Vec<(i64, &str)> = POSTGRES.iter().map(|(v, n, _)| (*v, *n)).collect();
         assert_eq!(postgres, listed);
-        assert_eq!(latest(), 15);
+        assert_eq!(latest(), 16);
     }
 
     #[test]

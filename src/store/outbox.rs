@@ -28,6 +28,8 @@ pub trait OutboxStore: Send + Sync {
         now: DateTime<Utc>,
         outcomes: &[(i64, Outcome)],
     ) -> Result<()>;
+    /// When the soonest pending message not yet due at `now` falls due.
+    async fn outbox_next_due(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>>;
     async fn outbox_counts(&self) -> Result<OutboxCounts>;
     async fn outbox_rows(&self, team_id: &str) -> Result<Vec<OutboxRow>>;
     /// Rows with `status` across workspaces, oldest first (for `cairn outbox list`).
@@ -54,6 +56,7 @@ const OUTBOX_COLUMNS: &[&str] = &[
     "action",
     "not_before",
     "created_at",
+    "paced",
 ];
 
 /// A replayed change must not enqueue the same message twice: a key already there is kept.
@@ -90,8 +93,9 @@ pub(super) fn enqueue_at(deliveries: Vec<(&str, String, &Delivery, i64)>) -> Vec
             Arg::Text(d.text.clone()),
             Arg::Text(d.blocks.to_string()),
             Arg::Text(serde_json::to_string(&d.action).unwrap_or_default()),
+            Arg::Int(d.slot.map_or(*at, millis)),
             Arg::Int(*at),
-            Arg::Int(*at),
+            Arg::Bool(d.slot.is_some()),
         ]
     };
     let (newest, first): (Vec<_>, Vec<_>) =
@@ -113,7 +117,7 @@ pub(super) fn enqueue_at(deliveries: Vec<(&str, String, &Delivery, i64)>) -> Vec
     statements
 }
 
-/// Leases due rows: `$1` worker, `$2` lease end, `$3` now, `$4` limit. `lock` is appended to the
+/// Leases due rows, soonest due first: `$1` worker, `$2` lease end, `$3` now, `$4` limit. `lock` is appended to the
 /// inner select (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a time).
 /// A row still leased when its lease ran out was being sent by a worker that never said how it
 /// went: it becomes in doubt from that worker's claim on (`SET` reads the old values).
@@ -122,8 +126,8 @@ fn claim_outbox(lock: &str) -> String {
         "UPDATE outbox SET locked_by = $1, locked_until = $2, attempts = attempts + 1, claimed_at = $3, again = FALSE,
                 doubt_since = CASE WHEN locked_by IS NOT NULL THEN COALESCE(doubt_since, claimed_at) ELSE doubt_since END
          WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND not_before <= $3
-                      AND (locked_until IS NULL OR locked_until < $3) ORDER BY id LIMIT $4 {lock})
-         RETURNING id, team_id, dedupe_key, channel, text, blocks, action, attempts, doubt_since, (not_before > created_at) AS put_off"
+                      AND (locked_until IS NULL OR locked_until < $3) ORDER BY not_before, id LIMIT $4 {lock})
+         RETURNING id, team_id, dedupe_key, channel, text, blocks, action, attempts, doubt_since, (paced OR not_before > created_at) AS put_off"
     )
 }
 
@@ -213,6 +217,9 @@ const OUTBOX_EXTEND: &str =
 /// A coalesced row that changed while it was tried gets another go with its newest content.
 const OUTBOX_DEAD: &str = "UPDATE outbox SET status = CASE WHEN again THEN 'pending' ELSE 'dead' END,
      attempts = CASE WHEN again THEN 0 ELSE attempts END, last_error = $3, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2";
+
+const OUTBOX_NEXT_DUE: &str =
+    "SELECT MIN(not_before) FROM outbox WHERE status = 'pending' AND not_before > $1";
 
 const OUTBOX_COUNTS: &str = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
 
@@ -327,6 +334,17 @@ impl<DB: Backend> OutboxStore for SqlStore<DB> {
         let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
         execute_all::<DB>(&mut tx, &outbox_finish(worker, millis(now), outcomes)).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)
+    }
+
+    async fn outbox_next_due(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let rows = self
+            .read(&stmt(OUTBOX_NEXT_DUE, vec![Arg::Int(millis(now))]))
+            .await?;
+        let next: Option<i64> = match rows.first() {
+            Some(row) => row.try_get(0)?,
+            None => None,
+        };
+        Ok(next.and_then(DateTime::from_timestamp_millis))
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts> {

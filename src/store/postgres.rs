@@ -44,9 +44,9 @@ WITH input AS (
     FROM UNNEST($13::bigint[], $14::text[], $15::text[], $16::bigint[]) AS x(ord, kind, tag_id, position)
     JOIN input i ON i.ord = x.ord
 ), o AS (
-    INSERT INTO outbox (team_id, dedupe_key, channel, text, blocks, not_before, created_at)
-    SELECT i.team_id, 'kudos:' || i.id || ':' || x.key, x.channel, x.text, x.blocks, i.created_at, i.created_at
-    FROM UNNEST($17::bigint[], $18::text[], $19::text[], $20::text[], $21::text[]) AS x(ord, key, channel, text, blocks)
+    INSERT INTO outbox (team_id, dedupe_key, channel, text, blocks, not_before, created_at, paced)
+    SELECT i.team_id, 'kudos:' || i.id || ':' || x.key, x.channel, x.text, x.blocks, COALESCE(x.slot, i.created_at), i.created_at, x.slot IS NOT NULL
+    FROM UNNEST($17::bigint[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[]) AS x(ord, key, channel, text, blocks, slot)
     JOIN input i ON i.ord = x.ord
     -- Outbox ids follow kudos order, so a channel's messages go out in the order given.
     ORDER BY x.ord
@@ -67,11 +67,11 @@ impl WriteBatch for Batches {
         // Remembering a workspace is idempotent, so it need not share the kudos' transaction.
         let mut conn = self.0.acquire().await.map_err(StoreError::from_sqlx)?;
         execute_all::<Postgres>(&mut conn, &remember_workspaces(batch, known_teams)).await?;
-        use Column::{Int, OptText, Text};
+        use Column::{Int, OptInt, OptText, Text};
         let mut kudos = Columns::of(&[Text, Text, Text, OptText, Text, Text, Text, Int]);
         let mut recipients = Columns::of(&[Int, Text, Int, Text]);
         let mut tags = Columns::of(&[Int, Text, Text, Int]);
-        let mut outbox = Columns::of(&[Int, Text, Text, Text, Text]);
+        let mut outbox = Columns::of(&[Int, Text, Text, Text, Text, OptInt]);
         for (ord, k) in (1i64..).zip(batch) {
             kudos.text(0, k.team_id.to_string());
             kudos.text(1, k.giver.to_string());
@@ -101,6 +101,7 @@ impl WriteBatch for Batches {
                 outbox.text(2, d.channel.clone());
                 outbox.text(3, d.text.clone());
                 outbox.text(4, d.blocks.to_string());
+                outbox.opt_int(5, d.slot.map(millis));
             }
         }
         let mut query = sqlx::query(WRITE_KUDOS);
@@ -124,12 +125,14 @@ struct Columns(Vec<Values>);
 #[derive(Clone, Copy)]
 enum Column {
     Int,
+    OptInt,
     Text,
     OptText,
 }
 
 enum Values {
     Int(Vec<i64>),
+    OptInt(Vec<Option<i64>>),
     Text(Vec<String>),
     OptText(Vec<Option<String>>),
 }
@@ -141,6 +144,7 @@ impl Columns {
                 .iter()
                 .map(|k| match k {
                     Column::Int => Values::Int(Vec::new()),
+                    Column::OptInt => Values::OptInt(Vec::new()),
                     Column::Text => Values::Text(Vec::new()),
                     Column::OptText => Values::OptText(Vec::new()),
                 })
@@ -152,6 +156,13 @@ impl Columns {
         match &mut self.0[i] {
             Values::Int(c) => c.push(v),
             _ => unreachable!("column {i} is not a bigint column"),
+        }
+    }
+
+    fn opt_int(&mut self, i: usize, v: Option<i64>) {
+        match &mut self.0[i] {
+            Values::OptInt(c) => c.push(v),
+            _ => unreachable!("column {i} is not a nullable bigint column"),
         }
     }
 
@@ -173,6 +184,7 @@ impl Columns {
         for column in self.0 {
             query = match column {
                 Values::Int(v) => query.bind(v),
+                Values::OptInt(v) => query.bind(v),
                 Values::Text(v) => query.bind(v),
                 Values::OptText(v) => query.bind(v),
             };

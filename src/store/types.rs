@@ -16,12 +16,15 @@ pub struct Delivery {
     pub text: String,
     pub blocks: serde_json::Value,
     pub action: Action,
+    /// When Slack's pace lets it go, given as it is written (`Outbox::pace`); `None`: at once.
+    pub slot: Option<DateTime<Utc>>,
 }
 
 impl Delivery {
     /// A message posted in `channel` (a DM when it is a user id).
     pub fn post(key: String, channel: String, text: String, blocks: serde_json::Value) -> Self {
         Self {
+            slot: None,
             key,
             channel,
             text,
@@ -33,6 +36,7 @@ impl Delivery {
     /// A new text for the message at `ts` in `channel`; one row per message, the newest text wins.
     pub fn update(channel: &str, ts: &str, text: String, blocks: serde_json::Value) -> Self {
         Self {
+            slot: None,
             key: format!("update:{channel}:{ts}"),
             channel: channel.to_owned(),
             text,
@@ -50,6 +54,7 @@ impl Delivery {
         blocks: serde_json::Value,
     ) -> Self {
         Self {
+            slot: None,
             key,
             channel: channel.to_owned(),
             text,
@@ -90,6 +95,15 @@ impl Action {
     /// Rows whose newer version replaces the older instead of being dropped as a duplicate.
     pub fn coalesces(&self) -> bool {
         matches!(self, Action::Update { .. } | Action::Home)
+    }
+
+    /// The queue a message in `channel` waits in for Slack's pace: the channel for posts (a
+    /// DM's is its person's), its own for each other kind of call, which Slack limits apart.
+    pub fn lane(&self, channel: &str) -> String {
+        match self {
+            Action::Post | Action::Ephemeral { .. } => channel.to_owned(),
+            other => format!("{}:{channel}", other.label()),
+        }
     }
 
     pub fn label(&self) -> &'static str {

@@ -948,6 +948,7 @@ pub fn queued_kudos(
     let deliveries = recipients
         .iter()
         .map(|u| cairn::store::Delivery {
+            slot: None,
             action: Default::default(),
             key: format!("dm:{u}"),
             channel: u.to_string(),

@@ -96,6 +96,43 @@ both_backends! {
         assert_eq!(app.slack.calls_to("conversations.open").len(), 1);
     }
 
+    async fn a_hot_channels_backlog_waits_in_the_database_until_its_turn(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        // Six kudos at once to the same person: each DM is written due at its own slot.
+        for i in 0..6 {
+            assert_eq!(app.kudos(&format!("<@U07ANA0001> #technical thanks {i}")).await["response_type"], "in_channel");
+        }
+        app.slack.wait_for("chat.postMessage", 1).await;
+        let offsets: Vec<i64> = app
+            .db
+            .strings("SELECT CAST(not_before - created_at AS TEXT) FROM outbox ORDER BY id")
+            .await
+            .iter()
+            .map(|o| o.parse().unwrap())
+            .collect();
+        assert_eq!(offsets[0], 0, "{offsets:?}");
+        for pair in offsets.windows(2) {
+            assert!((1000..1100).contains(&(pair[1] - pair[0])), "slots about 1.09 s apart: {offsets:?}");
+        }
+        // The worker keeps looking, but rows not yet due are never claimed, so never rewritten.
+        let claimed = || app.db.strings("SELECT CAST(COUNT(*) AS TEXT) FROM outbox WHERE claimed_at IS NOT NULL");
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        assert_eq!(claimed().await, ["1"]);
+        assert_eq!(app.slack.calls_to("chat.postMessage").len(), 1);
+        // Each goes when its slot comes, once, in order.
+        for sent in 2..=6 {
+            app.clock.advance(chrono::Duration::milliseconds(1100));
+            app.slack.wait_for("chat.postMessage", sent).await;
+            assert_eq!(claimed().await, [sent.to_string()]);
+        }
+        let rows = wait_rows(&app, |r| r.iter().all(|row| row.status == "sent")).await;
+        assert!(rows.iter().all(|r| r.attempts == 1), "{rows:?}");
+        let texts: Vec<String> = app.slack.calls_to("chat.postMessage").iter().map(|c| c.body["text"].as_str().unwrap().to_owned()).collect();
+        for (i, text) in texts.iter().enumerate() {
+            assert!(text.ends_with(&format!("thanks {i}")), "{texts:?}");
+        }
+    }
+
     async fn a_run_of_server_errors_backs_off_longer_each_time_then_delivers_once(backend: Backend) {
         let Some(app) = TestApp::spawn(backend).await else { return };
         app.slack.script("chat.postMessage", vec![Scripted::Status(500), Scripted::Status(502), Scripted::Status(503)]);

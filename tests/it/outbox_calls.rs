@@ -19,6 +19,7 @@ fn at(s: &str) -> DateTime<Utc> {
 
 fn home(user: &str) -> Delivery {
     Delivery {
+        slot: None,
         key: format!("home:{user}"),
         channel: user.into(),
         text: String::new(),
@@ -29,6 +30,7 @@ fn home(user: &str) -> Delivery {
 
 fn upload(user: &str) -> Delivery {
     Delivery {
+        slot: None,
         key: format!("packet:{user}"),
         channel: user.into(),
         text: format!("the packet for {user}"),
@@ -59,6 +61,7 @@ fn one_of_each(i: usize) -> Vec<Delivery> {
             serde_json::json!([]),
         ),
         Delivery {
+            slot: None,
             key: format!("kept:{ts}"),
             channel: channel.clone(),
             text: String::new(),

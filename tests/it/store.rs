@@ -31,6 +31,7 @@ fn kudos(team: &str, giver: &str, to: &[&str], text: &str) -> NewKudos {
         deliveries: to
             .iter()
             .map(|u| Delivery {
+                slot: None,
                 action: Default::default(),
                 key: format!("dm:{u}"),
                 channel: u.to_string(),
@@ -219,7 +220,7 @@ both_backends! {
         let weekly = |channel: &str| Prompt {
             kind: "weekly",
             local_date: d0,
-            delivery: Delivery { action: Default::default(), key: format!("prompt:{d0}"), channel: channel.into(), text: "how was the week?".into(), blocks: serde_json::json!([]) },
+            delivery: Delivery { slot: None, action: Default::default(), key: format!("prompt:{d0}"), channel: channel.into(), text: "how was the week?".into(), blocks: serde_json::json!([]) },
         };
         let moved = |user: &str, next: DateTime<Utc>| Schedule {
             next: Some(Occurrence { at: next, local_date: next.date_naive() }),

@@ -87,6 +87,7 @@ pub async fn message(s: &Services, team_id: &str, dm: DirectMessage<'_>) -> Resu
 fn kept(dm: DirectMessage<'_>) -> Option<Delivery> {
     let (channel, ts) = (dm.channel?, dm.ts?);
     Some(Delivery {
+        slot: None,
         key: format!("kept:{ts}"),
         channel: channel.to_owned(),
         text: String::new(),

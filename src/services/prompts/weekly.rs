@@ -246,6 +246,7 @@ impl Weekly {
             kind: "monthly",
             local_date: first_of_month,
             delivery: Delivery {
+                slot: None,
                 action: Default::default(),
                 key: format!("monthly:{first_of_month}"),
                 channel: schedule.user_id.clone(),
@@ -307,6 +308,7 @@ impl Weekly {
             kind: "weekly",
             local_date: occurrence.local_date,
             delivery: Delivery {
+                slot: None,
                 action: Default::default(),
                 key: format!("prompt:{}", occurrence.local_date),
                 channel: schedule.user_id.clone(),

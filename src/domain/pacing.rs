@@ -65,7 +65,12 @@ pub struct Pacer {
     limits: Limits,
     channels: HashMap<(String, String), Bucket>,
     workspaces: HashMap<String, Bucket>,
+    /// When idle buckets were last let go.
+    tidied_at: Option<DateTime<Utc>>,
 }
+
+/// How often idle buckets are let go.
+const TIDY_EVERY: Duration = Duration::minutes(1);
 
 #[derive(Debug)]
 struct Bucket {
@@ -87,6 +92,21 @@ impl Pacer {
         }
     }
 
+    /// The slot of a message written now for `channel` of `team`: now when the channel is free,
+    /// else the next free one after those already given. The message is written due then, so
+    /// a busy channel's backlog waits in the database, never claimed before its turn; when it
+    /// comes back it `returns` to the slot kept for it.
+    pub fn reserve(&mut self, team: &str, channel: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.tidy(now);
+        let rate = self.limits.channel;
+        let c = self
+            .channels
+            .entry((team.to_owned(), channel.to_owned()))
+            .or_insert_with(|| Bucket::new(now));
+        let earliest = c.check(rate, now, false).err().unwrap_or(now);
+        c.defer(rate, earliest)
+    }
+
     /// `Ok` takes a send slot now in `channel` of `team`; `Err(t)` says to come back at `t`.
     /// A message that `returns` from an earlier slot and still may not go is given the first
     /// free moment, ahead of the slots handed out since, so a channel's messages stay in order.
@@ -97,6 +117,7 @@ impl Pacer {
         now: DateTime<Utc>,
         returns: bool,
     ) -> Result<(), DateTime<Utc>> {
+        self.tidy(now);
         let Limits {
             channel: channel_rate,
             workspace: workspace_rate,
@@ -155,6 +176,13 @@ impl Pacer {
             .or_insert_with(|| Bucket::new(until));
         c.block(until);
         c.defer(self.limits.channel, until)
+    }
+
+    fn tidy(&mut self, now: DateTime<Utc>) {
+        if self.tidied_at.is_none_or(|t| now - t >= TIDY_EVERY) {
+            self.tidied_at = Some(now);
+            self.forget_idle(now);
+        }
     }
 
     /// Forgets buckets idle for a while, so the maps stay small.
@@ -369,6 +397,32 @@ mod tests {
             );
         }
         assert_eq!(p.admit("T1", "C200", t(1000), true), Ok(()));
+    }
+
+    #[test]
+    fn a_busy_channel_s_messages_are_written_with_their_slots() {
+        let mut p = pacer();
+        // A quiet channel: the first goes at once, the rest one a second after it.
+        assert_eq!(p.reserve("T1", "C1", t(0)), t(0));
+        assert_eq!(p.reserve("T1", "C1", t(0)), t(1000));
+        assert_eq!(p.reserve("T1", "C1", t(10)), t(2000));
+        assert_eq!(p.reserve("T1", "C2", t(10)), t(10));
+        // Each is let through when it comes back at its slot, and not before.
+        assert_eq!(p.admit("T1", "C1", t(0), true), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(500), true), Err(t(1000)));
+        assert_eq!(p.admit("T1", "C1", t(1000), true), Ok(()));
+        assert_eq!(p.admit("T1", "C1", t(2000), true), Ok(()));
+        // A message written without a slot waits behind the slots given.
+        assert_eq!(p.reserve("T1", "C1", t(2000)), t(3000));
+        assert_eq!(p.admit("T1", "C1", t(2100), false), Err(t(4000)));
+    }
+
+    #[test]
+    fn a_channel_that_sent_just_now_gives_the_next_slot_a_second_later() {
+        let mut p = pacer();
+        assert_eq!(p.admit("T1", "C1", t(0), false), Ok(()));
+        assert_eq!(p.reserve("T1", "C1", t(300)), t(1000));
+        assert_eq!(p.admit("T1", "C1", t(1000), true), Ok(()));
     }
 
     #[test]
