@@ -238,8 +238,10 @@ impl SqlStore<Postgres> {
             .close()
             .await
             .map_err(StoreError::from_sqlx)?;
+        // The kudos writers, the outbox, the scheduler and a few reads at once; each connection is
+        // a server process and buffers here, so no more than the work needs.
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(8)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             // sqlx pings a pooled connection before each use by default: a round trip per
             // statement, doubling a summary's seven. A connection that died meanwhile (the server
