@@ -3,6 +3,8 @@
 //! ```sh
 //! cargo build --release
 //! cargo bench --bench kudos_load -- [--backend sqlite|postgres] [--seconds N] [--rate R] [--connections C]
+//!                                   [--people P] [--no-dms] [--no-drain]
+//! cargo bench --bench kudos_load -- --peer    # beside the Bolt-JS peer in benches/peers/bolt/, as ratios
 //! ```
 //!
 //! Runs the release binary `target/release/cairn serve` as a child process against a fresh
