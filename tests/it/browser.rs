@@ -15,17 +15,7 @@ use driver::Browser;
 use fantoccini::Locator;
 use serde_json::json;
 
-const MIA: &str = "U0MIA00006";
-const DEV: &str = "U0DEV00011";
-const ANA: &str = "U0ANA00001";
-const CARA: &str = "U0CARA0003";
-
-const ORG: &str = "user_id,name,email,team,group,manager_id,track,level
-U0MIA00006,Mia Manager,,platform,eng,,manager,manager
-U0DEV00011,Dev Rao,,search,discovery,,manager,manager
-U0ANA00001,Ana Lima,,payments,money,U0MIA00006,ic,senior
-U0CARA0003,Cara Diaz,,ledger,money,U0DEV00011,ic,staff
-";
+use crate::web::{ANA, CARA, DEV, MIA, ORG};
 
 const HOSTILE: &str = "<script>alert(1)</script>";
 

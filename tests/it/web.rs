@@ -7,12 +7,13 @@ use crate::common::*;
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 
-const MIA: &str = "U0MIA00006";
-const DEV: &str = "U0DEV00011";
-const ANA: &str = "U0ANA00001";
-const CARA: &str = "U0CARA0003";
+// Mia manages Ana, Dev manages Cara; the browser tests use the same people.
+pub(crate) const MIA: &str = "U0MIA00006";
+pub(crate) const DEV: &str = "U0DEV00011";
+pub(crate) const ANA: &str = "U0ANA00001";
+pub(crate) const CARA: &str = "U0CARA0003";
 
-const ORG: &str = "user_id,name,email,team,group,manager_id,track,level
+pub(crate) const ORG: &str = "user_id,name,email,team,group,manager_id,track,level
 U0MIA00006,Mia Manager,,platform,eng,,manager,manager
 U0DEV00011,Dev Rao,,search,discovery,,manager,manager
 U0ANA00001,Ana Lima,,payments,money,U0MIA00006,ic,senior
