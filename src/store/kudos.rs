@@ -1,5 +1,6 @@
 //! Kudos: giving, listing, withdrawing and tagging them. The SQL lives next to the code that
-//! runs it; a batch of kudos is written by `write_kudos` (SQLite) or one statement (PostgreSQL).
+//! runs it; a batch of kudos is written in two calls (SQLite, `sqlite.rs`) or one statement
+//! (PostgreSQL, `postgres.rs`), from the statements made here.
 
 use super::backend::{execute_all, Backend, Get};
 use super::common::SqlStore;
@@ -75,7 +76,7 @@ pub(super) async fn write_kudos<DB: Backend>(
 
 /// The kudos rows of a batch, `RETURNING id`. Ids come from a sequence in row order, so each
 /// statement's ids, sorted, line up with its rows.
-fn insert_kudos(batch: &[NewKudos]) -> Vec<Stmt> {
+pub(super) fn insert_kudos(batch: &[NewKudos]) -> Vec<Stmt> {
     let rows = batch
         .iter()
         .map(|k| {
@@ -109,7 +110,7 @@ fn insert_kudos(batch: &[NewKudos]) -> Vec<Stmt> {
 }
 
 /// Recipients, tags and outbox rows of a batch just inserted with `ids` (in batch order).
-fn kudos_children(ids: &[i64], batch: &[NewKudos]) -> Vec<Stmt> {
+pub(super) fn kudos_children(ids: &[i64], batch: &[NewKudos]) -> Vec<Stmt> {
     let (mut recipients, mut tags, mut deliveries) = (Vec::new(), Vec::new(), Vec::new());
     for (&id, k) in ids.iter().zip(batch) {
         let team = || Arg::Text(k.team_id.to_string());

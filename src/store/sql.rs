@@ -25,6 +25,40 @@ pub(super) fn stmt(sql: &str, args: Vec<Arg>) -> Stmt {
     }
 }
 
+/// SQLite's limit on the values one call binds (`SQLITE_MAX_VARIABLE_NUMBER`).
+const SQLITE_MAX_VARIABLES: usize = 32_766;
+
+/// Statements as one text, for an engine that runs several statements in one call (SQLite), so
+/// they cost one round trip instead of one each: each statement's `$N` becomes `$N` plus the
+/// number of arguments before it. Unchanged when together they bind more values than SQLite allows.
+pub(super) fn in_one_call(statements: Vec<Stmt>) -> Vec<Stmt> {
+    let values: usize = statements.iter().map(|s| s.args.len()).sum();
+    if statements.len() < 2 || values > SQLITE_MAX_VARIABLES {
+        return statements;
+    }
+    let mut whole = Stmt {
+        sql: String::new(),
+        args: Vec::with_capacity(values),
+    };
+    for Stmt { sql, args } in statements {
+        let offset = whole.args.len();
+        let mut rest = sql.as_str();
+        while let Some(at) = rest.find('$') {
+            whole.sql.push_str(&rest[..=at]);
+            rest = &rest[at + 1..];
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if let Ok(n) = rest[..digits].parse::<usize>() {
+                whole.sql.push_str(&(n + offset).to_string());
+            }
+            rest = &rest[digits..];
+        }
+        whole.sql.push_str(rest);
+        whole.sql.push_str(";\n");
+        whole.args.extend(args);
+    }
+    vec![whole]
+}
+
 /// `$from, $from+1, …` for `count` values.
 pub(super) fn placeholders(from: usize, count: usize) -> String {
     (from..from + count)
@@ -76,4 +110,67 @@ pub(super) fn insert_rows(
     in_chunks(width, rows, |values| {
         format!("INSERT INTO {table} ({columns}) VALUES {values}{suffix}")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(stmt: &Stmt) -> Vec<String> {
+        stmt.args
+            .iter()
+            .map(|a| match a {
+                Arg::Text(t) => t.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn statements_in_one_call_number_their_values_after_those_before() {
+        let t = |s: &str| Arg::Text(s.into());
+        let first = stmt(
+            "INSERT INTO a (x, y) VALUES ($1, $2)",
+            vec![t("a1"), t("a2")],
+        );
+        let many: Vec<Arg> = (1..=10).map(|i| t(&format!("b{i}"))).collect();
+        let second = stmt(
+            "UPDATE b SET x = $1, y = $10 WHERE z = $1 AND j = '$.k'",
+            many,
+        );
+        let joined = in_one_call(vec![stmt("BEGIN", Vec::new()), first, second]);
+        assert_eq!(joined.len(), 1);
+        assert_eq!(
+            joined[0].sql,
+            "BEGIN;\nINSERT INTO a (x, y) VALUES ($1, $2);\nUPDATE b SET x = $3, y = $12 WHERE z = $3 AND j = '$.k';\n"
+        );
+        let args = texts(&joined[0]);
+        assert_eq!(args.len(), 12);
+        assert_eq!(
+            (&args[..3], args[11].as_str()),
+            (&["a1", "a2", "b1"].map(String::from)[..], "b10")
+        );
+    }
+
+    #[test]
+    fn statements_binding_more_than_sqlite_allows_stay_apart() {
+        let rows = |n: usize| (0..n).map(|i| vec![Arg::Int(i as i64); 5]).collect();
+        let big = insert_rows("t", &["a", "b", "c", "d", "e"], rows(7_000), "");
+        assert_eq!(
+            big.len(),
+            5,
+            "7,000 rows of 5 values are five statements of at most 8,000"
+        );
+        let apart = in_one_call(big.clone());
+        assert_eq!(
+            apart.iter().map(|s| &s.sql).collect::<Vec<_>>(),
+            big.iter().map(|s| &s.sql).collect::<Vec<_>>()
+        );
+        let small = insert_rows("t", &["a", "b", "c", "d", "e"], rows(3), "");
+        assert_eq!(
+            in_one_call(small.clone())[0].sql,
+            small[0].sql,
+            "one statement is left as it is"
+        );
+    }
 }

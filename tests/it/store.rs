@@ -89,6 +89,19 @@ both_backends! {
         s.close().await;
     }
 
+    async fn a_kudos_too_big_for_one_call_is_written_whole(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        // 7,000 receivers, each with a DM: more values than SQLite binds in one call.
+        let people: Vec<String> = (0..7_000).map(|i| format!("U{i:05}")).collect();
+        let refs: Vec<&str> = people.iter().map(String::as_str).collect();
+        let id = s.record_kudos(kudos("T1", "U1", &refs, "everyone")).await.unwrap();
+        let page = s.list_kudos(&query("T1")).await.unwrap();
+        assert_eq!((page.items[0].id, page.items[0].recipients.len()), (id, 7_000));
+        assert_eq!(s.outbox_counts().await.unwrap().pending, 7_000);
+        s.close().await;
+    }
+
     async fn items_about_a_person_carry_the_sphere_of_the_day(backend: Backend) {
         let Some(db) = test_db(backend).await else { return };
         let s = store::connect(&db.url).await.unwrap();
