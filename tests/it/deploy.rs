@@ -485,3 +485,26 @@ fn the_dockerfile_stubs_every_bench_cargo_toml_declares() {
     assert!(!benches.is_empty());
     assert_eq!(stubs, benches);
 }
+
+#[test]
+fn the_binary_packs_its_relocations_where_glibc_loads_them() {
+    // build.rs asks the linker for packed relative relocations on glibc 2.36 and later; the
+    // image builds with it.
+    assert!(read("Dockerfile").contains("COPY build.rs ./"));
+    let glibc = Command::new("getconf")
+        .arg("GNU_LIBC_VERSION")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    let version: Vec<u32> = glibc
+        .trim()
+        .trim_start_matches("glibc ")
+        .split('.')
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let loads_relr = glibc.starts_with("glibc ") && version.as_slice() >= &[2, 36][..];
+    let binary = std::fs::read(BIN).unwrap();
+    let packed = binary.windows(9).any(|w| w == b".relr.dyn");
+    assert_eq!(packed, loads_relr, "{glibc:?}");
+}
