@@ -32,6 +32,7 @@ const SQLITE_MAX_VARIABLES: usize = 32_766;
 /// they cost one round trip instead of one each: each statement's `$N` becomes `$N` plus the
 /// number of arguments before it. Unchanged when together they bind more values than SQLite allows.
 pub(super) fn in_one_call(statements: Vec<Stmt>) -> Vec<Stmt> {
+    use std::fmt::Write;
     let values: usize = statements.iter().map(|s| s.args.len()).sum();
     if statements.len() < 2 || values > SQLITE_MAX_VARIABLES {
         return statements;
@@ -48,7 +49,7 @@ pub(super) fn in_one_call(statements: Vec<Stmt>) -> Vec<Stmt> {
             rest = &rest[at + 1..];
             let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
             if let Ok(n) = rest[..digits].parse::<usize>() {
-                whole.sql.push_str(&(n + offset).to_string());
+                let _ = write!(whole.sql, "{}", n + offset);
             }
             rest = &rest[digits..];
         }
@@ -61,10 +62,21 @@ pub(super) fn in_one_call(statements: Vec<Stmt>) -> Vec<Stmt> {
 
 /// `$from, $from+1, …` for `count` values.
 pub(super) fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(count * 7);
+    push_placeholders(&mut out, from, count);
+    out
+}
+
+/// Appends `$from, $from+1, …` to `out`: one string for a whole statement rather than one per
+/// value, as a batch's statements are rebuilt for every batch.
+fn push_placeholders(out: &mut String, from: usize, count: usize) {
+    use std::fmt::Write;
+    for i in from..from + count {
+        if i > from {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "${i}");
+    }
 }
 
 /// Bound parameters per statement at most; well under SQLite's and PostgreSQL's limits.
@@ -72,10 +84,16 @@ pub(super) const MAX_PARAMS: usize = 8000;
 
 /// `($1, $2), ($3, $4)…`: `rows` tuples of `width` placeholders.
 fn values(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", placeholders(1 + r * width, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(rows * (width * 7 + 4));
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        push_placeholders(&mut out, 1 + r * width, width);
+        out.push(')');
+    }
+    out
 }
 
 /// Statements over a VALUES list of `rows` (each `width` values), split so no statement binds
@@ -150,6 +168,13 @@ mod tests {
             (&args[..3], args[11].as_str()),
             (&["a1", "a2", "b1"].map(String::from)[..], "b10")
         );
+    }
+
+    #[test]
+    fn values_lists_number_their_placeholders_row_by_row() {
+        assert_eq!(values(3, 2), "($1, $2), ($3, $4), ($5, $6)");
+        assert_eq!(placeholders(4, 3), "$4, $5, $6");
+        assert_eq!(placeholders(1, 0), "");
     }
 
     #[test]
