@@ -2,11 +2,18 @@
 //! aggregate's file implements its trait for `SqlStore`; what differs between the engines (how
 //! to connect, the claim lock, how a batch of kudos is written) is in `sqlite.rs` and `postgres.rs`.
 
+use super::backend::execute_all;
 use super::backend::Backend;
 use super::batch::KudosWriter;
-use super::sql::{stmt, Arg, Stmt};
+use super::sql::{in_one_call, stmt, Arg, Stmt};
 use super::*;
 use sqlx::{Database, Pool};
+
+/// After `BEGIN … COMMIT` sent as text failed part way: undoes whatever part ran, so the
+/// connection goes back to the pool with no transaction open.
+pub(super) async fn undo<DB: Backend>(conn: &mut DB::Connection) {
+    let _ = DB::execute(conn, &stmt("ROLLBACK", Vec::new())).await;
+}
 
 pub struct SqlStore<DB: Database> {
     pub(super) backend: &'static str,
@@ -14,6 +21,8 @@ pub struct SqlStore<DB: Database> {
     pub(super) claim_lock: &'static str,
     /// Opens a transaction that must be able to write (`/readyz`'s probe).
     pub(super) begin_write: &'static str,
+    /// Whether one call may carry several statements (SQLite; PostgreSQL prepares one at a time).
+    pub(super) several_per_call: bool,
     pub(super) writer: Pool<DB>,
     pub(super) readers: Pool<DB>,
     pub(super) kudos: KudosWriter,
@@ -26,6 +35,27 @@ impl<DB: Backend> SqlStore<DB> {
         DB::execute(&mut conn, &stmt(sql, args.to_vec()))
             .await
             .map_err(StoreError::from_sqlx)
+    }
+
+    /// Runs `statements` in one transaction on the writer. On SQLite that is one call to its
+    /// thread, `BEGIN` and `COMMIT` included, so the writer is held for less time.
+    pub(super) async fn write_all(&self, statements: Vec<Stmt>) -> Result<()> {
+        let mut conn = self.writer.acquire().await.map_err(StoreError::from_sqlx)?;
+        if !self.several_per_call {
+            let mut tx = sqlx::Connection::begin(&mut *conn)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            execute_all::<DB>(&mut tx, &statements).await?;
+            return tx.commit().await.map_err(StoreError::from_sqlx);
+        }
+        let mut all = vec![stmt(self.begin_write, Vec::new())];
+        all.extend(statements);
+        all.push(stmt("COMMIT", Vec::new()));
+        let written = execute_all::<DB>(&mut conn, &in_one_call(all)).await;
+        if written.is_err() {
+            undo::<DB>(&mut conn).await;
+        }
+        written.map_err(StoreError::from_sqlx)
     }
 
     pub(super) async fn read(&self, stmt: &Stmt) -> Result<Vec<DB::Row>> {

@@ -1,7 +1,7 @@
 //! The outbox: messages committed with the change that caused them, then leased, sent and
 //! settled by the drainer. Other aggregates enqueue through `enqueue` and `OUTBOX_COLUMNS`.
 
-use super::backend::{execute_all, Backend, Get};
+use super::backend::{Backend, Get};
 use super::common::SqlStore;
 use super::sql::{insert_rows, placeholders, stmt, Arg, Stmt, MAX_PARAMS};
 use super::*;
@@ -331,9 +331,8 @@ impl<DB: Backend> OutboxStore for SqlStore<DB> {
         now: DateTime<Utc>,
         outcomes: &[(i64, Outcome)],
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        execute_all::<DB>(&mut tx, &outbox_finish(worker, millis(now), outcomes)).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)
+        self.write_all(outbox_finish(worker, millis(now), outcomes))
+            .await
     }
 
     async fn outbox_next_due(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
@@ -393,8 +392,6 @@ impl<DB: Backend> OutboxStore for SqlStore<DB> {
             .iter()
             .map(|d| (team_id, d.key.clone(), d))
             .collect();
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        execute_all::<DB>(&mut tx, &enqueue(&rows, millis(now))).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)
+        self.write_all(enqueue(&rows, millis(now))).await
     }
 }

@@ -349,15 +349,11 @@ impl<DB: Backend> PeopleStore for SqlStore<DB> {
                 [person, level]
             }))
             .collect();
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        execute_all::<DB>(&mut tx, &statements).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)
+        self.write_all(statements).await
     }
 
     async fn note_people(&self, team_id: &str, users: &[String], now: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        execute_all::<DB>(&mut tx, &note_people(team_id, users, now)).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)
+        self.write_all(note_people(team_id, users, now)).await
     }
 
     async fn names_anywhere(&self, users: &[String]) -> Result<HashMap<String, String>> {

@@ -259,6 +259,7 @@ impl SqlStore<Postgres> {
             backend: "postgres",
             claim_lock: "FOR UPDATE SKIP LOCKED",
             begin_write: "BEGIN READ WRITE",
+            several_per_call: false,
             writer: pool.clone(),
             readers: pool,
             kudos,

@@ -460,9 +460,7 @@ impl<DB: Backend> ScheduleStore for SqlStore<DB> {
         if views.is_empty() {
             return Ok(());
         }
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        execute_all::<DB>(&mut tx, &record_views(views)).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)
+        self.write_all(record_views(views)).await
     }
 
     async fn views_of(

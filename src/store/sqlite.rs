@@ -5,7 +5,7 @@
 
 use super::backend::{execute_all, Backend, Get};
 use super::batch::{KudosWriter, WriteBatch};
-use super::common::SqlStore;
+use super::common::{undo, SqlStore};
 use super::kudos::{insert_kudos, kudos_children};
 use super::migrations;
 use super::sql::{in_one_call, stmt};
@@ -96,6 +96,7 @@ impl SqlStore<Sqlite> {
             claim_lock: "",
             // Takes the write lock at once, so a lock held elsewhere shows.
             begin_write: "BEGIN IMMEDIATE",
+            several_per_call: true,
             writer,
             readers,
             kudos,
@@ -116,8 +117,7 @@ impl WriteBatch for Batches {
         let mut conn = self.0.acquire().await.map_err(StoreError::from_sqlx)?;
         let written = in_two_calls(&mut conn, batch, known_teams).await;
         if written.is_err() {
-            // Undo whatever part ran, so the connection goes back with no transaction open.
-            let _ = Sqlite::execute(&mut conn, &stmt("ROLLBACK", Vec::new())).await;
+            undo::<Sqlite>(&mut conn).await;
         }
         written.map_err(StoreError::from_sqlx)
     }

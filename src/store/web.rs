@@ -1,7 +1,7 @@
 //! The review pages' sign-in: browser sessions and the one-time links `/growth web` sends.
 //! Both are kept by the SHA-256 of their secret, never the secret itself.
 
-use super::backend::{execute_all, Backend, Get};
+use super::backend::{Backend, Get};
 use super::common::SqlStore;
 use super::outbox::enqueue_at;
 use super::sql::{stmt, Arg};
@@ -106,9 +106,7 @@ impl<DB: Backend> WebStore for SqlStore<DB> {
             &link.token_hash[..16.min(link.token_hash.len())]
         );
         statements.extend(enqueue_at(vec![(link.team_id.as_str(), key, dm, now)]));
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
-        execute_all::<DB>(&mut tx, &statements).await?;
-        tx.commit().await.map_err(StoreError::from_sqlx)
+        self.write_all(statements).await
     }
 
     async fn use_web_link(

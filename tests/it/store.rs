@@ -89,6 +89,28 @@ both_backends! {
         s.close().await;
     }
 
+    async fn a_write_that_fails_part_way_leaves_nothing_and_the_next_is_written(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        let note = |key: &str| Delivery {
+            slot: None,
+            action: Default::default(),
+            key: key.into(),
+            channel: "U1".into(),
+            text: "could not do that".into(),
+            blocks: serde_json::json!([]),
+        };
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+        db.refuse_inserts("outbox").await;
+        assert!(s.enqueue("T1", &[note("first")], now).await.is_err());
+        db.allow_inserts("outbox").await;
+        // The failed transaction was undone, not left open on the writer.
+        s.enqueue("T1", &[note("second")], now).await.unwrap();
+        let keys: Vec<_> = s.outbox_rows("T1").await.unwrap().into_iter().map(|r| r.dedupe_key).collect();
+        assert_eq!(keys, ["second"]);
+        s.close().await;
+    }
+
     async fn a_kudos_too_big_for_one_call_is_written_whole(backend: Backend) {
         let Some(db) = test_db(backend).await else { return };
         let s = store::connect(&db.url).await.unwrap();
