@@ -30,15 +30,20 @@ fn kudos(team: &str, giver: &str, to: &[&str], text: &str) -> NewKudos {
             .collect(),
         deliveries: to
             .iter()
-            .map(|u| Delivery {
-                slot: None,
-                action: Default::default(),
-                key: format!("dm:{u}"),
-                channel: u.to_string(),
-                text: "hi".into(),
-                blocks: serde_json::json!([]),
-            })
+            .map(|u| message(&format!("dm:{u}"), u, "hi"))
             .collect(),
+    }
+}
+
+/// A plain message to `channel` for the outbox, due at once.
+fn message(key: &str, channel: &str, text: &str) -> Delivery {
+    Delivery {
+        slot: None,
+        action: Default::default(),
+        key: key.into(),
+        channel: channel.into(),
+        text: text.into(),
+        blocks: serde_json::json!([]),
     }
 }
 
@@ -92,14 +97,7 @@ both_backends! {
     async fn a_write_that_fails_part_way_leaves_nothing_and_the_next_is_written(backend: Backend) {
         let Some(db) = test_db(backend).await else { return };
         let s = store::connect(&db.url).await.unwrap();
-        let note = |key: &str| Delivery {
-            slot: None,
-            action: Default::default(),
-            key: key.into(),
-            channel: "U1".into(),
-            text: "could not do that".into(),
-            blocks: serde_json::json!([]),
-        };
+        let note = |key: &str| message(key, "U1", "could not do that");
         let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
         db.refuse_inserts("outbox").await;
         assert!(s.enqueue("T1", &[note("first")], now).await.is_err());
@@ -255,7 +253,7 @@ both_backends! {
         let weekly = |channel: &str| Prompt {
             kind: "weekly",
             local_date: d0,
-            delivery: Delivery { slot: None, action: Default::default(), key: format!("prompt:{d0}"), channel: channel.into(), text: "how was the week?".into(), blocks: serde_json::json!([]) },
+            delivery: message(&format!("prompt:{d0}"), channel, "how was the week?"),
         };
         let moved = |user: &str, next: DateTime<Utc>| Schedule {
             next: Some(Occurrence { at: next, local_date: next.date_naive() }),
