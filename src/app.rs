@@ -9,6 +9,7 @@ use crate::http::{self, AppState};
 use crate::jobs::outbox::OutboxWorker;
 use crate::jobs::scheduler::Scheduler;
 use crate::services::people::People;
+use crate::services::placements::Placements;
 use crate::services::workspaces::Workspaces;
 use crate::services::{Outbox, Rules, Services};
 use crate::slack::client::SlackClient;
@@ -72,6 +73,7 @@ fn services_over(
             workspaces.any().then(|| workspaces.clone()),
             clock.clone(),
         ),
+        placements: Placements::start(store.clone()),
         workspaces,
         tags: Arc::new(TagIndex::new(&framework)),
         framework: Arc::new(framework),

@@ -156,7 +156,7 @@ pub async fn spheres(
 ) -> Vec<Sphere> {
     let mut everyone = recipients.to_vec();
     everyone.push(giver.to_string());
-    let placed = match s.store.org_people(team, &everyone).await {
+    let placed = match s.placements.of(team, &everyone).await {
         Ok(placed) => placed,
         Err(e) => {
             tracing::warn!(error = %e, "could not read the org chart; spheres are unknown");

@@ -12,6 +12,7 @@ pub mod home;
 pub mod org;
 pub mod packets;
 pub mod people;
+pub mod placements;
 pub mod prompts;
 pub mod reactions;
 mod recent;
@@ -38,6 +39,8 @@ pub struct Services {
     pub tags: Arc<TagIndex>,
     pub clock: SharedClock,
     pub people: people::People,
+    /// Where people sit in the org chart, read for many kudos at once.
+    pub placements: placements::Placements,
     pub workspaces: workspaces::Workspaces,
     pub outbox: Outbox,
     pub rules: Arc<Rules>,
