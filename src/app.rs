@@ -73,7 +73,7 @@ fn services_over(
             workspaces.any().then(|| workspaces.clone()),
             clock.clone(),
         ),
-        placements: Placements::start(store.clone()),
+        placements: Placements::new(store.clone()),
         workspaces,
         tags: Arc::new(TagIndex::new(&framework)),
         framework: Arc::new(framework),

@@ -368,6 +368,7 @@ async fn import_org(
         crate::services::org::ImportError::File(e) => ApiError::bad_request(e.to_string()),
         crate::services::org::ImportError::Store(e) => ApiError::from(e),
     })?;
+    state.services.placements.forget();
     Ok(Json(report.to_json()))
 }
 

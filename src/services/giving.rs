@@ -163,12 +163,12 @@ pub async fn spheres(
             Default::default()
         }
     };
-    let giver = placed.get(giver.as_str()).map(|p| p.placement());
+    let giver = placed.get(giver.as_str());
     recipients
         .iter()
         .map(|r| {
-            let receiver = placed.get(r).map(|p| p.placement());
-            growth::kudos_sphere(giver.as_ref(), giver_external, receiver.as_ref())
+            let receiver = placed.get(r);
+            growth::kudos_sphere(giver, giver_external, receiver)
         })
         .collect()
 }

@@ -88,15 +88,14 @@ async fn play(app: &TestApp) {
         &format!("<@{ANA}> #technical answered our integration questions"),
     )
     .await; // external
-            // Bob moves to search: his earlier kudos stays `team`, the next one is `org`.
-    store
-        .import_org(
-            "T07KUD0S01",
-            &org(("search", "discovery")),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+            // Bob moves to search: his earlier kudos stays `team`, the next one is `org` (the
+            // import goes through this server, so the placements it holds are read again).
+    let moved = format!(
+        "user_id,name,email,team,group,manager_id,track,level\n{BOB},Name of {BOB},,search,discovery,{MIA},,\n"
+    );
+    let (status, report) = app.post_org("text/csv", &moved).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["changed"], 1, "{report}");
     kudos(
         app,
         BOB,
