@@ -39,7 +39,7 @@ pub struct Services {
     pub tags: Arc<TagIndex>,
     pub clock: SharedClock,
     pub people: people::People,
-    /// Where people sit in the org chart, read for many kudos at once.
+    /// Where people sit in the org chart, kept for a few seconds.
     pub placements: placements::Placements,
     pub workspaces: workspaces::Workspaces,
     pub outbox: Outbox,

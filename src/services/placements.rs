@@ -88,7 +88,8 @@ impl Placements {
         Ok(placed)
     }
 
-    /// The org chart changed in this process: everything is read again.
+    /// The org chart changed in this process (an import, a person forgotten): everything is read
+    /// again.
     pub fn forget(&self) {
         *self.memory.lock().unwrap_or_else(|e| e.into_inner()) = Recent::new(KEPT);
     }

@@ -403,10 +403,6 @@ const MAY_SPAWN: &[(&str, &str)] = &[
     ("http/slack/socket.rs", "acknowledges Socket Mode envelopes"),
     ("cli/demo.rs", "serves the demo's fake Slack"),
     ("store/batch.rs", "runs the kudos writer"),
-    (
-        "services/placements.rs",
-        "reads the org chart for many kudos at once",
-    ),
 ];
 
 #[test]

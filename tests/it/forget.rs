@@ -102,4 +102,23 @@ both_backends! {
         assert_eq!(anas[0].text, "paired with a former teammate on the migration");
         assert!(anas[0].people.is_empty());
     }
+    async fn a_forgotten_person_is_no_longer_placed_by_the_org_chart(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else { return };
+        let chart = format!("user_id,name,email,team,group,manager_id,track,level\n{ALICE},,,payments,money,,,\nU07ANA0001,,,payments,money,,,\n");
+        let (status, report) = app.post_org("text/csv", &chart).await;
+        assert_eq!(status, 200, "{report}");
+        app.command("/kudos", &format!("<@{ALICE}> #technical thanks for the review"), "U07ANA0001").await;
+        let mut payload = fixture_json("interactivity_view_submission.json");
+        payload["view"]["callback_id"] = json!("forget_me");
+        payload["view"]["state"]["values"] = json!({});
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        let response = app.post_signed("/slack/interactivity", "application/x-www-form-urlencoded", &body).await;
+        assert_eq!(response.status(), 200);
+        // Her place in the chart went with her, at once: a kudos she receives now is not `team`.
+        app.command("/kudos", &format!("<@{ALICE}> #technical thanks again"), "U07ANA0001").await;
+        let (status, summary) = app.api(&format!("/api/v1/people/{ALICE}/summary")).await;
+        assert_eq!(status, 200, "{summary}");
+        assert_eq!(summary["sphere"]["unknown"], 1, "{}", summary["sphere"]);
+        assert_eq!(summary["sphere"]["team"], 0, "{}", summary["sphere"]);
+    }
 }
