@@ -16,4 +16,5 @@ pub mod schedule;
 pub mod summary;
 pub mod tags;
 pub mod trajectory;
+pub mod tz;
 pub mod yaml;

@@ -3,8 +3,8 @@
 //! manager gets the digest some days before it, in the morning of their own time zone.
 
 use super::schedule::{local_hour_allowed, resolve_local, CronSpec};
+use crate::domain::tz::Tz;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use chrono_tz::Tz;
 
 /// The local time a digest is sent on its day (later, if Cairn was down).
 pub const DIGEST_TIME: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {

@@ -15,11 +15,11 @@
 //!   regular slot is used instead; nothing is moved to another day.
 
 use super::growth::Visibility;
+use super::tz::Tz;
 use chrono::{
     DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
     Weekday,
 };
-use chrono_tz::{GapInfo, Tz};
 
 /// How often a person is prompted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -233,9 +233,7 @@ trait Zone: TimeZone {
 
 impl Zone for Tz {
     fn gap_end(&self, local: &NaiveDateTime) -> Option<DateTime<Utc>> {
-        GapInfo::new(local, self)?
-            .end
-            .map(|at| at.with_timezone(&Utc))
+        Tz::gap_end(self, local)
     }
 }
 

@@ -11,11 +11,11 @@ use crate::domain::growth::{Viewer, Visibility};
 use crate::domain::period::Period;
 use crate::domain::review;
 use crate::domain::schedule;
+use crate::domain::tz::Tz;
 use crate::services::summaries::{self, AskMany, What};
 use crate::slack::messages::digests as message;
 use crate::store::{Delivery, KudosQuery, Manager, Prompt, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 

@@ -229,7 +229,7 @@ proptest! {
         match CronSpec::parse(&text) {
             Ok(spec) => {
                 let after = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
-                if let Some(next) = spec.next_after(chrono_tz::Tz::UTC, after) {
+                if let Some(next) = spec.next_after(cairn::domain::tz::Tz::UTC, after) {
                     prop_assert!(next > after);
                 }
             }

@@ -8,9 +8,9 @@ pub mod settings;
 pub mod weekly;
 
 use crate::domain::schedule::{self, Limits, Occurrence};
+use crate::domain::tz::Tz;
 use crate::store::{Person, Schedule};
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 
 /// The zone a schedule runs in: the person's override, else their Slack profile's.
 pub fn zone(schedule: &Schedule, person: Option<&Person>) -> Option<Tz> {
