@@ -30,6 +30,33 @@ fn serve_without_the_signing_secret_names_it_and_exits_1() {
 }
 
 #[test]
+fn rust_log_takes_a_level_and_targets_and_names_what_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let migrate = |filter: &str| {
+        let out = cairn(
+            &["migrate"],
+            &[("DATABASE_URL", &url), ("RUST_LOG", filter)],
+        );
+        assert_eq!(out.status.code(), Some(0), "{filter}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(migrate("warn,cairn=info").contains("migrations applied"));
+    assert!(!migrate("warn").contains("migrations applied"));
+    for unread in ["cairn[migrate]=debug", "info,sqlx=loud"] {
+        let stderr = migrate(unread);
+        assert!(
+            stderr.contains("RUST_LOG is not a log filter Cairn reads"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("migrations applied"),
+            "the default, info: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn doctor_names_each_problem_of_a_broken_setup() {
     let out = cairn(
         &["doctor"],
