@@ -32,6 +32,7 @@ use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -135,8 +136,77 @@ fn main() -> ExitCode {
 
 type Result<T, E = String> = std::result::Result<T, E>;
 
+/// How much of `build/hot-functions.txt` (the functions build.rs has the linker place together)
+/// the binary has. The list names each function as the release profile and as the bench profile
+/// build it; names go stale when dependencies or the toolchain change, and then the code a
+/// running Cairn touches spreads out again and its RSS grows.
+fn hot_function_layout(binary: &Path) -> String {
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("build/hot-functions.txt");
+    let Ok(wanted) = std::fs::read_to_string(&list) else {
+        return format!("layout: {} is missing", list.display());
+    };
+    let Ok(out) = std::process::Command::new("nm").arg(binary).output() else {
+        return "layout: nm is not installed, so build/hot-functions.txt is not checked".into();
+    };
+    let symbols = String::from_utf8_lossy(&out.stdout);
+    let present: HashSet<&str> = symbols
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    let functions: HashSet<String> = wanted.lines().map(unhashed).collect();
+    let found: HashSet<String> = wanted
+        .lines()
+        .filter(|name| present.contains(name))
+        .map(unhashed)
+        .collect();
+    let stale = if found.len() * 10 < functions.len() * 9 {
+        " (stale: run build/hot-functions.sh)"
+    } else {
+        ""
+    };
+    format!(
+        "layout: {} of the {} functions in build/hot-functions.txt are in the binary{stale}",
+        found.len(),
+        functions.len()
+    )
+}
+
+/// A symbol without what differs between builds of the same code: the hash of a legacy name
+/// (`17h…E`), the crate disambiguators of a v0 name (`Cs…_`), LLVM's numbering (`.123`).
+fn unhashed(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    rest = rest.strip_suffix('.').unwrap_or(name);
+    while !rest.is_empty() {
+        let hex = |s: &str| s.len() >= 16 && s[..16].bytes().all(|b| b.is_ascii_hexdigit());
+        if let Some(after) = rest
+            .strip_prefix("17h")
+            .filter(|a| hex(a) && a[16..].starts_with('E'))
+        {
+            rest = &after[17..];
+        } else if let Some(after) = rest.strip_prefix("Cs") {
+            let id = after.len()
+                - after
+                    .trim_start_matches(|c: char| c.is_ascii_alphanumeric())
+                    .len();
+            if after[id..].starts_with('_') {
+                rest = &after[id + 1..];
+            } else {
+                out.push_str("Cs");
+                rest = after;
+            }
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
 async fn run(args: Args) -> Result<()> {
     let binary = support::release_binary()?;
+    println!("{}", hot_function_layout(&binary));
     if !args.peer {
         let system = System::Cairn {
             backend: args.backend,
