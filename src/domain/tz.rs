@@ -178,7 +178,7 @@ impl TimeZone for Tz {
         offset.tz
     }
 
-    /// A date's offset is taken at its noon, which exists in every zone.
+    /// A date's offset is taken at its noon, clear of the changes zones make at night.
     fn offset_from_local_date(&self, local: &NaiveDate) -> MappedLocalTime<TzOffset> {
         self.offset_from_local_datetime(&local.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap()))
     }

@@ -209,13 +209,15 @@ async fn a_store_failure_tells_the_giver_and_keeps_their_text() {
     app.stop().await;
 }
 
-/// Holds an exclusive lock on the SQLite file so the app's writes time out.
+/// Holds an exclusive lock on the SQLite file so the app's writes time out. The app's own
+/// workers (the scheduler's first pass, the outbox) may be writing as it is asked for: it waits
+/// for them rather than failing.
 async fn rusqlite_like_lock(path: &str) -> sqlx::SqliteConnection {
     use sqlx::{Connection, Executor};
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
         .await
         .unwrap();
-    conn.execute("PRAGMA busy_timeout = 0; BEGIN EXCLUSIVE")
+    conn.execute("PRAGMA busy_timeout = 10000; BEGIN EXCLUSIVE")
         .await
         .unwrap();
     conn
