@@ -35,7 +35,10 @@ fn start_logging(json: bool, default: &str) {
         }
         None => default.parse().unwrap_or_default(),
     };
-    let fmt = tracing_subscriber::fmt().with_writer(std::io::stderr);
+    // The builder's own filter would stop everything under info before `filter` saw it.
+    let fmt = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(std::io::stderr);
     if json {
         fmt.json().finish().with(filter).init();
     } else {

@@ -43,6 +43,11 @@ fn rust_log_takes_a_level_and_targets_and_names_what_it_cannot_read() {
     };
     assert!(migrate("warn,cairn=info").contains("migrations applied"));
     assert!(!migrate("warn").contains("migrations applied"));
+    let debug = migrate("warn,sqlx=debug");
+    assert!(
+        debug.contains("DEBUG") && debug.contains("sqlx::query"),
+        "{debug}"
+    );
     for unread in ["cairn[migrate]=debug", "info,sqlx=loud"] {
         let stderr = migrate(unread);
         assert!(
