@@ -149,7 +149,8 @@ async fn run_with_db(args: &Args, db: &Db) -> Result<()> {
     }
     let store: Arc<dyn Store> = store;
     let clock = ManualClock::new(start);
-    let people = People::new(store.clone(), None, Arc::new(clock.clone()));
+    let placements = cairn::services::placements::Placements::new(store.clone());
+    let people = People::new(store.clone(), None, Arc::new(clock.clone()), placements);
     let framework = Arc::new(Framework::load("matrix-3x3").map_err(|e| e.to_string())?);
     let scheduler = Scheduler::new(
         Weekly::new(

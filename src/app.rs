@@ -67,13 +67,15 @@ fn services_over(
         config.store.keys.clone(),
         slack,
     );
+    let placements = Placements::new(store.clone());
     Services {
         people: People::new(
             store.clone(),
             workspaces.any().then(|| workspaces.clone()),
             clock.clone(),
+            placements.clone(),
         ),
-        placements: Placements::new(store.clone()),
+        placements,
         workspaces,
         tags: Arc::new(TagIndex::new(&framework)),
         framework: Arc::new(framework),

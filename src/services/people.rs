@@ -6,6 +6,7 @@
 //! Lookups made while Slack waits for an answer get a time budget: a slow or unreachable Slack
 //! means "unknown", never a late answer.
 
+use super::placements::Placements;
 use super::recent::Recent;
 use super::workspaces::Workspaces;
 use crate::clock::SharedClock;
@@ -32,6 +33,8 @@ pub struct People {
     /// People this process has already noted as having used Cairn (recently: one forgotten
     /// here is noted again, which changes nothing).
     noted: Arc<Mutex<Recent<(String, String), ()>>>,
+    /// Org chart places held for kudos' spheres: a forgotten person's go with the rest.
+    placements: Placements,
 }
 
 #[derive(Clone)]
@@ -44,13 +47,19 @@ struct Known {
 impl People {
     /// `slack` is `None` without any bot token: then only what events and the store hold is
     /// known.
-    pub fn new(store: Arc<dyn Store>, slack: Option<Workspaces>, clock: SharedClock) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        slack: Option<Workspaces>,
+        clock: SharedClock,
+        placements: Placements,
+    ) -> Self {
         Self {
             store,
             slack,
             clock,
             memory: Arc::default(),
             noted: Arc::default(),
+            placements,
         }
     }
 
@@ -216,6 +225,7 @@ impl People {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&(team.to_owned(), user.to_owned()));
+        self.placements.forget();
         tracing::info!(
             kudos_received = forgotten.kudos_received,
             evidence = forgotten.evidence,

@@ -248,8 +248,6 @@ pub(super) async fn forget(s: &Services, interaction: &Interaction) -> Response 
     let (team, user) = (&interaction.team.id, &interaction.user.id);
     match s.people.forget(team, user).await {
         Ok(report) => {
-            // Their place in the org chart is gone too: no kudos is placed by it any more.
-            s.placements.forget();
             Json(json!({ "response_action": "update", "view": views::forgotten_modal(&report) }))
                 .into_response()
         }
