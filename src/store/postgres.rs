@@ -15,9 +15,11 @@ use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
 
-/// Batches in flight at once: PostgreSQL commits them in parallel, so a batch never waits for
-/// the previous one's round trips.
-const WRITERS: usize = 4;
+/// Batches in flight at once. One: the server's cost is mostly per statement, so what queues
+/// while a batch commits is worth writing as one statement rather than several small ones in
+/// parallel (at saturation 5,600–6,200 kudos/s against 4,400–4,800 with four writers, with a
+/// fifth less of the server's CPU; benches/README.md).
+const WRITERS: usize = 1;
 
 /// PostgreSQL behind the shared `SqlStore`: one pool serves reads and writes.
 pub type PostgresStore = SqlStore<Postgres>;

@@ -94,6 +94,53 @@ both_backends! {
         s.close().await;
     }
 
+    async fn kudos_written_together_each_keep_their_own_children(backend: Backend) {
+        let Some(db) = test_db(backend).await else { return };
+        let s = store::connect(&db.url).await.unwrap();
+        // Submitted together, so they share a batch; each has its own receivers, tags and DMs,
+        // and the third is paced (its DM due a minute later, and put off).
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+        let writes = (0..12).map(|i| {
+            let s = s.clone();
+            let (a, b) = (format!("U{i}A"), format!("U{i}B"));
+            let mut k = kudos("T1", "U9", &[&a, &b], &format!("kudos {i}"));
+            k.competencies = vec![format!("skill-{i}")];
+            k.multiplier_kinds = vec![];
+            k.spheres = vec![Sphere::Group, Sphere::Org];
+            k.deliveries = vec![message(&format!("dm:{a}"), &a, &format!("\"{i}\" ✓ to A")), message(&format!("dm:{b}"), &b, "to B")];
+            if i == 2 {
+                k.deliveries[0].slot = Some(at + chrono::Duration::minutes(1));
+            }
+            tokio::spawn(async move { (i, s.record_kudos(k).await.unwrap()) })
+        });
+        let ids: Vec<(usize, i64)> = futures_join(writes).await;
+        let page = s.list_kudos(&query("T1")).await.unwrap();
+        assert_eq!(page.items.len(), 12);
+        for (i, id) in &ids {
+            let k = page.items.iter().find(|k| k.id == *id).unwrap();
+            assert_eq!(k.text, format!("kudos {i}"));
+            assert_eq!(k.recipients, [format!("U{i}A"), format!("U{i}B")]);
+            assert_eq!(k.competencies, [format!("skill-{i}")]);
+            let about_b = s.items_about("T1", &format!("U{i}B"), at, at + chrono::Duration::days(1)).await.unwrap();
+            assert_eq!((about_b.len(), about_b[0].id.clone(), about_b[0].sphere), (1, format!("kudos:{id}"), Sphere::Org));
+        }
+        let lease = std::time::Duration::from_secs(60);
+        let mut sent = s.claim_outbox("w1", at, lease, 100).await.unwrap();
+        assert_eq!(sent.len(), 23, "all but the paced DM are due at once");
+        let paced = s.claim_outbox("w1", at + chrono::Duration::minutes(1), lease, 100).await.unwrap();
+        assert_eq!(paced.len(), 1);
+        assert_eq!(paced[0].dedupe_key, format!("kudos:{}:dm:U2A", ids[2].1));
+        sent.extend(paced);
+        for (i, id) in &ids {
+            let to_a = sent.iter().find(|m| m.dedupe_key == format!("kudos:{id}:dm:U{i}A")).unwrap();
+            assert_eq!((to_a.channel.clone(), to_a.text.clone()), (format!("U{i}A"), format!("\"{i}\" ✓ to A")));
+            assert_eq!(to_a.put_off, *i == 2, "only the paced DM was put off");
+            let to_b = sent.iter().find(|m| m.dedupe_key == format!("kudos:{id}:dm:U{i}B")).unwrap();
+            assert_eq!((to_b.channel.as_str(), to_b.text.as_str()), (format!("U{i}B").as_str(), "to B"));
+        }
+        s.close().await;
+    }
+
     async fn a_write_that_fails_part_way_leaves_nothing_and_the_next_is_written(backend: Backend) {
         let Some(db) = test_db(backend).await else { return };
         let s = store::connect(&db.url).await.unwrap();
