@@ -5,9 +5,10 @@
 use super::backend::execute_all;
 use super::backend::Backend;
 use super::batch::KudosWriter;
+use super::conns::Conns;
 use super::sql::{in_one_call, stmt, Arg, Stmt};
 use super::*;
-use sqlx::{Database, Pool};
+use sqlx::Database;
 
 /// After `BEGIN … COMMIT` sent as text failed part way: undoes whatever part ran, so the
 /// connection goes back to the pool with no transaction open.
@@ -23,15 +24,15 @@ pub struct SqlStore<DB: Database> {
     pub(super) begin_write: &'static str,
     /// Whether one call may carry several statements (SQLite; PostgreSQL prepares one at a time).
     pub(super) several_per_call: bool,
-    pub(super) writer: Pool<DB>,
-    pub(super) readers: Pool<DB>,
+    pub(super) writer: Arc<Conns<DB>>,
+    pub(super) readers: Conns<DB>,
     pub(super) kudos: KudosWriter,
 }
 
 impl<DB: Backend> SqlStore<DB> {
     /// Runs one statement on the writer; how many rows it changed.
     pub(super) async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
-        let mut conn = self.writer.acquire().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
         DB::execute(&mut conn, &stmt(sql, args.to_vec()))
             .await
             .map_err(StoreError::from_sqlx)
@@ -40,7 +41,7 @@ impl<DB: Backend> SqlStore<DB> {
     /// Runs `statements` in one transaction on the writer. On SQLite that is one call to its
     /// thread, `BEGIN` and `COMMIT` included, so the writer is held for less time.
     pub(super) async fn write_all(&self, statements: Vec<Stmt>) -> Result<()> {
-        let mut conn = self.writer.acquire().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
         if !self.several_per_call {
             let mut tx = sqlx::Connection::begin(&mut *conn)
                 .await
@@ -59,11 +60,7 @@ impl<DB: Backend> SqlStore<DB> {
     }
 
     pub(super) async fn read(&self, stmt: &Stmt) -> Result<Vec<DB::Row>> {
-        let mut conn = self
-            .readers
-            .acquire()
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        let mut conn = self.readers.acquire().await?;
         DB::fetch_all(&mut conn, stmt)
             .await
             .map_err(StoreError::from_sqlx)
@@ -71,7 +68,7 @@ impl<DB: Backend> SqlStore<DB> {
 
     /// A statement that changes rows and returns some, on the writer.
     pub(super) async fn write(&self, stmt: &Stmt) -> Result<Vec<DB::Row>> {
-        let mut conn = self.writer.acquire().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
         DB::fetch_all(&mut conn, stmt)
             .await
             .map_err(StoreError::from_sqlx)
@@ -87,9 +84,8 @@ impl<DB: Backend> Store for SqlStore<DB> {
     async fn ping(&self) -> Result<()> {
         // Ready means able to write: a locked or read-only SQLite file, or a PostgreSQL standby,
         // still answers reads.
-        let tx = self
-            .writer
-            .begin_with(self.begin_write)
+        let mut conn = self.writer.acquire().await?;
+        let tx = sqlx::Connection::begin_with(&mut *conn, self.begin_write)
             .await
             .map_err(StoreError::from_sqlx)?;
         tx.rollback().await.map_err(StoreError::from_sqlx)

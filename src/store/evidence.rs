@@ -129,7 +129,10 @@ pub(super) fn evidence_head(row: &impl Get) -> Result<Evidence, sqlx::Error> {
 #[async_trait]
 impl<DB: Backend> EvidenceStore for SqlStore<DB> {
     async fn record_evidence(&self, evidence: NewEvidence) -> Result<i64> {
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         let head = insert_evidence(&evidence);
         let Some(row) = DB::fetch_optional(&mut tx, &head)
             .await

@@ -287,7 +287,10 @@ impl<DB: Backend> KudosStore for SqlStore<DB> {
         source_key: &str,
         permalink: Option<String>,
     ) -> Result<Option<i64>> {
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         let ids = write_kudos::<DB>(
             &mut tx,
             std::slice::from_ref(&kudos),
@@ -355,7 +358,10 @@ impl<DB: Backend> KudosStore for SqlStore<DB> {
         giver: &str,
         since: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         let find = stmt(
             KUDOS_BY_SOURCE,
             vec![

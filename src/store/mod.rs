@@ -7,6 +7,7 @@
 mod backend;
 mod batch;
 mod common;
+mod conns;
 mod events;
 mod evidence;
 mod items;

@@ -459,7 +459,10 @@ impl<DB: Backend> PeopleStore for SqlStore<DB> {
                 Arg::Text(format!("%{user}%")),
             ]
         };
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         let mut report = Forgotten::default();
         for (sql, slot) in [
             (FORGET_COUNT_RECEIVED, &mut report.kudos_received),

@@ -6,9 +6,11 @@
 use super::backend::{execute_all, Query};
 use super::batch::{KudosWriter, WriteBatch};
 use super::common::SqlStore;
+use super::conns::Conns;
 use super::migrations;
 use super::workspaces::remember_workspaces;
 use super::*;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 use std::collections::HashSet;
@@ -56,8 +58,14 @@ WITH input AS (
 )
 SELECT id FROM input ORDER BY ord";
 
-/// Batches of kudos, each one statement on any pooled connection.
-struct Batches(PgPool);
+/// Batches of kudos, each one statement. The writer keeps its pooled connection from one batch
+/// to the next: handing it back would cost a round trip to the server (sqlx tests each
+/// connection it gets back) and a wait for the pool before every batch. One that failed goes
+/// back, so the pool can test it and open another if the server went away.
+struct Batches {
+    pool: PgPool,
+    held: tokio::sync::Mutex<Option<PoolConnection<Postgres>>>,
+}
 
 #[async_trait]
 impl WriteBatch for Batches {
@@ -66,59 +74,75 @@ impl WriteBatch for Batches {
         batch: &[NewKudos],
         known_teams: &HashSet<String>,
     ) -> Result<Vec<i64>> {
-        // Remembering a workspace is idempotent, so it need not share the kudos' transaction.
-        let mut conn = self.0.acquire().await.map_err(StoreError::from_sqlx)?;
-        execute_all::<Postgres>(&mut conn, &remember_workspaces(batch, known_teams)).await?;
-        use Column::{Int, OptInt, OptText, Text};
-        let mut kudos = Columns::of(&[Text, Text, Text, OptText, Text, Text, Text, Int]);
-        let mut recipients = Columns::of(&[Int, Text, Int, Text]);
-        let mut tags = Columns::of(&[Int, Text, Text, Int]);
-        let mut outbox = Columns::of(&[Int, Text, Text, Text, Text, OptInt]);
-        for (ord, k) in (1i64..).zip(batch) {
-            kudos.text(0, k.team_id.to_string());
-            kudos.text(1, k.giver.to_string());
-            kudos.text(2, k.text.clone());
-            kudos.opt(3, k.channel_id.as_ref().map(ToString::to_string));
-            kudos.text(4, k.visibility.as_str().to_owned());
-            kudos.text(5, k.framework_id.clone());
-            kudos.text(6, k.framework_version.clone());
-            kudos.int(7, millis(k.created_at));
-            for (i, user) in k.recipients.iter().enumerate() {
-                recipients.int(0, ord);
-                recipients.text(1, user.to_string());
-                recipients.int(2, i as i64);
-                recipients.text(3, k.sphere_of(i).as_str().to_owned());
-            }
-            let all = k.competencies.iter().map(|c| ("competency", c));
-            let all = all.chain(k.multiplier_kinds.iter().map(|m| ("multiplier", m)));
-            for (position, (kind, tag)) in (0i64..).zip(all) {
-                tags.int(0, ord);
-                tags.text(1, kind.to_owned());
-                tags.text(2, tag.clone());
-                tags.int(3, position);
-            }
-            for d in &k.deliveries {
-                outbox.int(0, ord);
-                outbox.text(1, d.key.clone());
-                outbox.text(2, d.channel.clone());
-                outbox.text(3, d.text.clone());
-                outbox.text(4, d.blocks.to_string());
-                outbox.opt_int(5, d.slot.map(millis));
-            }
+        let mut held = self.held.lock().await;
+        let mut conn = match held.take() {
+            Some(conn) => conn,
+            None => self.pool.acquire().await.map_err(StoreError::from_sqlx)?,
+        };
+        let written = write_batch(&mut conn, batch, known_teams).await;
+        if written.is_ok() {
+            *held = Some(conn);
         }
-        let mut query = sqlx::query(WRITE_KUDOS);
-        for columns in [kudos, recipients, tags, outbox] {
-            query = columns.bind(query);
-        }
-        let rows = query
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-        Ok(rows
-            .iter()
-            .map(|r| sqlx::Row::try_get(r, 0))
-            .collect::<std::result::Result<_, _>>()?)
+        written
     }
+}
+
+async fn write_batch(
+    conn: &mut sqlx::PgConnection,
+    batch: &[NewKudos],
+    known_teams: &HashSet<String>,
+) -> Result<Vec<i64>> {
+    // Remembering a workspace is idempotent, so it need not share the kudos' transaction.
+    execute_all::<Postgres>(&mut *conn, &remember_workspaces(batch, known_teams)).await?;
+    use Column::{Int, OptInt, OptText, Text};
+    let mut kudos = Columns::of(&[Text, Text, Text, OptText, Text, Text, Text, Int]);
+    let mut recipients = Columns::of(&[Int, Text, Int, Text]);
+    let mut tags = Columns::of(&[Int, Text, Text, Int]);
+    let mut outbox = Columns::of(&[Int, Text, Text, Text, Text, OptInt]);
+    for (ord, k) in (1i64..).zip(batch) {
+        kudos.text(0, k.team_id.to_string());
+        kudos.text(1, k.giver.to_string());
+        kudos.text(2, k.text.clone());
+        kudos.opt(3, k.channel_id.as_ref().map(ToString::to_string));
+        kudos.text(4, k.visibility.as_str().to_owned());
+        kudos.text(5, k.framework_id.clone());
+        kudos.text(6, k.framework_version.clone());
+        kudos.int(7, millis(k.created_at));
+        for (i, user) in k.recipients.iter().enumerate() {
+            recipients.int(0, ord);
+            recipients.text(1, user.to_string());
+            recipients.int(2, i as i64);
+            recipients.text(3, k.sphere_of(i).as_str().to_owned());
+        }
+        let all = k.competencies.iter().map(|c| ("competency", c));
+        let all = all.chain(k.multiplier_kinds.iter().map(|m| ("multiplier", m)));
+        for (position, (kind, tag)) in (0i64..).zip(all) {
+            tags.int(0, ord);
+            tags.text(1, kind.to_owned());
+            tags.text(2, tag.clone());
+            tags.int(3, position);
+        }
+        for d in &k.deliveries {
+            outbox.int(0, ord);
+            outbox.text(1, d.key.clone());
+            outbox.text(2, d.channel.clone());
+            outbox.text(3, d.text.clone());
+            outbox.text(4, d.blocks.to_string());
+            outbox.opt_int(5, d.slot.map(millis));
+        }
+    }
+    let mut query = sqlx::query(WRITE_KUDOS);
+    for columns in [kudos, recipients, tags, outbox] {
+        query = columns.bind(query);
+    }
+    let rows = query
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    Ok(rows
+        .iter()
+        .map(|r| sqlx::Row::try_get(r, 0))
+        .collect::<std::result::Result<_, _>>()?)
 }
 
 /// Column-wise values for `UNNEST`, in parameter order; every column is bound, even empty.
@@ -256,14 +280,18 @@ impl SqlStore<Postgres> {
         migrations::migrator(migrations::POSTGRES)
             .run(&pool)
             .await?;
-        let kudos = KudosWriter::start(Arc::new(Batches(pool.clone())), WRITERS);
+        let batches = Batches {
+            pool: pool.clone(),
+            held: Default::default(),
+        };
+        let kudos = KudosWriter::start(Arc::new(batches), WRITERS);
         Ok(SqlStore {
             backend: "postgres",
             claim_lock: "FOR UPDATE SKIP LOCKED",
             begin_write: "BEGIN READ WRITE",
             several_per_call: false,
-            writer: pool.clone(),
-            readers: pool,
+            writer: Arc::new(Conns::Pool(pool.clone())),
+            readers: Conns::Pool(pool),
             kudos,
         })
     }

@@ -384,7 +384,10 @@ impl<DB: Backend> ScheduleStore for SqlStore<DB> {
                     .map(move |p| (s.team_id.as_str(), s.user_id.as_str(), p))
             })
             .collect();
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         // A prompt already recorded for this person and local date (another replica, a
         // restart) is not sent twice, and the schedule still moves on.
         record_prompts::<DB>(&mut tx, &prompts, now).await?;
@@ -434,7 +437,10 @@ impl<DB: Backend> ScheduleStore for SqlStore<DB> {
             .iter()
             .map(|(recipient, p)| (team_id, recipient.as_str(), p))
             .collect();
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         let sent = record_prompts::<DB>(&mut tx, &prompts, millis(now)).await?;
         tx.commit().await.map_err(StoreError::from_sqlx)?;
         Ok(sent)

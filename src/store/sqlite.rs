@@ -6,16 +6,18 @@
 use super::backend::{execute_all, Backend, Get};
 use super::batch::{KudosWriter, WriteBatch};
 use super::common::{undo, SqlStore};
+use super::conns::{Conns, Held};
 use super::kudos::{insert_kudos, kudos_children};
 use super::migrations;
 use super::sql::{in_one_call, stmt};
 use super::workspaces::remember_workspaces;
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::{ConnectOptions, Sqlite};
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// SQLite behind the shared `SqlStore`: one writer connection (every write is serialised
 /// there) and a few read-only ones.
@@ -62,33 +64,28 @@ impl SqlStore<Sqlite> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             // Short enough that a locked database still lets us answer Slack within its 3 s.
-            .busy_timeout(std::time::Duration::from_millis(1500))
+            .busy_timeout(WRITE_WAIT)
             .foreign_keys(true)
             // 1 MiB of pages per connection instead of SQLite's 2 MiB: the file is in the
             // operating system's cache anyway, and each connection's cache is memory held.
             .pragma("cache_size", "-1024");
-        // A local file has no connection to go stale: sqlx's ping before each use would only
-        // add a round trip to every query (a summary runs seven).
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            // Every write queues for this one connection; one that cannot have it within 1.5 s
-            // (the file is locked elsewhere, each write waiting out its busy timeout) could not
-            // answer Slack in time anyway: it fails, and says "not saved, try again".
-            .acquire_timeout(std::time::Duration::from_millis(1500))
-            .test_before_acquire(false)
-            .connect_with(options.clone())
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        // One connection writes, so every write is serialised there, and reads run on a
+        // thread per connection: as many as there are cores. A local file has no connection to
+        // go stale, so they are held rather than pooled (see `conns.rs`).
+        let mut writer = options.connect().await.map_err(StoreError::from_sqlx)?;
         migrations::migrator(migrations::SQLITE)
-            .run(&writer)
+            .run(&mut writer)
             .await?;
-        // Reads run on a thread per connection: as many as there are cores.
-        let readers = SqlitePoolOptions::new()
-            .max_connections(cores().clamp(2, 4))
-            .test_before_acquire(false)
-            .connect_with(options.read_only(true))
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        let mut readers = Vec::new();
+        for _ in 0..cores().clamp(2, 4) {
+            let reader = options.clone().read_only(true).connect().await;
+            readers.push(reader.map_err(StoreError::from_sqlx)?);
+        }
+        // Every write queues for the one connection; one that cannot have it within 1.5 s (the
+        // file is locked elsewhere, each write waiting out its busy timeout) could not answer
+        // Slack in time anyway: it fails, and says "not saved, try again".
+        let writer = Arc::new(Conns::Held(Held::new(vec![writer], WRITE_WAIT)));
+        let readers = Conns::Held(Held::new(readers, READ_WAIT));
         let kudos = KudosWriter::start(Arc::new(Batches(writer.clone())), 1);
         Ok(SqlStore {
             backend: "sqlite",
@@ -104,8 +101,12 @@ impl SqlStore<Sqlite> {
     }
 }
 
+/// How long a write waits for the writer connection, and a read for a reader.
+const WRITE_WAIT: Duration = Duration::from_millis(1500);
+const READ_WAIT: Duration = Duration::from_secs(30);
+
 /// Batches of kudos go through the single writer connection.
-struct Batches(SqlitePool);
+struct Batches(Arc<Conns<Sqlite>>);
 
 #[async_trait]
 impl WriteBatch for Batches {
@@ -114,7 +115,7 @@ impl WriteBatch for Batches {
         batch: &[NewKudos],
         known_teams: &HashSet<String>,
     ) -> Result<Vec<i64>> {
-        let mut conn = self.0.acquire().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.0.acquire().await?;
         let written = in_two_calls(&mut conn, batch, known_teams).await;
         if written.is_err() {
             undo::<Sqlite>(&mut conn).await;

@@ -268,7 +268,10 @@ impl<DB: Backend> WorkspaceStore for SqlStore<DB> {
     }
 
     async fn reseal_installations(&self, reseal: Reseal<'_>, now: DateTime<Utc>) -> Result<u64> {
-        let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(StoreError::from_sqlx)?;
         let select = installation_select("");
         let rows = DB::fetch_all(&mut tx, &stmt(&select, vec![]))
             .await
